@@ -1,0 +1,94 @@
+"""The result record: the normalised, validated outcome of one bundle, as the store keeps it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+RECORD_SCHEMA_VERSION = 1
+FORMAT_NATIVE = "aienergyscore-bundle-v1"
+FORMAT_REFERENCE = "reference-runner"
+
+
+def split_model_id(model_id: str) -> tuple[str, str]:
+    """('provider', 'name') of a Hub id; the provider is '' for an id without an owner."""
+    provider, _, name = model_id.rpartition("/")
+    return provider, name or model_id
+
+
+@dataclass
+class ResultRecord:
+    """One rated result, independent of the bundle format it came from.
+
+    Energies are GPU energy in Wh per 1,000 queries.
+
+    Attributes:
+        task_id: Task registry id.
+        model_id: Hub id or name of the model.
+        model_class: "A"/"B"/"C" for text generation, else None.
+        parameters: Parameter count, if known.
+        precision: dtype the model ran in.
+        gpu_energy_wh_per_1k: The rated number (mean over repetitions).
+        std_wh_per_1k: Standard deviation over repetitions (0 for one repetition).
+        ci95_low_wh_per_1k: Lower 95% CI bound of the mean.
+        ci95_high_wh_per_1k: Upper 95% CI bound of the mean.
+        repetitions: Number of repetitions.
+        samples: Queries per repetition.
+        phases_wh_per_1k: Energy per phase (preprocess, prefill, decode / forward / call).
+        hardware: GPU name.
+        gpu_count: GPUs used.
+        source_format: FORMAT_NATIVE or FORMAT_REFERENCE.
+        runner: Runner name and version.
+        random_weights: True when measured on a random-weight replica.
+        quality_score: Optional task quality score (0-100) reported with the result.
+        created_utc: When the run finished, ISO 8601.
+        config: Run configuration as recorded.
+        dataset: Dataset description as recorded.
+        environment: Environment as recorded.
+    """
+
+    task_id: str
+    model_id: str
+    gpu_energy_wh_per_1k: float
+    model_class: str | None = None
+    parameters: int | None = None
+    precision: str | None = None
+    std_wh_per_1k: float = 0.0
+    ci95_low_wh_per_1k: float | None = None
+    ci95_high_wh_per_1k: float | None = None
+    repetitions: int = 1
+    samples: int = 0
+    phases_wh_per_1k: dict[str, float] = field(default_factory=dict)
+    hardware: str = ""
+    gpu_count: int = 1
+    source_format: str = FORMAT_NATIVE
+    runner: str = ""
+    random_weights: bool = False
+    quality_score: float | None = None
+    created_utc: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    dataset: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def provider(self) -> str:
+        """Owner part of the model id ('' if none)."""
+        return split_model_id(self.model_id)[0]
+
+    @property
+    def model_name(self) -> str:
+        """Name part of the model id."""
+        return split_model_id(self.model_id)[1]
+
+    def to_json(self) -> str:
+        """Serialise with a schema version, for the store."""
+        return json.dumps({"record_schema_version": RECORD_SCHEMA_VERSION, **dataclasses.asdict(self)})
+
+    @classmethod
+    def from_json(cls, text: str) -> ResultRecord:
+        """Inverse of to_json; unknown keys from a newer version are ignored."""
+        raw = json.loads(text)
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in names})

@@ -1,0 +1,37 @@
+"""Look and navigation shared by the three apps (plain HTML/CSS strings: no app imports another)."""
+
+from __future__ import annotations
+
+import html
+import os
+
+GREEN = "#3fa45b"
+DARK = "#313131"
+BASE_URL_ENV = "AIENERGY_BASE_URL"
+
+# Paths of the apps when the suite runs them together (app.py) or as separate Spaces.
+APP_PATHS = {"leaderboard": "/leaderboard", "submit": "/submit", "label": "/label"}
+APP_TITLES = {"leaderboard": "Leaderboard", "submit": "Submit a run", "label": "Energy label"}
+
+CSS = f"""
+.aes-nav {{ display:flex; gap:18px; align-items:center; padding:8px 4px 14px; border-bottom:1px solid #e5e5e5; margin-bottom:10px; }}
+.aes-nav a {{ color:{DARK}; text-decoration:none; font-weight:500; }}
+.aes-nav a.active {{ color:{GREEN}; border-bottom:2px solid {GREEN}; }}
+.aes-brand {{ font-weight:700; color:{DARK}; margin-right:12px; }}
+.aes-brand span {{ color:{GREEN}; }}
+"""
+
+
+def base_url() -> str:
+    """Public address of the suite ('' means links are relative to the current host)."""
+    return os.environ.get(BASE_URL_ENV, "").rstrip("/")
+
+
+def nav_html(active: str) -> str:
+    """The navigation bar shown at the top of every app; `active` is a key of APP_PATHS."""
+    root = base_url()
+    links = "".join(
+        f'<a href="{html.escape(root + path)}" class="{"active" if key == active else ""}">{APP_TITLES[key]}</a>'
+        for key, path in APP_PATHS.items()
+    )
+    return f'<nav class="aes-nav"><span class="aes-brand"><span>&#9733;</span> AI Energy Score</span>{links}</nav>'
