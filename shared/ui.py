@@ -35,3 +35,13 @@ def nav_html(active: str) -> str:
         for key, path in APP_PATHS.items()
     )
     return f'<nav class="aes-nav"><span class="aes-brand"><span>&#9733;</span> AI Energy Score</span>{links}</nav>'
+
+
+def result_url(result_id: str) -> str:
+    """Link to one result's detail view on the leaderboard (what a label's QR code encodes)."""
+    return f"{base_url()}{APP_PATHS['leaderboard']}?result={result_id}"
+
+
+def label_url(result_id: str) -> str:
+    """Link to the label generator preset to one result."""
+    return f"{base_url()}{APP_PATHS['label']}?result={result_id}"
