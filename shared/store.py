@@ -221,8 +221,11 @@ class SQLiteStore:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path or os.environ.get(STORE_ENV) or DEFAULT_STORE_PATH)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._tx() as db:
+        with self._read() as db:
+            # executescript commits on its own, so the schema is created outside _tx(); every
+            # statement is idempotent (IF NOT EXISTS).
             db.executescript(_SCHEMA)
+        with self._tx() as db:
             db.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (str(STORE_SCHEMA_VERSION),),
@@ -444,5 +447,10 @@ class SQLiteStore:
 
 
 def open_store(path: str | Path | None = None) -> Store:
-    """The configured store: SQLite at `path`, else at $AIENERGY_STORE, else the default path."""
-    return SQLiteStore(path)
+    """SQLite at `path` if given; else what the environment configures (shared.hf_store.store_from_env):
+    the embedded SQLite store by default, or a Hugging Face dataset repository."""
+    if path is not None:
+        return SQLiteStore(path)
+    from shared.hf_store import store_from_env
+
+    return store_from_env()

@@ -27,21 +27,27 @@ def base_url() -> str:
     return os.environ.get(BASE_URL_ENV, "").rstrip("/")
 
 
+def app_url(key: str) -> str:
+    """Address of one app: $AIENERGY_<KEY>_URL when the apps run as separate Spaces, else the
+    suite's base URL plus the app's path."""
+    override = os.environ.get(f"AIENERGY_{key.upper()}_URL", "").rstrip("/")
+    return override or f"{base_url()}{APP_PATHS[key]}"
+
+
 def nav_html(active: str) -> str:
     """The navigation bar shown at the top of every app; `active` is a key of APP_PATHS."""
-    root = base_url()
     links = "".join(
-        f'<a href="{html.escape(root + path)}" class="{"active" if key == active else ""}">{APP_TITLES[key]}</a>'
-        for key, path in APP_PATHS.items()
+        f'<a href="{html.escape(app_url(key))}" class="{"active" if key == active else ""}">{APP_TITLES[key]}</a>'
+        for key in APP_PATHS
     )
     return f'<nav class="aes-nav"><span class="aes-brand"><span>&#9733;</span> AI Energy Score</span>{links}</nav>'
 
 
 def result_url(result_id: str) -> str:
     """Link to one result's detail view on the leaderboard (what a label's QR code encodes)."""
-    return f"{base_url()}{APP_PATHS['leaderboard']}?result={result_id}"
+    return f"{app_url('leaderboard')}?result={result_id}"
 
 
 def label_url(result_id: str) -> str:
     """Link to the label generator preset to one result."""
-    return f"{base_url()}{APP_PATHS['label']}?result={result_id}"
+    return f"{app_url('label')}?result={result_id}"
