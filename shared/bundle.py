@@ -148,15 +148,21 @@ def _pydantic_message(name: str, exc: ValidationError) -> str:
 def _read_bytes(source: str | Path | bytes, report: ValidationReport, limits: ZipLimits) -> bytes | None:
     if isinstance(source, bytes):
         return source
-    path = Path(source)
+    if isinstance(source, (bytearray, memoryview)):
+        return bytes(source)
     try:
+        path = Path(source)
         size = path.stat().st_size
         if size > limits.max_zip_bytes:
             report.add("too_large", f"The file is {size / 1e6:.1f} MB, over the {limits.max_zip_bytes / 1e6:.0f} MB limit.")
             return None
         return path.read_bytes()
     except OSError as exc:
-        report.add("unreadable", f"The file {path} cannot be read ({exc.strerror}). Check the path.")
+        report.add("unreadable", f"The file {source} cannot be read ({exc.strerror}). Check the path.")
+        return None
+    except (TypeError, ValueError) as exc:
+        # e.g. a path with a NUL byte, or neither a path nor bytes.
+        report.add("unreadable", f"{source!r:.80} is not a readable file path ({exc}). Upload the bundle .zip.")
         return None
 
 
@@ -172,6 +178,9 @@ def validate_bundle(source: str | Path | bytes, limits: ZipLimits = ZipLimits())
     except UnsafeZip as exc:
         report.add("unsafe_zip", str(exc))
         return report
+    except Exception as exc:  # a damaged zip that trips the zipfile module in an unforeseen way
+        report.add("unsafe_zip", f"The zip file is damaged ({type(exc).__name__}: {exc}). Create it again and re-upload.")
+        return report
     try:
         if MANIFEST_FILE in contents:
             _validate_native(contents, report, limits)
@@ -186,15 +195,22 @@ def validate_bundle(source: str | Path | bytes, limits: ZipLimits = ZipLimits())
         )
     if report.problems:
         report.record = None
+    elif report.record is None:  # never "accepted" without a result
+        report.add("internal_error", "The bundle was read but yielded no result. Please report this.")
     return report
 
 
 def _load(contents: dict[str, bytes], name: str, report: ValidationReport, limits: ZipLimits) -> object | None:
     try:
-        return load_json(name, contents[name], limits)
+        obj = load_json(name, contents[name], limits)
     except BadJson as exc:
         report.add("bad_json", f"{exc}. Re-create the bundle with `python -m runner bundle`.", name)
         return None
+    if not isinstance(obj, dict):
+        # None means "failed" to the callers, so a JSON null (or list, number) must be a problem here.
+        report.add("schema", f"{name} must be a JSON object, not {type(obj).__name__}. Re-create the bundle with `python -m runner bundle`.", name)
+        return None
+    return obj
 
 
 def _check_manifest(contents: dict[str, bytes], report: ValidationReport, limits: ZipLimits) -> Manifest | None:
@@ -237,12 +253,24 @@ def _check_manifest(contents: dict[str, bytes], report: ValidationReport, limits
 def _validate_native(contents: dict[str, bytes], report: ValidationReport, limits: ZipLimits) -> None:
     report.source_format = FORMAT_NATIVE
     manifest = _check_manifest(contents, report, limits)
-    if manifest is None or any(n not in contents for n in REQUIRED_FILES):
+    if manifest is None:
+        return
+    if any(n not in contents for n in REQUIRED_FILES):
+        _note_incomplete(contents, report, limits)
         return
     raw_report = _load(contents, REPORT_FILE, report, limits)
     raw_env = _load(contents, ENVIRONMENT_FILE, report, limits)
     if raw_report is None or raw_env is None:
         return
+    for name, raw in ((REPORT_FILE, raw_report), (ENVIRONMENT_FILE, raw_env)):
+        if isinstance(raw, dict) and raw.get("schema_version") not in (None, SCHEMA_VERSION):
+            report.add(
+                "schema_version",
+                f"{name} uses schema version {raw.get('schema_version')!r}; this portal reads version "
+                f"{SCHEMA_VERSION}. Update the runner and bundle again.",
+                name,
+            )
+            return
     try:
         run = RunReport.model_validate(raw_report)
     except ValidationError as exc:
@@ -295,6 +323,21 @@ def _validate_native(contents: dict[str, bytes], report: ValidationReport, limit
         dataset=run.dataset.model_dump(),
         environment=env.model_dump(),
     )
+
+
+def _note_incomplete(contents: dict[str, bytes], report: ValidationReport, limits: ZipLimits) -> None:
+    """Say why a bundle lacks its energy files when its report records a failed run (the runner
+    writes no energy files for an incomplete run)."""
+    try:
+        raw = load_json(REPORT_FILE, contents[REPORT_FILE], limits)
+    except (KeyError, BadJson):
+        return
+    if isinstance(raw, dict) and raw.get("status") == "incomplete":
+        report.add(
+            "incomplete_run",
+            f"The run did not complete ({raw.get('failure') or 'no reason recorded'}); an incomplete run cannot be rated. Fix the cause and run again.",
+            REPORT_FILE,
+        )
 
 
 def _check_environment(env: Environment, run: RunReport, has_classes: bool, report: ValidationReport) -> None:
@@ -421,6 +464,8 @@ def _check_summary(run: RunReport, summary: Summary, contents: dict[str, bytes],
         report.add("no_summary", "benchmark_report.json has no summary block. Re-create the bundle with the runner.", REPORT_FILE)
     elif not same(run.summary.gpu_energy_wh_per_1k_mean, mean) or not same(run.summary.gpu_energy_wh_per_1k_std, summary.gpu_energy_wh_per_1k_std, abs_=1e-9):
         report.add("altered_total", f"The report's summary says {run.summary.gpu_energy_wh_per_1k_mean:.6f} Wh per 1,000 queries but its repetitions give {mean:.6f}: the number was altered.", REPORT_FILE)
+    else:
+        _check_summary_details(run.summary, summary, report)
     try:
         txt_value = float(contents[ENERGY_WH_FILE].decode("ascii").strip())
     except (UnicodeDecodeError, ValueError):
@@ -439,3 +484,24 @@ def _check_summary(run: RunReport, summary: Summary, contents: dict[str, bytes],
         report.add("bad_summary_file", f"{SUMMARY_FILE} gives units {units!r}; it must be \"Wh\".", SUMMARY_FILE)
     if not same(total, mean):
         report.add("altered_total", f"{SUMMARY_FILE} says a total of {total} Wh but the phase readings give {mean:.6f} Wh per 1,000 queries: the number was altered.", SUMMARY_FILE)
+    for name, wh in summary.phases_wh_per_1k.items():
+        stated = data.get(f"{name}_wh")
+        if isinstance(stated, bool) or not isinstance(stated, (int, float)) or not same(float(stated), wh):
+            report.add("altered_summary", f"{SUMMARY_FILE} says {name}_wh is {stated!r} but the phase readings give {wh:.6f} Wh per 1,000 queries: the number was altered.", SUMMARY_FILE)
+
+
+def _check_summary_details(stated: Summary, derived: Summary, report: ValidationReport) -> None:
+    """The rest of the report's summary block (CI, repetitions, per-phase means) against the
+    values recomputed from the repetitions."""
+    fields = {
+        "ci95_low_wh_per_1k": (stated.ci95_low_wh_per_1k, derived.ci95_low_wh_per_1k),
+        "ci95_high_wh_per_1k": (stated.ci95_high_wh_per_1k, derived.ci95_high_wh_per_1k),
+        "repetitions": (stated.repetitions, derived.repetitions),
+    }
+    for name in sorted(set(stated.phases_wh_per_1k) | set(derived.phases_wh_per_1k)):
+        fields[f"phases_wh_per_1k.{name}"] = (
+            stated.phases_wh_per_1k.get(name, float("nan")), derived.phases_wh_per_1k.get(name, float("nan"))
+        )
+    for name, (a, b) in fields.items():
+        if not same(a, b):
+            report.add("altered_summary", f"The report's summary says {name} = {a} but its repetitions give {b}: the number was altered.", REPORT_FILE)

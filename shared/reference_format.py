@@ -48,14 +48,37 @@ def _task_for(pipeline: str | None, reasoning: bool) -> Task | None:
     return None
 
 
+ENERGY_UNITS = {"kwh": kwh_to_wh, "wh": float, "j": lambda v: v / 3600.0}
+
+
+class BadUnit(ValueError):
+    """A phase's energy is given in a unit we do not know."""
+
+
 def _phase_gpu_wh(report: dict[str, Any], key: str) -> float | None:
+    """GPU energy of one phase in Wh; None when absent or not a number; BadUnit for an unknown unit."""
     node = report.get(key)
     gpu = _get(node, "energy", "gpu")
-    if gpu is None:
+    if gpu is None or isinstance(gpu, bool) or not isinstance(gpu, (int, float)):
         return None
-    unit = str(_get(node, "energy", "unit") or "kWh").lower()
-    value = float(gpu)
-    return kwh_to_wh(value) if unit == "kwh" else value if unit == "wh" else value / 3600.0
+    unit = str(_get(node, "energy", "unit") or "kWh")
+    convert = ENERGY_UNITS.get(unit.lower())
+    if convert is None:
+        raise BadUnit(f"Phase {key!r} gives its energy in {unit!r}; the reference runner writes kWh (Wh and J are also read).")
+    return convert(float(gpu))
+
+
+def _gpu_count(config: dict[str, Any], gpus: list[Any]) -> int:
+    """GPUs the run used: backend.device_ids when given ("0" or "0,1"; the reference lists every GPU
+    of the machine in environment.gpu), else the GPUs listed."""
+    ids = _get(config, "backend", "device_ids")
+    if isinstance(ids, int) and not isinstance(ids, bool):
+        return 1
+    if isinstance(ids, str) and ids.strip():
+        return len([i for i in ids.split(",") if i.strip()])
+    if isinstance(ids, list) and ids:
+        return len(ids)
+    return len(gpus)
 
 
 def validate_reference(contents: dict[str, bytes], report: ValidationReport, limits: ZipLimits) -> None:
@@ -96,7 +119,9 @@ def validate_reference(contents: dict[str, bytes], report: ValidationReport, lim
         if isinstance(raw, dict):
             config = raw.get("config", raw) if isinstance(raw.get("config"), dict) else raw
             break
-    extra = load(EXTRA) or {}
+    extra = load(EXTRA)
+    if not isinstance(extra, dict):
+        extra = {}
     if not config:
         report.add(
             "missing_config",
@@ -109,6 +134,8 @@ def validate_reference(contents: dict[str, bytes], report: ValidationReport, lim
     reasoning = bool(_get(config, "scenario", "reasoning") or extra.get("reasoning"))
     samples = _get(config, "scenario", "num_samples") or _get(config, "num_samples")
     gpus = _get(config, "environment", "gpu") or []
+    if not isinstance(gpus, list):
+        gpus = [gpus]
     task = _task_for(pipeline, reasoning)
     if not model_id:
         report.add("missing_model", "The configuration names no model (backend.model).")
@@ -133,9 +160,13 @@ def validate_reference(contents: dict[str, bytes], report: ValidationReport, lim
     phase_keys = ("prefill", "decode") if task.pass_phase == PASS_GENERATE else (task.pass_phase,)
     phases: dict[str, float] = {}
     for key in (*PREPROCESS_KEYS[:1], *phase_keys):
-        wh = _phase_gpu_wh(bench, key)
-        if wh is None and key == PREPROCESS_KEYS[0]:
-            wh = _phase_gpu_wh(bench, PREPROCESS_KEYS[1])
+        try:
+            wh = _phase_gpu_wh(bench, key)
+            if wh is None and key == PREPROCESS_KEYS[0]:
+                wh = _phase_gpu_wh(bench, PREPROCESS_KEYS[1])
+        except BadUnit as exc:
+            report.add("bad_units", f"{exc} Submit the run directory exactly as the runner wrote it.", REPORT)
+            continue
         if wh is None or not math.isfinite(wh) or wh < 0:
             report.add("missing_phase", f"benchmark_report.json has no valid GPU energy for phase {key!r}.", REPORT)
             continue
@@ -163,7 +194,7 @@ def validate_reference(contents: dict[str, bytes], report: ValidationReport, lim
         if model_class not in ("A", "B", "C"):
             report.add("missing_class", f"Text generation needs the model class: add {EXTRA} with {{\"model_class\": \"A\"}} (or the parameter count) beside benchmark_report.json.")
         else:
-            msg = gpu_count_problem(model_class, len(gpus) or 1)
+            msg = gpu_count_problem(model_class, _gpu_count(config, gpus) or 1)
             if msg:
                 report.add("class_gpu_count", msg)
     report.warn("reference_format", "Reference-runner format: the energy comes from CodeCarbon phase totals without raw counter readings, so it cannot be re-derived.")
@@ -180,7 +211,7 @@ def validate_reference(contents: dict[str, bytes], report: ValidationReport, lim
         samples=samples,
         phases_wh_per_1k=norm,
         hardware=str(gpus[0]),
-        gpu_count=len(gpus),
+        gpu_count=_gpu_count(config, gpus),
         source_format=FORMAT_REFERENCE,
         runner="optimum-benchmark energy_star",
         config=config,

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import io
 import json
+import lzma
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -90,7 +92,12 @@ def read_zip(data: bytes, limits: ZipLimits = ZipLimits()) -> ZipContents:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except UnicodeDecodeError:
+        # A name flagged as UTF-8 whose bytes are not UTF-8: say so rather than "damaged".
+        raise UnsafeZip(
+            "A file name in the zip is not valid UTF-8. Rename it with plain letters and zip again."
+        ) from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise UnsafeZip(
             f"The zip file is damaged or truncated ({exc}). Create it again and re-upload."
         ) from None
@@ -140,7 +147,8 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, limits: Z
     try:
         with zf.open(info) as fh:
             body = fh.read(cap + 1)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error, lzma.LZMAError) as exc:
+        # zlib.error / LZMAError: a corrupt compressed stream (not subclasses of OSError or ValueError).
         raise UnsafeZip(f"{key!r} cannot be read ({exc}); the zip is damaged. Zip it again.") from None
     if len(body) > cap:
         raise UnsafeZip(f"{key!r} holds more data than its header says; the zip was tampered with.")

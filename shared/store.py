@@ -253,7 +253,8 @@ class SQLiteStore:
             yield db
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # BEGIN itself may have failed (e.g. locked): keep that error
+                db.execute("ROLLBACK")
             raise
         finally:
             db.close()
@@ -413,12 +414,12 @@ class SQLiteStore:
         return VersionInfo(version_id, name.strip(), stamp, notes, len(stars))
 
     def versions(self) -> list[VersionInfo]:
-        """Published versions, newest first."""
+        """Published versions, newest first (ties within one second: the later publication first)."""
         with self._read() as db:
             rows = db.execute(
                 "SELECT v.id, v.name, v.published_at, v.notes, COUNT(vr.result_id) FROM versions v"
                 " LEFT JOIN version_results vr ON vr.version_id = v.id GROUP BY v.id"
-                " ORDER BY v.published_at DESC, v.id DESC"
+                " ORDER BY v.published_at DESC, v.rowid DESC"
             ).fetchall()
         return [VersionInfo(*r) for r in rows]
 
@@ -440,7 +441,7 @@ class SQLiteStore:
             " JOIN submissions s ON s.id = r.submission_id"
             " LEFT JOIN version_results vr ON vr.result_id = r.id"
             " LEFT JOIN versions v ON v.id = vr.version_id"
-            f" WHERE r.id = ? {version_clause} ORDER BY v.published_at DESC LIMIT 1",
+            f" WHERE r.id = ? {version_clause} ORDER BY v.published_at DESC, v.rowid DESC LIMIT 1",
             args,
         )
         return rows[0] if rows else None

@@ -1,0 +1,209 @@
+"""What a label shows: `LabelData`, built from a rated result of the store or from typed fields.
+
+A label built from the store links to that exact result on the leaderboard (`shared.ui.result_url`)
+and carries its result id, version and bundle hash. A label typed by hand is self-reported unless
+its values match an approved, published result (`match_result`), in which case it becomes that
+result's verified label.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from shared.records import split_model_id
+from shared.store import RatedResult, Store
+from shared.tasks import TASKS
+from shared.ui import result_url
+from shared.units import format_energy
+
+MAX_MODEL_ID = 160  # characters of provider + "/" + name a label accepts (Hub ids are shorter)
+MAX_FIELD = 80  # characters of the task, version and hardware fields
+METADATA_PREFIX = "aienergy:"
+STATUS_VERIFIED = "verified"
+STATUS_SELF_REPORTED = "self-reported"
+_MEMORY_SUFFIXES = re.compile(r"\s+HBM\w*\b", re.I)  # memory type: implied by the GPU model
+
+
+@dataclass(frozen=True)
+class LabelData:
+    """Everything one label shows and records.
+
+    Attributes:
+        provider: Owner of the model ('' for an id without one).
+        model_name: Name of the model.
+        task: Task as displayed ("Text generation").
+        energy_wh_per_1k: GPU energy in Wh per 1,000 queries.
+        stars: Filled stars, 0 to 5.
+        version: Leaderboard version as displayed ("February 2025"), or what was typed.
+        hardware: GPU as displayed ("NVIDIA H100-80GB").
+        link: Verification link to the exact result ('' for a self-reported label).
+        result_id: Result id in the store ('' for a self-reported label).
+        version_id: Version id in the store ('' if none).
+        bundle_sha256: SHA-256 of the result's bundle ('' if none).
+        task_id: Task registry id ('' if the typed task is not one).
+    """
+
+    provider: str
+    model_name: str
+    task: str
+    energy_wh_per_1k: float
+    stars: int
+    version: str
+    hardware: str
+    link: str = ""
+    result_id: str = ""
+    version_id: str = ""
+    bundle_sha256: str = ""
+    task_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.model_name.strip():
+            raise ValueError("A label needs a model name.")
+        if len(self.model_id) > MAX_MODEL_ID:
+            raise ValueError(f"The model id is {len(self.model_id)} characters long; a label takes {MAX_MODEL_ID}.")
+        for name in ("task", "version", "hardware"):
+            if len(getattr(self, name)) > MAX_FIELD:
+                raise ValueError(f"The {name} is longer than {MAX_FIELD} characters.")
+        if not isinstance(self.stars, int) or not 0 <= self.stars <= 5:
+            raise ValueError(f"Stars are a whole number from 0 to 5, got {self.stars!r}.")
+        if not math.isfinite(self.energy_wh_per_1k) or self.energy_wh_per_1k < 0:
+            raise ValueError(f"The energy must be a finite number >= 0, got {self.energy_wh_per_1k!r}.")
+
+    @property
+    def model_id(self) -> str:
+        """'provider/name', or the name alone."""
+        return f"{self.provider}/{self.model_name}" if self.provider else self.model_name
+
+    @property
+    def verified(self) -> bool:
+        """True when the label is an approved result's, with a link to it."""
+        return bool(self.result_id and self.link)
+
+    @property
+    def status(self) -> str:
+        """STATUS_VERIFIED or STATUS_SELF_REPORTED."""
+        return STATUS_VERIFIED if self.verified else STATUS_SELF_REPORTED
+
+    @property
+    def energy_text(self) -> str:
+        """The energy as the label prints it ('2.37 Wh')."""
+        return format_energy(self.energy_wh_per_1k)
+
+    def metadata(self) -> dict[str, str]:
+        """Key/value pairs written into the PNG (tEXt chunks) and the SVG."""
+        fields = {
+            "status": self.status,
+            "result_id": self.result_id,
+            "energy_wh_per_1k": repr(float(self.energy_wh_per_1k)),
+            "energy": self.energy_text,
+            "version": self.version,
+            "version_id": self.version_id,
+            "bundle_sha256": self.bundle_sha256,
+            "model_id": self.model_id,
+            "task": self.task,
+            "task_id": self.task_id,
+            "stars": str(self.stars),
+            "hardware": self.hardware,
+            "url": self.link,
+        }
+        return {METADATA_PREFIX + k: v for k, v in fields.items()}
+
+
+def display_hardware(name: str, gpu_count: int = 1) -> str:
+    """GPU name as the label shows it: 'NVIDIA H100 80GB HBM3' -> 'NVIDIA H100-80GB'; '2 x ' in front
+    for several GPUs."""
+    short = _MEMORY_SUFFIXES.sub("", " ".join(name.split()))
+    short = re.sub(r"\s+(\d+\s*GB)$", lambda m: "-" + m.group(1).replace(" ", ""), short, flags=re.I)
+    short = short or "unknown GPU"
+    return f"{gpu_count} x {short}" if gpu_count > 1 else short
+
+
+def task_display(task: str) -> tuple[str, str]:
+    """(display name, task id) of a task given by id or display name; (text, '') for another text."""
+    key = task.strip()
+    if key in TASKS:
+        return TASKS[key].display_name, key
+    for tid, t in TASKS.items():
+        if t.display_name.lower() == key.lower():
+            return t.display_name, tid
+    return key, ""
+
+
+def from_result(rated: RatedResult, version_name: str) -> LabelData:
+    """The verified label of a rated result (stars as frozen in its version)."""
+    rec = rated.record
+    provider, name = split_model_id(rec.model_id)
+    return LabelData(
+        provider=provider,
+        model_name=name,
+        task=task_display(rec.task_id)[0],
+        energy_wh_per_1k=rec.gpu_energy_wh_per_1k,
+        stars=rated.stars or 0,
+        version=version_name,
+        hardware=display_hardware(rec.hardware, rec.gpu_count),
+        link=result_url(rated.result_id),
+        result_id=rated.result_id,
+        version_id=rated.version_id or "",
+        bundle_sha256=rated.bundle_sha256,
+        task_id=rec.task_id,
+    )
+
+
+def label_for_result(store: Store, result_id: str, version_id: str | None = None) -> LabelData:
+    """The label of `result_id` in `version_id` (or the newest version holding it).
+
+    Raises LookupError when there is no such result in a published version.
+    """
+    rated = store.get_result(result_id.strip(), version_id or None)
+    if rated is None or rated.version_id is None:
+        where = f" in version {version_id}" if version_id else " in a published version"
+        raise LookupError(f"No result {result_id!r}{where}.")
+    names = {v.id: v.name for v in store.versions()}
+    return from_result(rated, names.get(rated.version_id, rated.version_id))
+
+
+def typed(model: str, task: str, energy_wh: float, stars: int, version: str = "", hardware: str = "",
+          provider: str = "") -> LabelData:
+    """A self-reported label from typed fields; `model` may be 'provider/name'."""
+    if provider.strip():
+        provider, name = provider.strip(), model.strip()
+    else:
+        provider, name = split_model_id(model.strip())
+    task_name, task_id = task_display(task)
+    return LabelData(
+        provider=provider,
+        model_name=name,
+        task=task_name,
+        energy_wh_per_1k=float(energy_wh),
+        stars=int(stars),
+        version=version.strip() or "Self-reported",
+        hardware=display_hardware(hardware) if hardware.strip() else "not stated",
+        task_id=task_id,
+    )
+
+
+def match_result(store: Store, label: LabelData) -> LabelData | None:
+    """The verified label of the published result `label`'s typed values describe, or None.
+
+    Matches the model id and task exactly, the energy as printed (format_energy), the stars, and the
+    version (by name or id) and hardware when they were typed.
+    """
+    if not label.task_id:
+        return None
+    typed_version = label.version.strip().lower()
+    for info in store.versions():
+        if typed_version not in ("", "self-reported", info.id.lower(), info.name.lower()):
+            continue
+        for rated in store.version_results(info.id):
+            candidate = from_result(rated, info.name)
+            if (
+                candidate.model_id == label.model_id
+                and candidate.task_id == label.task_id
+                and candidate.energy_text == label.energy_text
+                and candidate.stars == label.stars
+                and label.hardware in ("not stated", candidate.hardware)
+            ):
+                return candidate
+    return None

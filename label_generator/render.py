@@ -1,0 +1,162 @@
+"""The label as a PNG: a pure function from `LabelData` to a 520 x 728 image (the 260 x 364 design
+at 2x), with the label's facts in the PNG's text chunks.
+
+Shapes are drawn 4x supersampled into cached tiles (antialiased edges, drawn once per distinct
+shape); text is drawn by FreeType straight onto the image; QR modules are whole device pixels.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from functools import lru_cache
+
+from PIL import Image, ImageColor, ImageDraw, PngImagePlugin
+
+from label_generator import text
+from label_generator.data import LabelData
+from label_generator.layout import (
+    HEIGHT,
+    WIDTH,
+    Box,
+    Item,
+    Layout,
+    Path,
+    QRItem,
+    TextLine,
+    build_layout,
+    static_items,
+)
+
+SCALE = text.SCALE
+SUPERSAMPLE = 4
+SIZE = (WIDTH * SCALE, HEIGHT * SCALE)
+
+
+def _bounds(item: Box | Path) -> tuple[int, int, int, int]:
+    """Device-pixel box covering the item, clipped to the image."""
+    if isinstance(item, Box):
+        x0, y0, x1, y1 = item.x, item.y, item.x + item.w, item.y + item.h
+    else:
+        xs, ys = [p[0] for p in item.points], [p[1] for p in item.points]
+        x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+    pad = item.width + 1
+    return (
+        max(0, math.floor((x0 - pad) * SCALE)), max(0, math.floor((y0 - pad) * SCALE)),
+        min(SIZE[0], math.ceil((x1 + pad) * SCALE)), min(SIZE[1], math.ceil((y1 + pad) * SCALE)),
+    )
+
+
+def _mask(item: Box | Path, origin: tuple[int, int], size: tuple[int, int], part: str) -> Image.Image:
+    """Coverage mask of the item's fill or outline, supersampled then reduced to device pixels."""
+    f = SCALE * SUPERSAMPLE
+    big = Image.new("L", (size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE), 0)
+    draw = ImageDraw.Draw(big)
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return (x * f - origin[0] * SUPERSAMPLE, y * f - origin[1] * SUPERSAMPLE)
+
+    width = max(1, round(item.width * f))
+    if isinstance(item, Box):
+        box = [at(item.x, item.y), at(item.x + item.w, item.y + item.h)]
+        box[1] = (box[1][0] - 1, box[1][1] - 1)
+        radius = round(item.radius * f)
+        if part == "fill":
+            draw.rounded_rectangle(box, radius, fill=255)
+        else:
+            draw.rounded_rectangle(box, radius, outline=255, width=width)
+    else:
+        pts = [at(x, y) for x, y in item.points]
+        if part == "fill":
+            draw.polygon(pts, fill=255)
+        elif item.closed:
+            draw.line([*pts, pts[0], pts[1]], fill=255, width=width, joint="curve")
+        else:
+            draw.line(pts, fill=255, width=width, joint="curve")
+    return big.reduce(SUPERSAMPLE)
+
+
+@lru_cache(maxsize=1024)
+def _tile(item: Box | Path) -> tuple[Image.Image, tuple[int, int]]:
+    """The item drawn antialiased on a transparent tile, and where the tile goes."""
+    x0, y0, x1, y1 = _bounds(item)
+    size = (max(1, x1 - x0), max(1, y1 - y0))
+    tile = Image.new("RGBA", size, (0, 0, 0, 0))
+    for part, color in (("fill", item.fill), ("outline", item.outline)):
+        if color:
+            layer = Image.new("RGBA", size, ImageColor.getrgb(color))
+            layer.putalpha(_mask(item, (x0, y0), size, part))
+            tile.alpha_composite(layer)
+    return tile, (x0, y0)
+
+
+def _qr_image(item: QRItem) -> tuple[Image.Image, tuple[int, int]]:
+    n = len(item.matrix)
+    px = round(item.module * SCALE)
+    modules = Image.frombytes("L", (n, n), bytes(0 if dark else 255 for row in item.matrix for dark in row))
+    return modules.resize((n * px, n * px), Image.Resampling.NEAREST).convert("RGBA"), (
+        round(item.x * SCALE), round(item.y * SCALE))
+
+
+def draw_items(image: Image.Image, items: tuple[Item, ...] | list[Item]) -> None:
+    """Draw layout items, back to front, onto a SIZE RGBA image."""
+    draw = ImageDraw.Draw(image)
+    for item in items:
+        if isinstance(item, TextLine):
+            text.draw_text(draw, item.left, item.baseline, item.text, item.weight, item.size, item.color)
+        elif isinstance(item, QRItem):
+            tile, at = _qr_image(item)
+            image.paste(tile, at)
+        else:
+            tile, at = _tile(item)
+            image.alpha_composite(tile, at)
+
+
+@lru_cache(maxsize=1)
+def _static_image() -> Image.Image:
+    """The items every label shares, drawn once."""
+    image = Image.new("RGBA", SIZE, (0, 0, 0, 0))
+    draw_items(image, static_items())
+    return image
+
+
+def render_layout(layout: Layout) -> Image.Image:
+    """Rasterise a layout: the cached static part, then what is particular to this label."""
+    image = _static_image().copy()
+    draw_items(image, layout.items[len(static_items()):])
+    return image
+
+
+def render_label(data: LabelData) -> Image.Image:
+    """The label of `data` as a 520 x 728 RGBA image (transparent outside the rounded corners)."""
+    return render_layout(build_layout(data))
+
+
+def png_info(data: LabelData) -> PngImagePlugin.PngInfo:
+    """PNG text chunks: title, software, and every field of `data.metadata()` (tEXt when Latin-1,
+    iTXt otherwise)."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Title", f"AI Energy Score label: {data.model_id}")
+    info.add_text("Software", "AI Energy Score label generator")
+    for key, value in data.metadata().items():
+        info.add_text(key, value)
+    return info
+
+
+def to_png(image: Image.Image, data: LabelData) -> bytes:
+    """PNG bytes of a rendered label with `data`'s metadata."""
+    out = io.BytesIO()
+    image.save(out, format="PNG", pnginfo=png_info(data), compress_level=3)
+    return out.getvalue()
+
+
+def render_png(data: LabelData) -> bytes:
+    """The label of `data` as PNG bytes with its metadata."""
+    return to_png(render_label(data), data)
+
+
+def read_metadata(png: bytes) -> dict[str, str]:
+    """The text chunks of a PNG (to check a label)."""
+    with Image.open(io.BytesIO(png)) as image:
+        image.load()
+        return {k: str(v) for k, v in getattr(image, "text", {}).items()}

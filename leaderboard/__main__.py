@@ -1,0 +1,25 @@
+"""`python -m leaderboard`: serve the leaderboard alone (GRADIO_SERVER_PORT, GRADIO_SERVER_NAME honoured).
+
+The store is the configured one (AIENERGY_STORE, or the Hugging Face dataset backend); the
+leaderboard only reads it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from leaderboard.app import build_demo
+from shared.ui import CSS
+
+
+def main() -> None:
+    """Start the leaderboard and block."""
+    port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
+    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
+    demo = build_demo()
+    demo.queue(default_concurrency_limit=8)
+    demo.launch(server_name=host, server_port=port, css=CSS)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Downloads: the current view as CSV, a whole version as JSON (public data only, no contact details)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from shared.records import ResultRecord
+from shared.store import RatedResult, VersionInfo
+
+# CSV column -> frame column, in the order written.
+CSV_COLUMNS: dict[str, str] = {
+    "result_id": "result_id",
+    "model_id": "model_id",
+    "provider": "provider",
+    "task": "task_id",
+    "class": "model_class",
+    "gpu_energy_wh_per_1k": "energy",
+    "stars": "stars",
+    "ci95_low_wh_per_1k": "ci_low",
+    "ci95_high_wh_per_1k": "ci_high",
+    "std_wh_per_1k": "std",
+    "repetitions": "repetitions",
+    "samples": "samples",
+    "parameters": "parameters",
+    "precision": "precision",
+    "hardware": "hardware",
+    "gpu_count": "gpu_count",
+    "date": "date",
+    "random_weights": "random_weights",
+    "quality_score": "quality",
+    "version": "version_id",
+    "submission_id": "submission_id",
+    "bundle_sha256": "bundle_sha256",
+}
+
+
+def view_csv(view: pd.DataFrame) -> str:
+    """The rows of a view, in its order, as CSV text (header first)."""
+    out = view[list(CSV_COLUMNS.values())].rename(columns={v: k for k, v in CSV_COLUMNS.items()})
+    out = out.astype({"stars": "Int64", "parameters": "Int64"})
+    return out.to_csv(index=False, float_format="%.6g")
+
+
+def _record_dict(record: ResultRecord) -> dict[str, Any]:
+    """The record's fields (a shallow copy: its nested values are JSON-ready already)."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+def version_json(info: VersionInfo, results: list[RatedResult]) -> str:
+    """A whole version as JSON: its metadata and every result with its frozen stars and full record."""
+    doc = {
+        "version": dataclasses.asdict(info),
+        "results": [
+            {
+                "result_id": r.result_id,
+                "submission_id": r.submission_id,
+                "bundle_sha256": r.bundle_sha256,
+                "stars": r.stars,
+                "record": _record_dict(r.record),
+            }
+            for r in sorted(results, key=lambda r: (r.record.task_id, r.record.gpu_energy_wh_per_1k, r.result_id))
+        ],
+    }
+    return json.dumps(doc)
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe form of a version or task id."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "x"
+
+
+class DownloadFolder:
+    """Writes download files once per content: same content, same path (so repeated views are free)."""
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = Path(root or tempfile.mkdtemp(prefix="aienergy-leaderboard-"))
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def write(self, name: str, text: str) -> Path:
+        """Path of a file named `name` holding `text`, written unless it already exists."""
+        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        path = self.root / digest / safe_name(name)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(path.suffix + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+        return path

@@ -1,0 +1,156 @@
+"""Plotly figures of a task view: energy per model, energy vs parameters, energy vs quality (Pareto).
+
+Each function takes the view's frame (leaderboard.table) and returns a plotly Figure; an empty view
+gives a figure with a note instead of axes. Colours follow the stars (5 = the suite's green).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from shared.ui import GREEN
+
+STAR_COLORS = {5: GREEN, 4: "#8cc665", 3: "#e9c46a", 2: "#f4a261", 1: "#e76f51"}
+UNRATED_COLOR = "#9e9e9e"
+MAX_BARS = 60
+ENERGY_AXIS = "GPU energy (Wh / 1,000 queries, log scale)"
+HOVER = "<b>%{customdata[0]}</b><br>%{customdata[1]:.4g} Wh / 1k queries<br>%{customdata[2]}<extra></extra>"
+
+
+def _layout(title: str, **axes: object) -> dict[str, object]:
+    return {
+        "title": {"text": title, "font": {"size": 15}},
+        "template": "plotly_white",
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
+        "height": 420,
+        "legend": {"title": {"text": "Stars"}},
+        **axes,
+    }
+
+
+def _empty(title: str, note: str) -> go.Figure:
+    fig = go.Figure(layout=_layout(title))
+    fig.add_annotation(text=note, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def _star_groups(frame: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+    """(legend name, colour, rows) per star count, 5 stars first, unrated last."""
+    out = []
+    stars = frame["stars"]
+    for n in range(5, 0, -1):
+        part = frame[stars == n]
+        if not part.empty:
+            out.append((f"{'★' * n} ({n})", STAR_COLORS[n], part))
+    unrated = frame[stars.isna()]
+    if not unrated.empty:
+        out.append(("unrated", UNRATED_COLOR, unrated))
+    return out
+
+
+def _custom(part: pd.DataFrame, third: str) -> np.ndarray:
+    """Hover data as one object array (plotly validates arrays far faster than nested lists)."""
+    return part[["model_id", "energy", third]].to_numpy(dtype=object)
+
+
+def _xy(part: pd.DataFrame, x: str, y: str) -> dict[str, np.ndarray]:
+    return {"x": part[x].to_numpy(), "y": part[y].to_numpy()}
+
+
+def energy_per_model(frame: pd.DataFrame, title: str = "GPU energy per model") -> go.Figure:
+    """Bars of energy per model on a log axis, most frugal first, coloured by stars.
+
+    Above MAX_BARS models the bars become points against their rank (names in the hover).
+    """
+    if frame.empty:
+        return _empty(title, "No results to plot")
+    ordered = frame.sort_values("energy", kind="stable").reset_index(drop=True)
+    ordered = ordered.assign(rank=ordered.index + 1)
+    many = len(ordered) > MAX_BARS
+    fig = go.Figure(layout=_layout(
+        title,
+        yaxis={"type": "log", "title": {"text": ENERGY_AXIS}},
+        xaxis={"title": {"text": "Models, by rank (hover for names)"}} if many
+        else {"categoryorder": "array", "categoryarray": ordered["model_id"].to_numpy(dtype=object)},
+        bargap=0.15,
+    ))
+    for name, color, part in _star_groups(ordered):
+        common = {"name": name, "marker": {"color": color}, "customdata": _custom(part, "hardware"),
+                  "hovertemplate": HOVER}
+        if many:
+            fig.add_trace(go.Scattergl(mode="markers", **_xy(part, "rank", "energy"), **common))
+        else:
+            fig.add_trace(go.Bar(**_xy(part, "model_id", "energy"), **common))
+    return fig
+
+
+def energy_vs_parameters(frame: pd.DataFrame, title: str = "GPU energy against parameter count") -> go.Figure:
+    """Energy against parameters, both on log axes, coloured by stars (rows without a count left out)."""
+    known = frame[frame["parameters"].notna() & (frame["parameters"] > 0)]
+    if known.empty:
+        return _empty(title, "No result reports its parameter count")
+    fig = go.Figure(layout=_layout(
+        title,
+        xaxis={"type": "log", "title": {"text": "Parameters (log scale)"}},
+        yaxis={"type": "log", "title": {"text": ENERGY_AXIS}},
+    ))
+    for name, color, part in _star_groups(known):
+        fig.add_trace(go.Scattergl(
+            **_xy(part, "parameters", "energy"), mode="markers", name=name,
+            marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#444"}},
+            customdata=_custom(part, "precision"), hovertemplate=HOVER,
+        ))
+    return fig
+
+
+def pareto_frontier(energy: Sequence[float], quality: Sequence[float]) -> list[int]:
+    """Indices of the Pareto-optimal points (less energy and more quality are better), by energy.
+
+    A point is on the frontier when no other point has energy <= its own and quality >= its own with
+    one of the two strictly better. Points with a NaN in either value are ignored.
+    """
+    pts = [
+        (e, -q, i) for i, (e, q) in enumerate(zip(energy, quality, strict=True))
+        if not (math.isnan(e) or math.isnan(q))
+    ]
+    pts.sort()
+    frontier: list[int] = []
+    best_quality = -math.inf
+    for _energy, neg_q, i in pts:
+        if -neg_q > best_quality:
+            frontier.append(i)
+            best_quality = -neg_q
+    return frontier
+
+
+def energy_vs_quality(frame: pd.DataFrame, title: str = "Quality against GPU energy") -> go.Figure:
+    """Quality against energy (log axis) for rows with a quality score, the Pareto frontier drawn."""
+    known = frame[frame["quality"].notna()].reset_index(drop=True)
+    if known.empty:
+        return _empty(title, "No result of this view reports a quality score")
+    fig = go.Figure(layout=_layout(
+        title,
+        xaxis={"type": "log", "title": {"text": ENERGY_AXIS}},
+        yaxis={"title": {"text": "Quality score (0-100, higher is better)"}},
+    ))
+    for name, color, part in _star_groups(known):
+        fig.add_trace(go.Scatter(
+            **_xy(part, "energy", "quality"), mode="markers", name=name,
+            marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#444"}},
+            customdata=_custom(part, "quality"), hovertemplate=HOVER,
+        ))
+    front = known.iloc[pareto_frontier(list(known["energy"]), list(known["quality"]))]
+    fig.add_trace(go.Scatter(
+        **_xy(front, "energy", "quality"), mode="lines+markers", name="Pareto frontier",
+        line={"color": "#313131", "dash": "dash", "shape": "hv"},
+        marker={"symbol": "diamond-open", "size": 12, "color": "#313131"},
+        text=front["model_id"].to_numpy(dtype=object), hovertemplate="<b>%{text}</b> (Pareto-optimal)<extra></extra>",
+    ))
+    return fig

@@ -1,0 +1,277 @@
+"""HTML of the leaderboard's table, callout and empty states (pure functions of a view).
+
+Every value that comes from a submission is escaped; a model id is only linked to the Hub when it
+looks like a Hub id.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from typing import Any
+
+import pandas as pd
+
+from leaderboard.table import COLUMNS, EnergySpread, has_quality
+from shared.tasks import Task
+from shared.ui import DARK, GREEN, app_url
+from shared.units import format_energy
+
+HUB = "https://huggingface.co"
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+PAGE_SIZE = 100
+EMPTY_STAR = "#d0d0d0"
+
+LEADERBOARD_CSS = f"""
+.lb-task-tabs .wrap {{ gap: 4px !important; }}
+.lb-callout {{ background:#f1f8f3; border-left:4px solid {GREEN}; padding:10px 14px; border-radius:6px; color:{DARK}; }}
+.lb-callout b {{ color:{GREEN}; }}
+.lb-empty {{ border:1px dashed #c8c8c8; border-radius:10px; padding:18px 20px; color:{DARK}; background:#fafafa; }}
+.lb-empty h3 {{ margin:0 0 8px; }}
+.lb-table-wrap {{ overflow-x:auto; }}
+table.lb-table {{ border-collapse:collapse; width:100%; font-size:13px; color:{DARK}; }}
+table.lb-table th {{ text-align:left; padding:6px 8px; border-bottom:2px solid #e0e0e0; white-space:nowrap;
+  cursor:pointer; user-select:none; }}
+table.lb-table th span.tip {{ border-bottom:1px dotted #888; }}
+table.lb-table th.sorted {{ color:{GREEN}; }}
+table.lb-table td {{ padding:5px 8px; border-bottom:1px solid #f0f0f0; vertical-align:middle; }}
+table.lb-table td.model, table.lb-table td.nowrap {{ white-space:nowrap; }}
+table.lb-table tr:hover td {{ background:#f7fbf8; }}
+table.lb-table a, .lb-detail h2 a {{ color:{DARK}; text-decoration:underline dotted #9a9a9a; }}
+table.lb-table a:hover, .lb-detail h2 a:hover {{ color:{GREEN}; }}
+.lb-bar {{ display:flex; align-items:center; gap:6px; min-width:150px; }}
+.lb-bar .track {{ flex:1; background:#eef4ef; height:10px; border-radius:5px; overflow:hidden; }}
+.lb-bar .fill {{ background:{GREEN}; height:100%; }}
+.lb-bar .num {{ min-width:78px; text-align:right; font-variant-numeric:tabular-nums; }}
+.lb-stars {{ color:{GREEN}; letter-spacing:1px; white-space:nowrap; font-size:16px; }}
+.lb-stars .off {{ color:{EMPTY_STAR}; }}
+.lb-badge {{ display:inline-block; font-size:11px; padding:0 6px; margin-left:6px; border-radius:8px;
+  background:#fff4e0; color:#8a5300; border:1px solid #f0c27a; }}
+.lb-detail-btn {{ border:1px solid #d5d5d5; background:#fff; border-radius:6px; padding:2px 8px; cursor:pointer; }}
+.lb-detail-btn:hover {{ border-color:{GREEN}; color:{GREEN}; }}
+.lb-muted {{ color:#777; }}
+.lb-detail h2 {{ font-size:1.4rem; font-weight:700; margin:6px 0; }}
+.lb-detail h3 {{ font-size:1rem; font-weight:600; color:{GREEN}; margin:14px 0 6px; }}
+.lb-sections {{ display:grid; grid-template-columns:repeat(auto-fit, minmax(420px, 1fr)); gap:0 32px; }}
+.lb-detail th {{ font-weight:500; color:#555; white-space:nowrap; }}
+.lb-detail table {{ border-collapse:collapse; font-size:14px; }}
+.lb-detail td, .lb-detail th {{ padding:3px 10px 3px 0; text-align:left; vertical-align:top; }}
+.lb-detail code {{ font-size:12px; word-break:break-all; }}
+.lb-kpis {{ display:flex; flex-wrap:wrap; gap:12px; margin:8px 0; }}
+.lb-kpi {{ border:1px solid #e5e5e5; border-radius:8px; padding:8px 12px; min-width:150px; }}
+.lb-kpi .v {{ font-size:20px; font-weight:600; color:{DARK}; }}
+.lb-kpi .k {{ font-size:12px; color:#777; }}
+.lb-button {{ display:inline-block; background:{DARK}; color:#fff !important; text-decoration:none;
+  padding:6px 14px; border-radius:6px; margin-right:8px; }}
+"""
+
+# Click delegation for the table: a detail button opens the detail view, a header sorts.
+TABLE_JS = """
+element.addEventListener('click', (event) => {
+  const btn = event.target.closest('[data-result]');
+  if (btn) { event.preventDefault(); trigger('open_result', {result: btn.dataset.result}); return; }
+  const th = event.target.closest('th[data-sort]');
+  if (th) { trigger('sort_column', {column: th.dataset.sort}); }
+});
+"""
+
+
+def esc(value: object) -> str:
+    """HTML-escaped text of any value."""
+    return html.escape(str(value), quote=True)
+
+
+def hub_link(model_id: str) -> str:
+    """The model id linked to its Hub page (plain text when it is not a Hub-like id)."""
+    if HUB_ID.match(model_id) and ".." not in model_id:
+        return f'<a href="{HUB}/{esc(model_id)}" target="_blank" rel="noopener noreferrer">{esc(model_id)}</a>'
+    return esc(model_id)
+
+
+def format_params(n: float | None) -> str:
+    """'7.2B', '350M', '66K' from a parameter count; '' when unknown."""
+    if n is None or (isinstance(n, float) and math.isnan(n)) or n <= 0:
+        return ""
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.1f}{suffix}" if value < 100 else f"{value:.0f}{suffix}"
+    return str(int(n))
+
+
+def stars_html(stars: float | None) -> str:
+    """Five stars, the first `stars` filled green; a title gives the number for screen readers."""
+    if stars is None or (isinstance(stars, float) and math.isnan(stars)):
+        return '<span class="lb-muted">unrated</span>'
+    n = int(stars)
+    return (
+        f'<span class="lb-stars" title="{n} of 5 stars" aria-label="{n} of 5 stars">'
+        f'{"★" * n}<span class="off">{"★" * (5 - n)}</span></span>'
+    )
+
+
+def energy_bar(energy: float, task_max: float) -> str:
+    """The energy value with an inline bar scaled to the task's maximum."""
+    pct = 100.0 if task_max <= 0 else max(0.5, min(100.0, 100.0 * energy / task_max))
+    return (
+        f'<div class="lb-bar"><span class="num">{esc(format_energy(energy))}</span>'
+        f'<span class="track"><span class="fill" style="width:{pct:.1f}%;display:block"></span></span></div>'
+    )
+
+
+def ci_text(low: float, high: float) -> str:
+    """'2.31 - 2.43' for a CI, 'n/a' when the run had no interval."""
+    if math.isnan(low) or math.isnan(high):
+        return '<span class="lb-muted" title="No interval: a single repetition">n/a</span>'
+    return f"{low:,.4g} – {high:,.4g}"
+
+
+def visible_columns(task: Task, view: pd.DataFrame) -> list[str]:
+    """Column keys shown for a task: class only for tasks with classes, quality only where present."""
+    keys = [c.key for c in COLUMNS]
+    if not task.has_classes:
+        keys.remove("class")
+    if not has_quality(view):
+        keys.remove("quality")
+    return keys
+
+
+def _cell(key: str, row: dict[str, Any], task_max: float) -> str:
+    if key == "model":
+        badge = (
+            '<span class="lb-badge" title="Measured on a random-weight replica of the architecture: '
+            'same compute, not the trained weights">random weights</span>'
+            if row["random_weights"] else ""
+        )
+        return f'<td class="model">{hub_link(row["model_id"])}{badge}</td>'
+    if key == "provider":
+        return f"<td>{esc(row['provider'])}</td>"
+    if key == "class":
+        return f"<td>{esc(row['model_class'])}</td>"
+    if key == "energy":
+        return f"<td>{energy_bar(row['energy'], task_max)}</td>"
+    if key == "stars":
+        return f"<td>{stars_html(row['stars'])}</td>"
+    if key == "parameters":
+        return f"<td>{esc(format_params(row['parameters']))}</td>"
+    if key == "precision":
+        return f"<td>{esc(row['precision'])}</td>"
+    if key == "hardware":
+        gpus = f" ×{int(row['gpu_count'])}" if row["gpu_count"] and row["gpu_count"] > 1 else ""
+        short = re.sub(r"^NVIDIA\s+", "", str(row["hardware"]))
+        return f'<td title="{esc(row["hardware"])}{gpus}">{esc(short)}{gpus}</td>'
+    if key == "date":
+        return f'<td class="nowrap">{esc(row["date"])}</td>'
+    if key == "ci":
+        return f"<td>{ci_text(row['ci_low'], row['ci_high'])}</td>"
+    if key == "quality":
+        q = row["quality"]
+        return f"<td>{'' if math.isnan(q) else f'{q:.1f}'}</td>"
+    raise KeyError(key)
+
+
+def table_html(
+    view: pd.DataFrame,
+    task: Task,
+    task_max: float,
+    sort: str,
+    descending: bool,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+) -> str:
+    """One page of the view as an HTML table: tooltips on headers, a detail button per row."""
+    keys = visible_columns(task, view)
+    by_key = {c.key: c for c in COLUMNS}
+    head = []
+    for key in keys:
+        col = by_key[key]
+        arrow = (" ▼" if descending else " ▲") if key == sort else ""
+        head.append(
+            f'<th data-sort="{key}" class="{"sorted" if key == sort else ""}" title="{esc(col.tooltip)} '
+            f'(click to sort)"><span class="tip">{esc(col.label)}</span>{arrow}</th>'
+        )
+    head.append('<th title="Provenance of the number: configuration, dataset, spread, environment">Detail</th>')
+    start = page * page_size
+    body = []
+    for row in view.iloc[start:start + page_size].to_dict("records"):
+        cells = "".join(_cell(k, row, task_max) for k in keys)
+        rid = esc(row["result_id"])
+        body.append(
+            f'<tr data-row="{rid}">{cells}<td><button class="lb-detail-btn" data-result="{rid}" '
+            f'title="Open the provenance of this result">Details</button></td></tr>'
+        )
+    return (
+        f'<div class="lb-table-wrap"><table class="lb-table"><thead><tr>{"".join(head)}</tr></thead>'
+        f'<tbody>{"".join(body)}</tbody></table></div>'
+    )
+
+
+def page_count(rows: int, page_size: int = PAGE_SIZE) -> int:
+    """Pages needed for `rows` rows (at least 1)."""
+    return max(1, math.ceil(rows / page_size))
+
+
+def pager_text(rows: int, page: int, page_size: int = PAGE_SIZE) -> str:
+    """'Results 101-200 of 834 (page 2 of 9)'."""
+    if rows == 0:
+        return "No results"
+    first, last = page * page_size + 1, min(rows, (page + 1) * page_size)
+    return f"Results {first:,}–{last:,} of {rows:,} (page {page + 1} of {page_count(rows, page_size)})"
+
+
+def callout_html(spread: EnergySpread | None, scope: str) -> str:
+    """'Energy difference of N x' between the most hungry and the most frugal result of `scope`."""
+    if spread is None:
+        return ""
+    if spread.count < 2:
+        return f'<div class="lb-callout">Only one result in {esc(scope)} so far: nothing to compare it with yet.</div>'
+    return (
+        f'<div class="lb-callout"><b>Energy difference of {spread.ratio:,.1f} x</b> in {esc(scope)}: '
+        f"the most energy-hungry model ({esc(spread.high_model)}, {esc(format_energy(spread.high_wh))}) uses "
+        f"{spread.ratio:,.1f} times the energy of the most frugal ({esc(spread.low_model)}, "
+        f"{esc(format_energy(spread.low_wh))}) per 1,000 queries.</div>"
+    )
+
+
+def _submit_steps() -> str:
+    submit = esc(app_url("submit"))
+    return (
+        "<ol><li>Run the standard workload of the task on an NVIDIA H100 with the suite's runner; it writes "
+        "a run bundle (a .zip with the raw energy-counter readings).</li>"
+        f'<li>Upload the bundle on the <a href="{submit}">submission page</a> and accept the attestation.</li>'
+        "<li>Once reviewed, the result appears here at the next leaderboard version.</li></ol>"
+    )
+
+
+def empty_state_html(task: Task | None, version_name: str | None) -> str:
+    """What a visitor sees when a task has no result (or nothing is published): how to submit one."""
+    if version_name is None:
+        title = "No leaderboard version is published yet"
+        lead = "Ratings appear here once the first version is published."
+    else:
+        assert task is not None
+        title = f"No {esc(task.display_name.lower())} results in {esc(version_name)} yet"
+        lead = (
+            f"Be the first: one rating is the GPU energy of 1,000 queries (each a {esc(task.query_unit)}) "
+            f"on one H100."
+        )
+    return (
+        f'<div class="lb-empty"><h3>{title}</h3><p>{lead}</p>{_submit_steps()}'
+        f'<p><a class="lb-button" href="{esc(app_url("submit"))}">Submit a run</a></p></div>'
+    )
+
+
+def no_match_html(query: str, model_class: str | None) -> str:
+    """The table's place when a filter or search matches nothing."""
+    parts = []
+    if query.strip():
+        parts.append(f"matches “{esc(query.strip())}”")
+    if model_class and model_class != "All":
+        parts.append(f"is in class {esc(model_class)}")
+    what = " and ".join(parts) or "matches"
+    return (
+        f'<div class="lb-empty"><h3>No result {what}</h3><p>Clear the search or choose "All" classes. '
+        "A model you miss may not be rated yet: "
+        f'<a href="{esc(app_url("submit"))}">submit a run</a>.</p></div>'
+    )

@@ -1,0 +1,194 @@
+"""The leaderboard table as data: one pandas row per rated result, then filter, search and sort.
+
+Everything here is pure (no Gradio, no store): `results_frame` turns a version's RatedResults into a
+DataFrame once, `select_view` answers a visitor's class filter, search and sort on it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from shared.store import RatedResult
+
+ALL_CLASSES = "All"
+MODEL_CLASSES = ("A", "B", "C")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the displayed table.
+
+    Attributes:
+        key: Sort key (a key of SORT_COLUMNS).
+        label: Header text.
+        tooltip: What the column means and its unit (the header's tooltip).
+    """
+
+    key: str
+    label: str
+    tooltip: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("model", "Model", "Model id on the Hugging Face Hub; the link opens its Hub page."),
+    Column("provider", "Provider", "Owner of the model id on the Hub (the part before the slash)."),
+    Column("class", "Class", "Text-generation size class: A fits one consumer GPU (up to ~20B parameters), "
+           "B one H100 (~20B-66B), C several H100s (over 66B). Stars compare models of one class only."),
+    Column("energy", "GPU energy (Wh / 1k queries)", "GPU energy of inference in watt-hours per 1,000 queries "
+           "(mean over repetitions). The bar is scaled to the task's most energy-hungry result."),
+    Column("stars", "Stars", "1 to 5 stars: the task's [min, max] energy range split into five equal bands; "
+           "the most frugal band gets 5 stars. Frozen in the selected leaderboard version."),
+    Column("parameters", "Parameters", "Parameter count of the model (B = billions, M = millions)."),
+    Column("precision", "Precision", "Data type the model ran in (float32, bfloat16, float16, ...)."),
+    Column("hardware", "Hardware", "GPU the run was measured on (xN when several GPUs were used)."),
+    Column("date", "Date", "Date the measured run finished (UTC)."),
+    Column("ci", "95% CI (Wh / 1k)", "95% confidence interval of the mean GPU energy over the run's "
+           "repetitions, in Wh per 1,000 queries. Sorting orders by its width relative to the mean."),
+    Column("quality", "Quality", "Task quality score (0-100) reported with the result, where present."),
+)
+
+# Sort key -> DataFrame column it orders by.
+SORT_COLUMNS: dict[str, str] = {
+    "model": "search_key",
+    "provider": "provider_sort",
+    "class": "model_class",
+    "energy": "energy",
+    "stars": "stars",
+    "parameters": "parameters",
+    "precision": "precision",
+    "hardware": "hardware",
+    "date": "date",
+    "ci": "ci_rel_width",
+    "quality": "quality",
+}
+SORT_LABELS: dict[str, str] = {c.key: c.label for c in COLUMNS}
+DEFAULT_SORT = "energy"
+
+FRAME_COLUMNS = (
+    "result_id", "submission_id", "bundle_sha256", "version_id", "task_id", "model_id", "provider",
+    "model_name", "model_class", "energy", "std", "ci_low", "ci_high", "ci_rel_width", "stars",
+    "parameters", "precision", "hardware", "gpu_count", "date", "random_weights", "quality",
+    "repetitions", "samples", "search_key", "provider_sort",
+)
+
+
+def _ci_rel_width(energy: float, low: float | None, high: float | None) -> float:
+    if low is None or high is None or not energy:
+        return math.nan
+    return (high - low) / energy
+
+
+def results_frame(results: list[RatedResult]) -> pd.DataFrame:
+    """One row per rated result, with the columns of FRAME_COLUMNS (built once per version)."""
+    rows = []
+    for r in results:
+        rec = r.record
+        rows.append((
+            r.result_id, r.submission_id, r.bundle_sha256, r.version_id or "", rec.task_id, rec.model_id,
+            rec.provider, rec.model_name, rec.model_class or "", rec.gpu_energy_wh_per_1k, rec.std_wh_per_1k,
+            rec.ci95_low_wh_per_1k, rec.ci95_high_wh_per_1k,
+            _ci_rel_width(rec.gpu_energy_wh_per_1k, rec.ci95_low_wh_per_1k, rec.ci95_high_wh_per_1k),
+            r.stars, rec.parameters, rec.precision or "", rec.hardware, rec.gpu_count,
+            (rec.created_utc or "")[:10], bool(rec.random_weights), rec.quality_score, rec.repetitions,
+            rec.samples, rec.model_id.lower(), rec.provider.lower(),
+        ))
+    frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
+    for col in ("energy", "std", "ci_low", "ci_high", "ci_rel_width", "parameters", "quality", "stars"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    return frame
+
+
+def split_by_task(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The frame cut per task (each part energy-ordered, index reset): done once per version."""
+    return {
+        task: part.sort_values("energy", kind="stable").reset_index(drop=True)
+        for task, part in frame.groupby("task_id", sort=False)
+    }
+
+
+def filter_class(frame: pd.DataFrame, model_class: str | None) -> pd.DataFrame:
+    """Rows of one class ('A', 'B', 'C'); None, '' or 'All' keeps every row."""
+    if not model_class or model_class == ALL_CLASSES:
+        return frame
+    return frame[frame["model_class"] == model_class]
+
+
+def search(frame: pd.DataFrame, query: str) -> pd.DataFrame:
+    """Rows whose model id (provider included) contains every whitespace-separated term, any case."""
+    terms = query.lower().split()
+    if not terms:
+        return frame
+    mask = pd.Series(True, index=frame.index)
+    keys = frame["search_key"]
+    for term in terms:
+        mask &= keys.str.contains(term, regex=False)
+    return frame[mask]
+
+
+def sort_view(frame: pd.DataFrame, sort: str = DEFAULT_SORT, descending: bool = False) -> pd.DataFrame:
+    """Rows ordered by a column of SORT_COLUMNS; missing values always last, ties by energy then model.
+
+    Raises KeyError naming the valid sort keys for an unknown one.
+    """
+    if sort not in SORT_COLUMNS:
+        raise KeyError(f"Unknown sort {sort!r}; use one of: {', '.join(SORT_COLUMNS)}.")
+    col = SORT_COLUMNS[sort]
+    by = [col] + [c for c in ("energy", "search_key") if c != col]
+    ascending = [not descending] + [True] * (len(by) - 1)
+    return frame.sort_values(by, ascending=ascending, na_position="last", kind="stable")
+
+
+def select_view(
+    frame: pd.DataFrame,
+    model_class: str | None = None,
+    query: str = "",
+    sort: str = DEFAULT_SORT,
+    descending: bool = False,
+) -> pd.DataFrame:
+    """A task's rows as a visitor asked for them: class filter, then search, then sort."""
+    return sort_view(search(filter_class(frame, model_class), query), sort, descending)
+
+
+@dataclass(frozen=True)
+class EnergySpread:
+    """The max/min energy ratio of a set of results (the 'Energy difference of N x' callout).
+
+    Attributes:
+        ratio: Highest energy divided by lowest.
+        low_model: Model id of the most frugal result.
+        low_wh: Its energy, Wh per 1,000 queries.
+        high_model: Model id of the most energy-hungry result.
+        high_wh: Its energy, Wh per 1,000 queries.
+        count: Number of results compared.
+    """
+
+    ratio: float
+    low_model: str
+    low_wh: float
+    high_model: str
+    high_wh: float
+    count: int
+
+
+def energy_spread(frame: pd.DataFrame) -> EnergySpread | None:
+    """Max/min energy of the rows, or None when there are none."""
+    if frame.empty:
+        return None
+    energies = frame["energy"]
+    lo, hi = frame.loc[energies.idxmin()], frame.loc[energies.idxmax()]
+    return EnergySpread(
+        ratio=float(hi["energy"] / lo["energy"]),
+        low_model=str(lo["model_id"]),
+        low_wh=float(lo["energy"]),
+        high_model=str(hi["model_id"]),
+        high_wh=float(hi["energy"]),
+        count=len(frame),
+    )
+
+
+def has_quality(frame: pd.DataFrame) -> bool:
+    """True when at least one row carries a quality score."""
+    return bool(frame["quality"].notna().any()) if not frame.empty else False

@@ -1,0 +1,279 @@
+"""What each part of the page shows for a given state (version, task, class, search, sort, page).
+
+`Leaderboard` is the app's logic without Gradio: app.py only wires its methods to components, and
+the tests and the benchmark call them directly (the same code path a visitor's click runs).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from leaderboard.calculator import calculator_html
+from leaderboard.data import EMPTY_FRAME, LeaderboardData, VersionData
+from leaderboard.detail import detail_html, detail_placeholder_html
+from leaderboard.exports import DownloadFolder, safe_name, version_json, view_csv
+from leaderboard.plots import energy_per_model, energy_vs_parameters, energy_vs_quality
+from leaderboard.render import (
+    callout_html,
+    empty_state_html,
+    no_match_html,
+    page_count,
+    pager_text,
+    table_html,
+)
+from leaderboard.table import (
+    ALL_CLASSES,
+    DEFAULT_SORT,
+    SORT_COLUMNS,
+    energy_spread,
+    filter_class,
+    has_quality,
+    select_view,
+)
+from shared.store import Store
+from shared.tasks import TASKS, get_task
+
+DEFAULT_TASK = "text_generation"
+MAX_MODEL_CHOICES = 500
+MAX_CACHED_SELECTIONS = 64
+# Columns whose natural first click is "highest first".
+DESCENDING_FIRST = frozenset({"stars", "quality", "date", "parameters"})
+
+
+@dataclass(frozen=True)
+class TableView:
+    """The table area for one state.
+
+    Attributes:
+        callout: The 'Energy difference of N x' callout (HTML, '' when the task is empty).
+        table: The page of the table, or an empty state (HTML).
+        pager: 'Results 1-100 of 834 (page 1 of 9)'.
+        page: The page shown (clamped to the pages there are).
+        pages: Number of pages.
+        rows: Rows in the view (all pages).
+        csv_path: The view as a CSV file (None when the view is empty).
+        view: The view's rows, in order.
+    """
+
+    callout: str
+    table: str
+    pager: str
+    page: int
+    pages: int
+    rows: int
+    csv_path: Path | None
+    view: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class InitialState:
+    """Where a page load starts: from `?result=`, `?task=`, `?version=`, else the defaults.
+
+    Attributes:
+        version_id: Selected version ('' when none is published).
+        task_id: Selected task.
+        result_id: Result whose detail opens ('' for none).
+        notice: A message when a requested result could not be shown ('' otherwise).
+    """
+
+    version_id: str
+    task_id: str
+    result_id: str = ""
+    notice: str = ""
+
+
+def task_scope(task_id: str, model_class: str | None) -> str:
+    """'Text generation, class A' / 'Image classification': what the callout compares."""
+    name = get_task(task_id).display_name
+    return f"{name}, class {model_class}" if model_class and model_class != ALL_CLASSES else name
+
+
+@dataclass(frozen=True)
+class Plots:
+    """The figures of a view.
+
+    Attributes:
+        energy: Energy per model, log scale, coloured by stars.
+        parameters: Energy against parameter count.
+        quality: Quality against energy with the Pareto frontier; None when no result has a quality score.
+    """
+
+    energy: go.Figure
+    parameters: go.Figure
+    quality: go.Figure | None
+
+
+@dataclass(frozen=True)
+class _Selection:
+    view: pd.DataFrame
+    callout: str
+    csv_path: Path | None
+
+
+class Leaderboard:
+    """The leaderboard's logic over one store: cached version data, and each part of the page."""
+
+    def __init__(self, store: Store, downloads: DownloadFolder | None = None) -> None:
+        self.data = LeaderboardData(store)
+        self.downloads = downloads or DownloadFolder()
+        self._json_paths: dict[str, Path] = {}
+        self._selections: OrderedDict[tuple[object, ...], _Selection] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Read the latest version and prepare its default view and JSON download (run in the background
+        at start-up, so the first visitor does not wait for the store)."""
+        latest = self.data.latest_id()
+        if latest:
+            self.table(latest, DEFAULT_TASK)
+            self.version_json_path(latest)
+
+    def version_choices(self) -> list[tuple[str, str]]:
+        """(label, id) of every published version, newest first; re-reads the list."""
+        found = self.data.refresh_versions()
+        return [
+            (f"{v.name} (latest)" if i == 0 else v.name, v.id) for i, v in enumerate(found)
+        ]
+
+    def view(self, version_id: str | None, task_id: str, model_class: str | None = None, query: str = "",
+             sort: str = DEFAULT_SORT, descending: bool = False) -> pd.DataFrame:
+        """The rows a visitor's filter, search and sort select."""
+        data = self.data.version(version_id)
+        return select_view(data.task(task_id) if data else EMPTY_FRAME, model_class, query or "",
+                           sort if sort in SORT_COLUMNS else DEFAULT_SORT, bool(descending))
+
+    def forget_selections(self) -> None:
+        """Drop the memoised views (the version data stays cached)."""
+        with self._lock:
+            self._selections.clear()
+
+    def _selection(self, data: VersionData, task_id: str, model_class: str | None, query: str, sort: str,
+                   descending: bool) -> _Selection:
+        """The view, callout and CSV of a state, memoised (a version never changes, so neither do they)."""
+        key = (data.info.id, task_id, model_class or ALL_CLASSES, " ".join(query.lower().split()), sort, descending)
+        with self._lock:
+            if key in self._selections:
+                self._selections.move_to_end(key)
+                return self._selections[key]
+        frame = data.task(task_id)
+        view = select_view(frame, model_class, query, sort, descending)
+        callout = callout_html(energy_spread(filter_class(frame, model_class)), task_scope(task_id, model_class))
+        csv = None
+        if not view.empty:
+            csv = self.downloads.write(f"aienergyscore-{safe_name(data.info.id)}-{task_id}.csv", view_csv(view))
+        found = _Selection(view, callout, csv)
+        with self._lock:
+            self._selections[key] = found
+            while len(self._selections) > MAX_CACHED_SELECTIONS:
+                self._selections.popitem(last=False)
+        return found
+
+    def table(self, version_id: str | None, task_id: str, model_class: str | None = None, query: str = "",
+              sort: str = DEFAULT_SORT, descending: bool = False, page: int = 0) -> TableView:
+        """The callout, the page of the table, the pager and the CSV of one state."""
+        task = get_task(task_id)
+        sort = sort if sort in SORT_COLUMNS else DEFAULT_SORT
+        query = query or ""
+        data = self.data.version(version_id)
+        if data is None or data.task(task_id).empty:
+            return TableView("", empty_state_html(task, data.info.name if data else None), "", 0, 1, 0, None,
+                             EMPTY_FRAME)
+        sel = self._selection(data, task_id, model_class, query, sort, bool(descending))
+        rows = len(sel.view)
+        if rows == 0:
+            return TableView(sel.callout, no_match_html(query, model_class), "No results", 0, 1, 0, None, sel.view)
+        pages = page_count(rows)
+        page = max(0, min(int(page or 0), pages - 1))
+        body = table_html(sel.view, task, data.task_max.get(task_id, 0.0), sort, bool(descending), page)
+        return TableView(sel.callout, body, pager_text(rows, page), page, pages, rows, sel.csv_path, sel.view)
+
+    def plots(self, version_id: str | None, task_id: str, model_class: str | None = None,
+              query: str = "") -> Plots:
+        """The figures of the view (sort does not matter to them)."""
+        view = self.view(version_id, task_id, model_class, query)
+        scope = task_scope(task_id, model_class)
+        return Plots(
+            energy_per_model(view, f"GPU energy per model: {scope}"),
+            energy_vs_parameters(view, f"GPU energy against parameters: {scope}"),
+            energy_vs_quality(view, f"Quality against GPU energy: {scope}") if has_quality(view) else None,
+        )
+
+    def model_choices(self, view: pd.DataFrame, keep: str | None = None) -> list[tuple[str, str]]:
+        """(label, result id) for the model picker: the view's first MAX_MODEL_CHOICES rows, plus `keep`."""
+        head = view.head(MAX_MODEL_CHOICES)
+        choices = [
+            (f"{m} ({e:,.4g} Wh/1k)", rid)
+            for m, e, rid in zip(head["model_id"], head["energy"], head["result_id"], strict=True)
+        ]
+        if keep and keep not in set(head["result_id"]):
+            found = self.data.result(keep)
+            if found is not None:
+                choices.insert(0, (f"{found.record.model_id} ({found.record.gpu_energy_wh_per_1k:,.4g} Wh/1k)", keep))
+        return choices
+
+    def detail(self, version_id: str | None, result_id: str | None) -> str:
+        """The detail view of a published result (a placeholder when none or unknown)."""
+        if not result_id:
+            return detail_placeholder_html()
+        rated = self.data.result(result_id, version_id)
+        if rated is None:
+            return detail_placeholder_html(
+                f"No published result {result_id!r}: it may be pending review, rejected, or not yet in a version."
+            )
+        info = self.data.info(rated.version_id) if rated.version_id else None
+        return detail_html(rated, info.name if info else "")
+
+    def calculator(self, version_id: str | None, result_id: str | None, queries_per_day: float | None,
+                   grid_g_per_kwh: float | None, pue: float | None, whole_server: bool = False) -> str:
+        """The workload calculator's answer for the chosen result."""
+        rated = self.data.result(result_id, version_id) if result_id else None
+        if rated is None:
+            return calculator_html(None, None, queries_per_day, grid_g_per_kwh, pue, whole_server)
+        return calculator_html(rated.record.model_id, rated.record.gpu_energy_wh_per_1k, queries_per_day,
+                               grid_g_per_kwh, pue, whole_server)
+
+    def version_json_path(self, version_id: str | None) -> Path | None:
+        """The whole version as a JSON file (written once per version)."""
+        data = self.data.version(version_id)
+        if data is None:
+            return None
+        if data.info.id not in self._json_paths:
+            self._json_paths[data.info.id] = self.downloads.write(
+                f"aienergyscore-{safe_name(data.info.id)}.json", version_json(data.info, list(data.results.values()))
+            )
+        return self._json_paths[data.info.id]
+
+    def initial_state(self, params: Mapping[str, str]) -> InitialState:
+        """Where a page load starts, from its query parameters (unknown values fall back quietly)."""
+        latest = self.data.latest_id() or ""
+        version = params.get("version", "")
+        version = version if version and self.data.info(version) else latest
+        task = params.get("task", "")
+        task = task if task in TASKS else DEFAULT_TASK
+        result_id = (params.get("result") or "").strip()
+        if not result_id:
+            return InitialState(version, task)
+        rated = self.data.result(result_id, version or None)
+        if rated is None:
+            return InitialState(version, task, "", f"No published result {result_id!r}: it may be pending "
+                                "review, rejected, or not yet in a leaderboard version.")
+        data = self.data.version(version)
+        in_version = data is not None and result_id in data.results
+        return InitialState(version if in_version else rated.version_id or version, rated.record.task_id, result_id)
+
+
+def next_sort(current: str, descending: bool, clicked: str) -> tuple[str, bool]:
+    """Sort after a header click: the same column flips its direction, a new one starts at its natural one."""
+    if clicked not in SORT_COLUMNS:
+        return current, descending
+    if clicked == current:
+        return current, not descending
+    return clicked, clicked in DESCENDING_FIRST
+

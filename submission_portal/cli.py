@@ -1,0 +1,58 @@
+"""Command line: `python -m submission_portal` serves the portal; `... validate x.zip` checks a bundle."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from submission_portal.config import PortalConfig
+
+
+def validate_command(path: str, config: PortalConfig) -> int:
+    """Print the validation report of one bundle; 0 when accepted, 1 when rejected."""
+    from submission_portal import service
+
+    data, problem = service.read_upload(path, config.limits)
+    if data is None:
+        print(f"REJECTED: 1 problem(s)\n  error: {problem}")
+        return 1
+    report = service.check(data, config.limits)
+    print(report.text())
+    return 0 if report.ok else 1
+
+
+def serve_command(store_path: str | None, config: PortalConfig) -> int:
+    """Serve the portal alone until interrupted (GRADIO_SERVER_PORT / GRADIO_SERVER_NAME honoured)."""
+    from shared.store import open_store
+    from submission_portal.app import build_demo, launch_kwargs
+
+    demo = build_demo(open_store(store_path), config)
+    kwargs = launch_kwargs(config)
+    host = kwargs["server_name"]
+    shown = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host
+    print(f"Submission portal: open http://{shown}:{kwargs['server_port']}/", flush=True)
+    demo.queue(default_concurrency_limit=config.concurrency).launch(**kwargs)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `python -m submission_portal`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m submission_portal",
+        description="The AI Energy Score submission portal. Without a command, serve it.",
+    )
+    parser.add_argument("--store", help="SQLite store file (default: AIENERGY_STORE or the embedded store)")
+    sub = parser.add_subparsers(dest="command")
+    val = sub.add_parser("validate", help="check a bundle .zip as the portal would; exit 1 if rejected")
+    val.add_argument("bundle", help="path to the bundle .zip")
+    sub.add_parser("serve", help="serve the portal (the default)")
+    args = parser.parse_args(argv)
+    config = PortalConfig.from_env()
+    if args.command == "validate":
+        return validate_command(args.bundle, config)
+    return serve_command(args.store, config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

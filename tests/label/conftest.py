@@ -1,0 +1,62 @@
+"""Fixtures of the label tests: a store with published results, and helpers to read labels back."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pytest
+from PIL import Image
+
+from shared.bundle import validate_bundle
+from shared.store import Attestation, SQLiteStore, Submitter
+from tests.factory import make_bundle_bytes
+
+BASE_URL = "https://aienergy.example.org"
+
+
+@dataclass(frozen=True)
+class Published:
+    """A store with two published versions and the ids of its results."""
+
+    store: SQLiteStore
+    results: dict[str, str]  # model id -> result id
+
+
+def add_approved(store: SQLiteStore, **bundle_kw: object) -> str:
+    """Validate, store and approve a synthetic bundle; returns its result id."""
+    data = make_bundle_bytes(**bundle_kw)
+    report = validate_bundle(data)
+    assert report.ok and report.record is not None, report.problems
+    sub, _ = store.add_submission(data, "run.zip", report.record, Submitter(name="tester"), Attestation(True, True, True))
+    store.review(sub.id, True, "", "reviewer")
+    return sub.result_id
+
+
+@pytest.fixture
+def base_url(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Links of this test point at a fixed public address."""
+    monkeypatch.setenv("AIENERGY_BASE_URL", BASE_URL)
+    return BASE_URL
+
+
+@pytest.fixture
+def published(tmp_store: SQLiteStore, base_url: str) -> Published:
+    """Three image-classification results and one text-generation result, in versions 2026-10 and
+    2026-11 (the second adds acme/gamma)."""
+    results = {}
+    for model, energy in (("acme/alpha", 1.0), ("acme/beta", 4.0)):
+        results[model] = add_approved(tmp_store, task_id="image_classification", model_id=model, energy_wh=energy)
+    results["acme/talker"] = add_approved(tmp_store, task_id="text_generation", model_id="acme/talker", energy_wh=2.37)
+    tmp_store.publish_version("2026-10", "October 2026")
+    results["acme/gamma"] = add_approved(tmp_store, task_id="image_classification", model_id="acme/gamma",
+                                         energy_wh=12000.0)
+    tmp_store.publish_version("2026-11", "November 2026")
+    return Published(tmp_store, results)
+
+
+def open_png(data: bytes) -> Image.Image:
+    """A PNG's image, loaded, in RGBA."""
+    with Image.open(io.BytesIO(data)) as im:
+        im.load()
+        return im.convert("RGBA")

@@ -1,0 +1,122 @@
+"""Faults end with a clear message and an incomplete report that cannot be bundled; rule breaks are
+refused before anything is measured."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from runner.cli import EXIT_INCOMPLETE, EXIT_USAGE, main
+from runner.errors import MeterError, RefusedRun
+from runner.measure import RunConfig, run
+from runner.workloads import TextClassification
+from shared.schema import ENERGY_WH_FILE, REPORT_FILE, SUMMARY_FILE
+
+
+def _cfg(model: Path, out: Path, **kw: object) -> RunConfig:
+    base: dict[str, object] = {"task": "text_classification", "model": str(model), "out": out, "samples": 4, "repetitions": 2,
+                               "dry_run": True, "warmup_samples": 1, "progress": False}
+    base.update(kw)
+    return RunConfig(**base)  # type: ignore[arg-type]
+
+
+def _incomplete(out: Path) -> dict:
+    report = json.loads((out / REPORT_FILE).read_text())
+    assert report["status"] == "incomplete"
+    assert not (out / ENERGY_WH_FILE).exists() and not (out / SUMMARY_FILE).exists()
+    return report
+
+
+def test_failing_sample_gives_incomplete_report(tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"n": 0}
+    original = TextClassification.run
+
+    def flaky(self: TextClassification, item: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 4:  # warm-up is call 1; fails at sample 2 of repetition 1
+            raise ValueError("bad pixel")
+        return original(self, item)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(TextClassification, "run", flaky)
+    out = tmp_path / "run"
+    outcome = run(_cfg(tiny_models["text_classification"], out))
+    report = _incomplete(out)
+    assert "sample 2 failed" in report["failure"] and "bad pixel" in report["failure"]
+    assert outcome.report.status == "incomplete"
+    assert (out / "logs" / "run.log").exists()
+    assert main(["bundle", str(out), "-o", str(tmp_path / "x.zip")]) == EXIT_USAGE
+    assert not (tmp_path / "x.zip").exists()
+
+
+@pytest.mark.parametrize(("exc", "needle"), [(KeyboardInterrupt(), "Ctrl-C"), (MeterError("NVML failed to read GPU 0"), "NVML failed")])
+def test_interrupt_and_meter_error_give_incomplete_report(
+    tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: BaseException, needle: str
+) -> None:
+    def boom(self: TextClassification, item: object) -> object:
+        raise exc
+
+    monkeypatch.setattr(TextClassification, "run", boom)
+    out = tmp_path / "run"
+    run(_cfg(tiny_models["text_classification"], out))
+    assert needle in _incomplete(out)["failure"]
+
+
+def test_cuda_out_of_memory_message(tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    def oom(self: TextClassification, item: object) -> object:
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(TextClassification, "run", oom)
+    out = tmp_path / "run"
+    rc = main(["run", "--task", "text_classification", "--model", str(tiny_models["text_classification"]), "--out", str(out),
+               "--samples", "3", "--repetitions", "1", "--dry-run", "--no-progress"])
+    assert rc == EXIT_INCOMPLETE
+    assert "CUDA out of memory" in _incomplete(out)["failure"]
+
+
+def test_stale_result_files_are_removed(tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / ENERGY_WH_FILE).write_text("1.00\n")
+
+    def boom(self: TextClassification, item: object) -> object:
+        raise RuntimeError("x")
+
+    monkeypatch.setattr(TextClassification, "run", boom)
+    run(_cfg(tiny_models["text_classification"], out))
+    _incomplete(out)
+
+
+def test_class_a_on_two_gpus_is_refused_up_front(tiny_models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    with pytest.raises(RefusedRun, match="Class A models must run on exactly one GPU"):
+        run(_cfg(tiny_models["text_generation"], out, task="text_generation", device_ids=[0, 1]))
+    assert not out.exists()
+    rc = main(["run", "--task", "text_generation", "--model", str(tiny_models["text_generation"]), "--out", str(out),
+               "--device-ids", "0,1", "--dry-run"])
+    assert rc == EXIT_USAGE
+    assert "exactly one GPU" in capsys.readouterr().err
+
+
+def test_class_c_may_use_several_gpus_in_principle(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    # Only the rule is checked here: a class C override passes the up-front refusal.
+    from runner.measure import Run
+
+    r = Run(_cfg(tiny_models["text_generation"], tmp_path / "r", task="text_generation", device_ids=[0, 1], model_class="C"))
+    r.prepare_model()
+    assert r.model_class == "C"
+
+
+@pytest.mark.parametrize(("task", "reasoning", "needle"), [("text_generation", "high", "--task reasoning"), ("reasoning", "off", "text_generation")])
+def test_reasoning_mode_must_match_task(tiny_models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], task: str, reasoning: str, needle: str) -> None:
+    rc = main(["run", "--task", task, "--model", str(tiny_models["text_generation"]), "--out", str(tmp_path / "r"), "--reasoning", reasoning, "--dry-run"])
+    assert rc == EXIT_USAGE
+    assert needle in capsys.readouterr().err
+
+
+def test_bundle_of_a_non_run_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bundle", str(tmp_path), "-o", str(tmp_path / "x.zip")]) == EXIT_USAGE
+    assert "not a run directory" in capsys.readouterr().err
