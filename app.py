@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import html
 import os
+from urllib.parse import urlencode
 
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from label_generator.app import build_demo as build_label
 from leaderboard.app import build_demo as build_leaderboard
 from shared.seed import seed_demo
 from shared.store import Store, open_store
 from shared.tasks import TASKS
-from shared.ui import APP_PATHS, APP_TITLES, CSS, DARK, GREEN, nav_html
+from shared.ui import APP_PATHS, APP_TITLES, BASE_URL_ENV, CSS, DARK, GREEN, SHORT_RESULT_PATH, nav_html
 from submission_portal.app import build_demo as build_portal
 
 APP_BLURBS = {
@@ -34,12 +35,12 @@ def landing_html(store: Store) -> str:
     """The landing page: what the suite is, what the store holds, and the three apps."""
     versions = store.versions()
     latest = versions[0] if versions else None
-    status = (
-        f"Latest leaderboard: <b>{html.escape(latest.name)}</b> with {latest.result_count} rated results "
-        f"across {len(TASKS)} tasks."
-        if latest
-        else "No leaderboard version is published yet."
-    )
+    if latest:
+        tasks = {r.record.task_id for r in store.version_results(latest.id)}
+        status = (f"Latest leaderboard: <b>{html.escape(latest.name)}</b> with {latest.result_count} rated "
+                  f"results in {len(tasks)} of {len(TASKS)} tasks.")
+    else:
+        status = "No leaderboard version is published yet."
     cards = "".join(
         f'<a class="card" href="{path}"><h2>{APP_TITLES[key]}</h2><p>{APP_BLURBS[key]}</p></a>'
         for key, path in APP_PATHS.items()
@@ -70,6 +71,11 @@ def build_app(store: Store | None = None, seed: bool = True) -> FastAPI:
     def landing() -> str:
         return landing_html(store)
 
+    @app.get(SHORT_RESULT_PATH + "/{result_id}")
+    def short_result_link(result_id: str) -> RedirectResponse:
+        """The short link that labels and QR codes carry: the result's detail view on the leaderboard."""
+        return RedirectResponse(f"{APP_PATHS['leaderboard']}/?{urlencode({'result': result_id})}", status_code=307)
+
     @app.get("/healthz")
     def health() -> dict[str, str]:
         return {"status": "ok"}
@@ -83,8 +89,12 @@ def main() -> None:
     """Start the suite and print the address to open."""
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
+    address = f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
+    if not os.environ.get("SPACE_HOST"):
+        # Labels and QR codes need an absolute link; off a Space, the address served is the best known.
+        os.environ.setdefault(BASE_URL_ENV, address)
     app = build_app()
-    print(f"AI Energy Score suite: open http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}/", flush=True)
+    print(f"AI Energy Score suite: open {address}/", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -6,6 +6,8 @@ The suite's first start fills an empty store with them through the same path a r
 
 from __future__ import annotations
 
+import argparse
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +17,7 @@ from shared.store import STATUS_PENDING, Attestation, Store, StoreError, Submitt
 from shared.versions import version_for
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo_bundles"
+DEMO_DIR_ENV = "AIENERGY_DEMO_BUNDLES"
 DEMO_SUBMITTER = Submitter(name="AI Energy Score suite (demo data)", contact="")
 DEMO_REVIEWER = "demo-seed"
 
@@ -34,9 +37,17 @@ class SeedOutcome:
     version_id: str = ""
 
 
-def seed_demo(store: Store, folder: Path = DEMO_DIR, only_if_empty: bool = True) -> SeedOutcome:
-    """Submit, approve and publish every valid bundle of `folder`. Idempotent: a bundle already in
-    the store is not stored twice, and with `only_if_empty` a store with any version is left alone."""
+def demo_dir() -> Path:
+    """The folder of demo bundles: $AIENERGY_DEMO_BUNDLES if set (a deployment's own data), else the
+    shipped data/demo_bundles."""
+    return Path(os.environ.get(DEMO_DIR_ENV) or DEMO_DIR)
+
+
+def seed_demo(store: Store, folder: Path | None = None, only_if_empty: bool = True) -> SeedOutcome:
+    """Submit, approve and publish every valid bundle of `folder` (default: `demo_dir()`). Idempotent:
+    a bundle already in the store is not stored twice, and with `only_if_empty` a store with any
+    version is left alone."""
+    folder = folder or demo_dir()
     out = SeedOutcome()
     if only_if_empty and store.versions():
         return out
@@ -66,3 +77,30 @@ def seed_demo(store: Store, folder: Path = DEMO_DIR, only_if_empty: bool = True)
         except StoreError as exc:
             out.skipped.append(("(publish)", str(exc)))
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m shared.seed`: load demo bundles into a store and publish a version."""
+    from shared.store import open_store
+
+    ap = argparse.ArgumentParser(prog="python -m shared.seed", description=main.__doc__)
+    ap.add_argument("--store", type=Path, help="SQLite file (default: $AIENERGY_STORE or data/store/aienergy.sqlite3)")
+    ap.add_argument("--folder", type=Path, help=f"folder of bundle .zip files (default: ${DEMO_DIR_ENV} or {DEMO_DIR})")
+    ap.add_argument("--force", action="store_true", help="seed even if the store already has a published version")
+    args = ap.parse_args(argv)
+    folder = args.folder or demo_dir()
+    if not folder.is_dir():
+        print(f"No such folder: {folder}. Pass --folder with a folder of bundle .zip files.")
+        return 2
+    out = seed_demo(open_store(args.store), folder, only_if_empty=not args.force)
+    for name, reason in out.skipped:
+        print(f"skipped {name}: {reason}")
+    if out.version_id:
+        print(f"stored {len(out.stored)} bundle(s) from {folder}; published version {out.version_id}")
+    else:
+        print("nothing published: the store already has a version (use --force) or no bundle was valid")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -8,6 +8,9 @@ import os
 GREEN = "#3fa45b"
 DARK = "#313131"
 BASE_URL_ENV = "AIENERGY_BASE_URL"
+# Hugging Face sets SPACE_HOST (e.g. "org-name.hf.space") inside a running Space.
+SPACE_HOST_ENV = "SPACE_HOST"
+SHORT_RESULT_PATH = "/r"
 
 # Paths of the apps when the suite runs them together (app.py) or as separate Spaces.
 APP_PATHS = {"leaderboard": "/leaderboard", "submit": "/submit", "label": "/label"}
@@ -23,8 +26,14 @@ CSS = f"""
 
 
 def base_url() -> str:
-    """Public address of the suite ('' means links are relative to the current host)."""
-    return os.environ.get(BASE_URL_ENV, "").rstrip("/")
+    """Public address of the suite: $AIENERGY_BASE_URL, else the Space's https address when running
+    on Hugging Face, else '' (links relative to the current host; `app.py` sets the variable to the
+    address it serves, so labels and QR codes carry a full link)."""
+    explicit = os.environ.get(BASE_URL_ENV, "").rstrip("/")
+    if explicit:
+        return explicit
+    host = os.environ.get(SPACE_HOST_ENV, "").strip().rstrip("/")
+    return f"https://{host}" if host else ""
 
 
 def app_url(key: str) -> str:
@@ -44,8 +53,15 @@ def nav_html(active: str) -> str:
 
 
 def result_url(result_id: str) -> str:
-    """Link to one result's detail view on the leaderboard (what a label's QR code encodes)."""
-    return f"{app_url('leaderboard')}?result={result_id}"
+    """Link to one result's detail view on the leaderboard (what a label's QR code encodes).
+
+    In the suite (no separate leaderboard address configured) it is the short form
+    `<base>/r/<result id>`, which `app.py` redirects to the detail view: a short link keeps the QR code
+    coarse and the printed link readable. A separate leaderboard Space gets its full `?result=` link.
+    """
+    if os.environ.get("AIENERGY_LEADERBOARD_URL"):
+        return f"{app_url('leaderboard')}?result={result_id}"
+    return f"{base_url()}{SHORT_RESULT_PATH}/{result_id}"
 
 
 def label_url(result_id: str) -> str:

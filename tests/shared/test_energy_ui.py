@@ -9,7 +9,7 @@ import pytest
 from shared.energy import counters_energy_wh, energy_wh_text, same, summary_file
 from shared.run_files import finalize_report, measured_phase, run_files
 from shared.schema import ENERGY_WH_FILE, ENVIRONMENT_FILE, REPORT_FILE, SUMMARY_FILE
-from shared.ui import BASE_URL_ENV, app_url, label_url, nav_html, result_url
+from shared.ui import BASE_URL_ENV, SPACE_HOST_ENV, app_url, label_url, nav_html, result_url
 from tests.factory import make_env, make_report
 
 
@@ -75,10 +75,14 @@ def test_ui_links(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(BASE_URL_ENV, raising=False)
     monkeypatch.delenv("AIENERGY_LEADERBOARD_URL", raising=False)
     monkeypatch.delenv("AIENERGY_LABEL_URL", raising=False)
+    monkeypatch.delenv(SPACE_HOST_ENV, raising=False)
     assert app_url("leaderboard") == "/leaderboard"
-    assert result_url("res_1") == "/leaderboard?result=res_1"
+    assert result_url("res_1") == "/r/res_1"
+    monkeypatch.setenv(SPACE_HOST_ENV, "org-suite.hf.space")
+    assert result_url("res_1") == "https://org-suite.hf.space/r/res_1"
     monkeypatch.setenv(BASE_URL_ENV, "https://energy.example/")
     assert label_url("res_1") == "https://energy.example/label?result=res_1"
+    assert result_url("res_1") == "https://energy.example/r/res_1"
     monkeypatch.setenv("AIENERGY_LEADERBOARD_URL", "https://lb.example/")
     assert result_url("res_2") == "https://lb.example?result=res_2"
     nav = nav_html("label")

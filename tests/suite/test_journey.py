@@ -1,0 +1,192 @@
+"""The whole journey against the suite (`python app.py`, one process, one port) in Debian's chromium.
+
+The real H100 bundle the runner kept as a fixture is uploaded in the portal with the attestation; a
+reviewer approves it and publishes a version; the leaderboard shows it in its task and class with the
+stars that the scoring library gives it; its label downloads as a PNG whose metadata holds the same
+energy. Set AIENERGY_SCREENSHOT_DIR (e.g. docs/screenshots) to keep a screenshot of each app.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from label_generator.render import read_metadata
+from shared.scoring import assign_stars
+from shared.seed import DEMO_DIR
+from shared.store import SQLiteStore
+from tests.conftest import FIXTURES, free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = FIXTURES / "h100_bundle.zip"
+TOKEN = "journey-reviewer-token"
+VERSION_ID = "2099-01-journey"
+
+
+@dataclass
+class Suite:
+    """A running suite: its address and the SQLite file it stores into."""
+
+    url: str
+    db: Path
+
+
+def _demo_without_fixture(folder: Path) -> Path:
+    """The shipped demo bundles less any byte-identical copy of the fixture, so the upload is new."""
+    folder.mkdir()
+    fixture = FIXTURE.read_bytes()
+    for path in DEMO_DIR.glob("*.zip"):
+        if path.read_bytes() != fixture:
+            shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    tmp = tmp_path_factory.mktemp("suite")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIENERGY_")}
+    env.update(
+        GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", GRADIO_ANALYTICS_ENABLED="False",
+        AIENERGY_STORE=str(tmp / "store.sqlite3"), AIENERGY_ADMIN_TOKEN=TOKEN,
+        AIENERGY_DEMO_BUNDLES=str(_demo_without_fixture(tmp / "demo")),
+    )
+    log = (tmp / "app.log").open("w")
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, f"app.py exited: {(tmp / 'app.log').read_text()}"
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=5):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, f"app.py did not answer: {(tmp / 'app.log').read_text()}"
+                time.sleep(0.5)
+        yield Suite(url, tmp / "store.sqlite3")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+def _shot(page: Any, name: str) -> None:
+    folder = os.environ.get("AIENERGY_SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=False)
+
+
+def _field(page: Any, elem_id: str) -> Any:
+    return page.locator(f"#{elem_id}").locator("input, textarea").first
+
+
+def test_the_whole_journey(suite: Suite, page: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    # Landing page: one link to each app, and the demo data already published.
+    page.goto(suite.url + "/")
+    for path in ("/leaderboard", "/submit", "/label"):
+        expect(page.locator(f".cards a[href='{path}']")).to_be_visible()
+    expect(page.locator("body")).to_contain_text("Latest leaderboard")
+    _shot(page, "landing")
+
+    # Portal: upload the real H100 bundle, attest, submit.
+    page.locator(".cards a[href='/submit']").click()
+    page.locator("#bundle-file input[type=file]").set_input_files(str(FIXTURE))
+    expect(_field(page, "check-report")).to_have_value(re.compile(r"^ACCEPTED"), timeout=60_000)
+    _field(page, "submitter-name").fill("Journey Test")
+    _field(page, "submitter-contact").fill("journey@example.org")
+    for key in ("public_data_sharing", "data_integrity", "model_representation"):
+        page.locator(f"#term-{key} input[type=checkbox]").check()
+    _shot(page, "submit")
+    page.locator("#submit-btn").click()
+    expect(page.locator("#outcome")).to_contain_text("pending review", timeout=60_000)
+    sid = _field(page, "submission-id").input_value()
+    assert re.fullmatch(r"sub_[0-9a-f]{12}", sid)
+
+    # Reviewer: approve it, then publish a version that holds it.
+    page.get_by_role("tab", name="Reviewer").click()
+    _field(page, "reviewer-token").fill(TOKEN)
+    page.locator("#unlock-btn").click()
+    expect(page.locator("#reviewer-msg")).to_contain_text("Reviewing as admin")
+    _field(page, "review-id").fill(sid)
+    page.locator("#approve-btn").click()
+    expect(page.locator("#review-msg")).to_contain_text(f"Approved {sid}")
+    _field(page, "version-id").fill(VERSION_ID)
+    _field(page, "version-name").fill("Journey")
+    page.locator("#publish-btn").click()
+    expect(page.locator("#publish-msg")).to_contain_text(f"Published {VERSION_ID}")
+
+    # What the store now holds, read independently of the apps.
+    store = SQLiteStore(suite.db)
+    sub = store.get_submission(sid)
+    assert sub is not None and sub.status == "approved"
+    rated = {r.result_id: r for r in store.version_results(VERSION_ID)}
+    mine = rated[sub.result_id]
+    assert mine.record.task_id == "text_generation" and mine.record.model_class == "A"
+    peers = [r for r in rated.values() if r.record.task_id == "text_generation" and r.record.model_class == "A"]
+    expected = assign_stars([r.record.gpu_energy_wh_per_1k for r in peers])[peers.index(mine)]
+    assert mine.stars == expected
+
+    # Leaderboard, reached through the shared navigation: the row in text generation, class A.
+    page.locator("nav.aes-nav a", has_text="Leaderboard").first.click()
+    page.wait_for_url(re.compile(r"/leaderboard/?$"))
+    page.locator("#lb-task label", has_text=re.compile(r"^\s*Text generation\s*$")).click()
+    row = page.locator("#lb-table tbody tr", has_text=mine.record.model_id)
+    expect(row).to_be_visible(timeout=30_000)
+    expect(row.locator(".lb-stars")).to_have_attribute("title", f"{expected} of 5 stars")
+    expect(row.locator("td", has_text=re.compile(r"^A$"))).to_have_count(1)
+    _shot(page, "leaderboard")
+
+    # Its detail view links to its label, which opens in a new tab and downloads as a PNG.
+    row.locator("button[data-result]").click()
+    detail = page.locator(f"#lb-detail .lb-detail[data-result-id='{sub.result_id}']")
+    expect(detail).to_contain_text(sub.bundle_sha256)
+    with page.context.expect_page() as opened:
+        detail.locator("a", has_text="Generate its label").click()
+    label = opened.value
+    label.set_default_timeout(30_000)
+    label.locator("#label-info").get_by_text(sub.result_id).wait_for(timeout=60_000)
+    download_button = label.get_by_role("button", name="Download PNG")
+    label.wait_for_function(
+        "() => { const b = [...document.querySelectorAll('button')].find(x => x.textContent.includes('Download PNG'));"
+        " return b && !b.disabled; }"
+    )
+    _shot(label, "label")
+    with label.expect_download() as info:
+        download_button.click()
+    png = tmp_path / "label.png"
+    info.value.save_as(png)
+    meta = read_metadata(png.read_bytes())
+    assert meta["aienergy:result_id"] == sub.result_id
+    assert meta["aienergy:version_id"] == VERSION_ID
+    assert float(meta["aienergy:energy_wh_per_1k"]) == mine.record.gpu_energy_wh_per_1k
+    assert int(meta["aienergy:stars"]) == expected
+
+    # The label's QR code holds its link, and the link leads back to this result's detail view.
+    import zxingcpp
+    from PIL import Image
+
+    with Image.open(png) as image:
+        codes = [c.text for c in zxingcpp.read_barcodes(image.convert("RGB"))]
+    assert codes == [meta["aienergy:url"]] == [f"http://localhost:{suite.url.rsplit(':', 1)[1]}/r/{sub.result_id}"]
+    label.goto(codes[0].replace("localhost", "127.0.0.1"))
+    expect(label.locator(f"#lb-detail .lb-detail[data-result-id='{sub.result_id}']")).to_be_visible(timeout=30_000)
+    folder = os.environ.get("AIENERGY_SCREENSHOT_DIR")
+    if folder:
+        shutil.copy(png, Path(folder) / "label_download.png")
