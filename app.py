@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import os
+import secrets
 from urllib.parse import urlencode
 
 import gradio as gr
@@ -90,11 +91,16 @@ def main() -> None:
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
     address = f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
+    token_note = ""
     if not os.environ.get("SPACE_HOST"):
         # Labels and QR codes need an absolute link; off a Space, the address served is the best known.
         os.environ.setdefault(BASE_URL_ENV, address)
+        if not (os.environ.get("AIENERGY_ADMIN_TOKEN") or os.environ.get("AIENERGY_REVIEWER_ORG")):
+            # Like a notebook server: a local start gets a one-off reviewer token, printed below.
+            os.environ["AIENERGY_ADMIN_TOKEN"] = secrets.token_urlsafe(12)
+            token_note = f"\nReviewer token for this run (Submit a run > Reviewer): {os.environ['AIENERGY_ADMIN_TOKEN']}"
     app = build_app()
-    print(f"AI Energy Score suite: open {address}/", flush=True)
+    print(f"AI Energy Score suite: open {address}/{token_note}", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -19,6 +19,10 @@ STAR_COLORS = {5: GREEN, 4: "#8cc665", 3: "#e9c46a", 2: "#f4a261", 1: "#e76f51"}
 UNRATED_COLOR = "#9e9e9e"
 MAX_BARS = 60
 ENERGY_AXIS = "GPU energy (Wh / 1,000 queries, log scale)"
+LINEAR_ENERGY_AXIS = "GPU energy (Wh / 1,000 queries)"
+# Below this max/min ratio, bars go on a linear axis from zero: a log axis would make a 1.3x gap look
+# like a 30x one, because a log bar's length depends on where the axis happens to start.
+LOG_BARS_FROM_RATIO = 10.0
 HOVER = "<b>%{customdata[0]}</b><br>%{customdata[1]:.4g} Wh / 1k queries<br>%{customdata[2]}<extra></extra>"
 
 
@@ -64,8 +68,19 @@ def _xy(part: pd.DataFrame, x: str, y: str) -> dict[str, np.ndarray]:
     return {"x": part[x].to_numpy(), "y": part[y].to_numpy()}
 
 
+def _energy_bar_axis(energy: pd.Series) -> dict[str, object]:
+    """The energy axis for bars: linear from zero when the spread is small (bar lengths then compare
+    truly), else log with its base at the decade below the minimum (the same base for every bar)."""
+    low, high = float(energy.min()), float(energy.max())
+    if low <= 0 or high / low < LOG_BARS_FROM_RATIO:
+        return {"type": "linear", "rangemode": "tozero", "title": {"text": LINEAR_ENERGY_AXIS}}
+    return {"type": "log", "range": [math.floor(math.log10(low)), math.log10(high) + 0.1],
+            "title": {"text": ENERGY_AXIS}}
+
+
 def energy_per_model(frame: pd.DataFrame, title: str = "GPU energy per model") -> go.Figure:
-    """Bars of energy per model on a log axis, most frugal first, coloured by stars.
+    """Bars of energy per model, most frugal first, coloured by stars; a log axis when the energies
+    span 10x or more (see `_energy_bar_axis`).
 
     Above MAX_BARS models the bars become points against their rank (names in the hover).
     """
@@ -76,7 +91,7 @@ def energy_per_model(frame: pd.DataFrame, title: str = "GPU energy per model") -
     many = len(ordered) > MAX_BARS
     fig = go.Figure(layout=_layout(
         title,
-        yaxis={"type": "log", "title": {"text": ENERGY_AXIS}},
+        yaxis=_energy_bar_axis(ordered["energy"]),
         xaxis={"title": {"text": "Models, by rank (hover for names)"}} if many
         else {"categoryorder": "array", "categoryarray": ordered["model_id"].to_numpy(dtype=object)},
         bargap=0.15,

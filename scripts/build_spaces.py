@@ -31,13 +31,14 @@ class SpaceSpec:
     package: str
     emoji: str
     description: str
+    oauth: bool = False
 
 
 SPACES = (
     SpaceSpec("aienergyscore-leaderboard", "AI Energy Score Leaderboard", "leaderboard", "⚡",
               "GPU energy ratings of AI models per task and class"),
     SpaceSpec("aienergyscore-submit", "AI Energy Score Submission Portal", "submission_portal", "📤",
-              "Submit an energy benchmark bundle for review"),
+              "Submit an energy benchmark bundle for review", oauth=True),
     SpaceSpec("aienergyscore-label", "AI Energy Score Label", "label_generator", "🏷️",
               "Download the verifiable energy label of a rated model"),
 )
@@ -71,7 +72,7 @@ python_version: "3.11"
 app_file: app.py
 pinned: false
 short_description: {spec.description}
----
+{"hf_oauth: true" + chr(10) if spec.oauth else ""}---
 
 # {spec.title}
 
@@ -79,8 +80,14 @@ short_description: {spec.description}
 
 Configure the store with Space variables and secrets: `AIENERGY_STORE_BACKEND=hf-dataset`,
 `AIENERGY_HF_DATASET=<org/dataset>`, `HF_TOKEN` (the portal writes), and `AIENERGY_LEADERBOARD_URL`,
-`AIENERGY_SUBMIT_URL`, `AIENERGY_LABEL_URL` so the navigation reaches the other Spaces.
+`AIENERGY_SUBMIT_URL`, `AIENERGY_LABEL_URL` so the navigation reaches the other Spaces.{OAUTH_NOTE if spec.oauth else ""}
 """
+
+
+OAUTH_NOTE = """
+
+Submitters and reviewers sign in with Hugging Face (`hf_oauth: true`); members of the organisation in
+`AIENERGY_REVIEWER_ORG` review. `AIENERGY_ADMIN_TOKEN` (a secret) also opens the reviewer panel."""
 
 
 def build(out: Path) -> list[Path]:

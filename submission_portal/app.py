@@ -326,6 +326,8 @@ def build_demo(store: Store | None = None, config: PortalConfig | None = None) -
                 queue_df = gr.Dataframe(
                     value=_frame([], service.QUEUE_COLUMNS), headers=service.QUEUE_COLUMNS, interactive=False,
                     wrap=True, elem_id="queue-table",
+                    # The status and reason are what people come for: keep them in view.
+                    column_widths=["13%", "14%", "25%", "13%", "8%", "12%", "15%"],
                 )
             with gr.Tab("Reviewer", id="reviewer"):
                 gr.Markdown(

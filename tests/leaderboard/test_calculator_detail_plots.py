@@ -118,9 +118,17 @@ def test_energy_per_model_log_scale_coloured_by_stars() -> None:
     frame = results_frame([rated("acme/a", 1.0, 5), rated("acme/b", 50.0, 1), rated("acme/c", 2.0, 5)])
     fig = energy_per_model(frame)
     assert fig.layout.yaxis.type == "log"
+    assert tuple(fig.layout.yaxis.range) == pytest.approx((0.0, math.log10(50.0) + 0.1))  # every bar from 1 Wh
     colours = {t.marker.color: list(t.x) for t in fig.data}
     assert colours == {STAR_COLORS[5]: ["acme/a", "acme/c"], STAR_COLORS[1]: ["acme/b"]}
     assert list(fig.layout.xaxis.categoryarray) == ["acme/a", "acme/c", "acme/b"]
+
+
+def test_close_energies_get_bars_from_zero_on_a_linear_axis() -> None:
+    # 1.34 vs 1.77 Wh on a log axis starting near 1.3 would draw a 1.3x gap as a 20x longer bar.
+    fig = energy_per_model(results_frame([rated("acme/a", 1.34, 5), rated("acme/b", 1.77, 1)]))
+    assert fig.layout.yaxis.type == "linear" and fig.layout.yaxis.rangemode == "tozero"
+    assert "log" not in fig.layout.yaxis.title.text
 
 
 def test_many_models_become_points_by_rank() -> None:

@@ -36,6 +36,7 @@ def test_each_space_has_front_matter_pinned_requirements_and_no_torch(spaces: li
         assert pins and all("==" in r for r in pins), pins
         assert not any(r.startswith("torch") for r in pins)
         assert (folder / "shared" / "store.py").exists()
+        assert ("hf_oauth: true\n" in readme) == (folder.name == "aienergyscore-submit")
         sources = "\n".join(p.read_text() for p in folder.rglob("*.py"))
         assert not re.search(r"^\s*(import|from) torch", sources, re.M)
 
