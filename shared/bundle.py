@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -297,6 +298,7 @@ def _validate_native(contents: dict[str, bytes], report: ValidationReport, limit
         return
     summary = summarize(run, task)
     _check_summary(run, summary, contents, report)
+    quality = _quality_score(run.model.model_extra or {}, report)
     if report.problems:
         return
     report.record = ResultRecord(
@@ -317,12 +319,29 @@ def _validate_native(contents: dict[str, bytes], report: ValidationReport, limit
         source_format=FORMAT_NATIVE,
         runner=f"{manifest.runner_name} {manifest.runner_version}",
         random_weights=run.model.random_weights,
-        quality_score=(run.model.model_extra or {}).get("quality_score"),
+        quality_score=quality,
         created_utc=run.finished_utc or manifest.created_utc,
         config=dict(run.config),
         dataset=run.dataset.model_dump(),
         environment=env.model_dump(),
     )
+
+
+def _quality_score(extra: dict[str, object], report: ValidationReport) -> float | None:
+    """The optional `model.quality_score` (0-100), checked: the leaderboard plots and ranks it, so a
+    string, NaN or 250 must be refused here rather than break a page later."""
+    raw = extra.get("quality_score")
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw) or not 0 <= raw <= 100:
+        report.add(
+            "bad_quality",
+            f"model.quality_score is {raw!r}; it must be a number from 0 to 100 (higher is better). "
+            "Fix it, or remove the field if the model has no quality score.",
+            REPORT_FILE,
+        )
+        return None
+    return float(raw)
 
 
 def _note_incomplete(contents: dict[str, bytes], report: ValidationReport, limits: ZipLimits) -> None:

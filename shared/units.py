@@ -134,9 +134,10 @@ def format_energy(wh: float) -> str:
     """
     if not math.isfinite(wh):
         return "n/a"
-    if abs(wh) >= 10_000:
+    # Thresholds on the value as it will print, so 9,999.6 Wh reads "10.00 kWh", not "10,000 Wh".
+    if abs(wh) >= 9_999.5:
         return f"{wh_to_kwh(wh):,.2f} kWh"
-    if abs(wh) >= 1000:
+    if abs(wh) >= 999.995:
         return f"{wh:,.0f} Wh"
     if abs(wh) >= 0.01 or wh == 0:
         return f"{wh:,.2f} Wh"

@@ -687,3 +687,23 @@ def test_json_that_is_not_an_object_is_rejected(good: bytes, name: str, body: by
     rep = validate_bundle(data)
     assert not rep.ok and rep.record is None
     assert f"{name} must be a JSON object" in problem(rep, "schema")
+
+
+
+@pytest.mark.parametrize("value", ["high", 250, -1, True, [50]])
+def test_a_bad_quality_score_is_refused_with_its_value(value: object) -> None:
+    # NaN cannot get this far: the JSON reader refuses it first (bad_json, tested above).
+    report = make_report().model_dump(mode="json")
+    report["model"]["quality_score"] = value
+    out = validate_bundle(resigned(report))
+    assert not out.ok and out.record is None
+    message = problem(out, "bad_quality")
+    assert repr(value) in message and "from 0 to 100" in message
+
+
+def test_a_valid_quality_score_reaches_the_record() -> None:
+    report = make_report().model_dump(mode="json")
+    report["model"]["quality_score"] = 71.5
+    out = validate_bundle(resigned(report))
+    assert out.ok, out.problems
+    assert out.record is not None and out.record.quality_score == 71.5

@@ -87,6 +87,9 @@ def test_everyday_equivalents_of_one_kwh() -> None:
         (9999, "9,999 Wh"),
         (18_990, "18.99 kWh"),
         (10_000, "10.00 kWh"),
+        (9_999.6, "10.00 kWh"),  # would print as 10,000 Wh: the unit follows the printed value
+        (999.996, "1,000 Wh"),
+        (999.994, "999.99 Wh"),
         (8_500_000, "8,500.00 kWh"),
         (0, "0.00 Wh"),
         (0.01, "0.01 Wh"),
