@@ -2,7 +2,8 @@
 
 `build_demo(store)` returns the Blocks; the suite mounts it under /leaderboard, `python -m leaderboard`
 serves it alone. A page loaded with `?result=<id>` opens that result's detail view (what a label's QR
-code links to); `?task=<id>` and `?version=<id>` select a task and a version.
+code links to); `?compare=<id>,<id>` opens the Compare tab with those results chosen; `?task=<id>` and
+`?version=<id>` select a task and a version.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import gradio as gr
 
 from leaderboard.calculator import DEFAULT_PUE, DEFAULT_QUERIES_PER_DAY
+from leaderboard.compare import MAX_COMPARE
 from leaderboard.detail import detail_placeholder_html
 from leaderboard.render import LEADERBOARD_CSS, TABLE_JS
 from leaderboard.table import ALL_CLASSES, DEFAULT_SORT, MODEL_CLASSES, SORT_LABELS
@@ -80,6 +82,11 @@ def build_demo(store: Store | None = None, warm_up: bool = True) -> gr.Blocks:
                 plot_quality = gr.Plot(show_label=False, visible=False)
             with gr.Tab("Model detail", id="detail"):
                 detail = gr.HTML(js_on_load=None, elem_id="lb-detail", apply_default_css=False)
+            with gr.Tab("Compare", id="compare"):
+                compare_pick = gr.Dropdown(label="Compare results (two to four, of this task)", choices=[],
+                                           multiselect=True, max_choices=MAX_COMPARE, elem_id="lb-compare-pick",
+                                           info="Settings that differ between the chosen results are highlighted")
+                compare = gr.HTML(js_on_load=None, elem_id="lb-compare", apply_default_css=False)
             with gr.Tab("Workload calculator", id="calculator"):
                 with gr.Row():
                     queries = gr.Number(DEFAULT_QUERIES_PER_DAY, label="Queries per day", minimum=0,
@@ -100,6 +107,11 @@ def build_demo(store: Store | None = None, warm_up: bool = True) -> gr.Blocks:
             """The model picker's choices for a view, keeping the chosen result."""
             return gr.Dropdown(choices=lb.model_choices(tv.view, keep), value=keep or None)
 
+        def comparer(version_id: str, task_id: str, tv: TableView, selected: list[str] | None) -> list[Any]:
+            """The Compare picker for a view (keeping the chosen results still in it) and its table."""
+            choices, kept = lb.compare_choices(version_id, task_id, tv.view, selected)
+            return [gr.Dropdown(choices=choices, value=kept), lb.compare(version_id, kept, task_id)]
+
         def on_load(request: gr.Request) -> list[Any]:
             """The whole first view, from the page's query parameters."""
             choices = lb.version_choices()
@@ -115,20 +127,22 @@ def build_demo(store: Store | None = None, warm_up: bool = True) -> gr.Blocks:
                 picker(tv, rid),
                 detail_value,
                 lb.calculator(start.version_id, rid, DEFAULT_QUERIES_PER_DAY, US_2024_GRID_G_PER_KWH, DEFAULT_PUE),
-                gr.Tabs(selected="detail" if rid or start.notice else "plots"),
+                *comparer(start.version_id, start.task_id, tv, list(start.compare)),
+                gr.Tabs(selected=start.tab),
             ]
 
-        def on_context(version_id: str, task_id: str, q: str, s: str, desc: bool, rid: str | None) -> list[Any]:
+        def on_context(version_id: str, task_id: str, q: str, s: str, desc: bool, rid: str | None,
+                       chosen: list[str] | None) -> list[Any]:
             """Another version or task: class filter reset, first page, the detail in that version."""
             tv = lb.table(version_id, task_id, ALL_CLASSES, q, s, desc, 0)
             return [gr.Radio(value=ALL_CLASSES, visible=TASKS[task_id].has_classes), *_table_values(tv),
-                    picker(tv, rid), lb.detail(version_id, rid)]
+                    picker(tv, rid), lb.detail(version_id, rid), *comparer(version_id, task_id, tv, chosen)]
 
         def on_filter(version_id: str, task_id: str, cls: str, q: str, s: str, desc: bool,
-                      rid: str | None) -> list[Any]:
+                      rid: str | None, chosen: list[str] | None) -> list[Any]:
             """Class filter, search or sort changed: first page of the new view."""
             tv = lb.table(version_id, task_id, cls, q, s, desc, 0)
-            return [*_table_values(tv), picker(tv, rid)]
+            return [*_table_values(tv), picker(tv, rid), *comparer(version_id, task_id, tv, chosen)]
 
         def on_page(delta: int) -> Any:
             """A handler moving `delta` pages."""
@@ -158,17 +172,20 @@ def build_demo(store: Store | None = None, warm_up: bool = True) -> gr.Blocks:
             return [figs.energy, figs.parameters, gr.Plot(value=figs.quality, visible=figs.quality is not None)]
 
         plot_ins = [version, task, model_class, query]
-        load = demo.load(on_load, None, [version, task, model_class, *table_outs, model, detail, calc, tabs])
+        compare_outs = [compare_pick, compare]
+        load = demo.load(on_load, None, [version, task, model_class, *table_outs, model, detail, calc,
+                                         *compare_outs, tabs])
         load.then(plots, plot_ins, plot_outs).then(lb.version_json_path, version, json_btn)
         for trigger in (version.input, task.input):
-            ev = trigger(on_context, [version, task, query, sort, descending, model],
-                         [model_class, *table_outs, model, detail], **FAST)
+            ev = trigger(on_context, [version, task, query, sort, descending, model, compare_pick],
+                         [model_class, *table_outs, model, detail, *compare_outs], **FAST)
             ev.then(plots, plot_ins, plot_outs)
         version.input(lb.version_json_path, version, json_btn)
         # The search box is never set by a handler, so its change is always the visitor's typing.
         for trigger, replot in ((model_class.input, True), (query.change, True), (sort.input, False),
                                 (descending.input, False)):
-            ev = trigger(on_filter, [*filters, model], [*table_outs, model], trigger_mode="always_last", **FAST)
+            ev = trigger(on_filter, [*filters, model, compare_pick], [*table_outs, model, *compare_outs],
+                         trigger_mode="always_last", **FAST)
             if replot:
                 ev.then(plots, plot_ins, plot_outs)
         prev_btn.click(on_page(-1), [*filters, page], table_outs, **FAST)
@@ -176,6 +193,7 @@ def build_demo(store: Store | None = None, warm_up: bool = True) -> gr.Blocks:
         table.sort_column(on_header, filters, [sort, descending, *table_outs], **FAST)
         table.open_result(on_open, [version, *calc_ins], [model, detail, calc, tabs], **FAST)
         model.input(on_model, [version, model, *calc_ins], [detail, calc], **FAST)
+        compare_pick.input(lb.compare, [version, compare_pick, task], compare, **FAST)
         for comp in calc_ins:
             comp.change(lb.calculator, [version, model, *calc_ins], calc, **FAST)
     return demo

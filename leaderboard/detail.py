@@ -54,7 +54,8 @@ class Provenance:
     links: dict[str, str]
 
 
-def _fmt(value: Any) -> str:
+def fact_text(value: Any) -> str:
+    """A recorded value as plain text: 'not recorded' for none, yes/no, floats to 6 digits, JSON for dicts and lists."""
     if value is None or value == "":
         return "not recorded"
     if isinstance(value, bool):
@@ -106,7 +107,7 @@ def environment_rows(env: dict[str, Any], hardware: str, gpu_count: int) -> Rows
                        ("idle_power_w", "Idle power (W)"), ("counter_update_period_ms", "Counter update period (ms)"),
                        ("platform", "Platform"), ("contaminated", "Other GPU processes seen")):
         if key in env and env[key] not in (None, ""):
-            rows.append((label, _fmt(env[key])))
+            rows.append((label, fact_text(env[key])))
     for name, version in sorted((env.get("software") or {}).items()):
         rows.append((f"{name}", str(version)))
     return rows
@@ -127,7 +128,7 @@ def provenance(rated: RatedResult, version_name: str = "") -> Provenance:
         ("Parameters", format_params(rec.parameters) or "not recorded"),
         ("Precision", rec.precision or "not recorded"),
         ("Random weights", "yes: a random-weight replica, same compute" if rec.random_weights else "no"),
-        ("Quality score", _fmt(rec.quality_score)),
+        ("Quality score", fact_text(rec.quality_score)),
         ("Run finished (UTC)", rec.created_utc or "not recorded"),
         ("Runner", rec.runner or "not recorded"),
         ("Bundle format", "reference runner (converted)" if rec.source_format == FORMAT_REFERENCE else rec.source_format),
@@ -135,8 +136,8 @@ def provenance(rated: RatedResult, version_name: str = "") -> Provenance:
     sections: dict[str, Rows] = {
         "Measurement": measurement,
         "Repetitions and spread": spread_rows(rated),
-        "Configuration": [(k, _fmt(v)) for k, v in sorted(rec.config.items())] or [("Configuration", "not recorded")],
-        "Dataset": [(k, _fmt(v)) for k, v in sorted(rec.dataset.items())] or [("Dataset", "not recorded")],
+        "Configuration": [(k, fact_text(v)) for k, v in sorted(rec.config.items())] or [("Configuration", "not recorded")],
+        "Dataset": [(k, fact_text(v)) for k, v in sorted(rec.dataset.items())] or [("Dataset", "not recorded")],
         "GPU and software environment": environment_rows(rec.environment, rec.hardware, rec.gpu_count),
         "Identifiers": [
             ("Result id", rated.result_id),

@@ -64,6 +64,19 @@ table.lb-table a:hover, .lb-detail h2 a:hover {{ color:{GREEN}; }}
 .lb-kpi .k {{ font-size:12px; color:#777; }}
 .lb-button {{ display:inline-block; background:{DARK}; color:#fff !important; text-decoration:none;
   padding:6px 14px; border-radius:6px; margin-right:8px; }}
+.lb-compare-wrap {{ overflow-x:auto; }}
+table.lb-compare {{ border-collapse:collapse; font-size:13px; color:{DARK}; }}
+table.lb-compare th, table.lb-compare td {{ padding:4px 12px 4px 6px; border-bottom:1px solid #f0f0f0;
+  text-align:left; vertical-align:top; }}
+table.lb-compare thead th {{ border-bottom:2px solid #e0e0e0; font-size:14px; font-weight:600; }}
+table.lb-compare thead a {{ color:{DARK}; text-decoration:underline dotted #9a9a9a; }}
+table.lb-compare tbody th {{ font-weight:500; color:#555; white-space:nowrap; }}
+table.lb-compare tr.lb-section th {{ color:{GREEN}; font-weight:600; padding-top:14px; }}
+table.lb-compare tr.lb-diff th, table.lb-compare tr.lb-diff td {{ background:#fff4e0; }}
+table.lb-compare tr.lb-diff th::before {{ content:"≠ "; color:#8a5300; font-weight:700; }}
+table.lb-compare code {{ font-size:12px; word-break:break-all; }}
+.lb-compare-summary {{ margin:4px 0 10px; color:{DARK}; }}
+.lb-compare-summary .lb-diff-key {{ background:#fff4e0; border:1px solid #f0c27a; border-radius:4px; padding:0 4px; }}
 """
 
 # Click delegation for the table: a detail button opens the detail view, a header sorts.
@@ -111,6 +124,14 @@ def stars_html(stars: float | None) -> str:
     )
 
 
+def random_weights_badge() -> str:
+    """The 'random weights' badge put beside a model measured on a random-weight replica."""
+    return (
+        '<span class="lb-badge" title="Measured on a random-weight replica of the architecture: '
+        'same compute, not the trained weights">random weights</span>'
+    )
+
+
 def energy_bar(energy: float, task_max: float) -> str:
     """The energy value with an inline bar scaled to the task's maximum."""
     pct = 100.0 if task_max <= 0 else max(0.5, min(100.0, 100.0 * energy / task_max))
@@ -139,11 +160,7 @@ def visible_columns(task: Task, view: pd.DataFrame) -> list[str]:
 
 def _cell(key: str, row: dict[str, Any], task_max: float) -> str:
     if key == "model":
-        badge = (
-            '<span class="lb-badge" title="Measured on a random-weight replica of the architecture: '
-            'same compute, not the trained weights">random weights</span>'
-            if row["random_weights"] else ""
-        )
+        badge = random_weights_badge() if row["random_weights"] else ""
         return f'<td class="model">{hub_link(row["model_id"])}{badge}</td>'
     if key == "provider":
         return f"<td>{esc(row['provider'])}</td>"

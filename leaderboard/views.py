@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from leaderboard.calculator import calculator_html
+from leaderboard.compare import MAX_COMPARE, compare_html
 from leaderboard.data import EMPTY_FRAME, LeaderboardData, VersionData
 from leaderboard.detail import detail_html, detail_placeholder_html
 from leaderboard.exports import DownloadFolder, safe_name, version_json, view_csv
@@ -37,7 +38,7 @@ from leaderboard.table import (
     has_quality,
     select_view,
 )
-from shared.store import Store
+from shared.store import RatedResult, Store
 from shared.tasks import TASKS, get_task
 
 DEFAULT_TASK = "text_generation"
@@ -74,19 +75,33 @@ class TableView:
 
 @dataclass(frozen=True)
 class InitialState:
-    """Where a page load starts: from `?result=`, `?task=`, `?version=`, else the defaults.
+    """Where a page load starts: from `?result=`, `?compare=`, `?task=`, `?version=`, else the defaults.
 
     Attributes:
         version_id: Selected version ('' when none is published).
         task_id: Selected task.
         result_id: Result whose detail opens ('' for none).
         notice: A message when a requested result could not be shown ('' otherwise).
+        compare: Results preselected in the Compare tab (of the version and task), at most MAX_COMPARE.
+        tab: The tab to open: 'detail' for a result link, 'compare' for a compare link, else 'plots'.
     """
 
     version_id: str
     task_id: str
     result_id: str = ""
     notice: str = ""
+    compare: tuple[str, ...] = ()
+    tab: str = "plots"
+
+
+def choice_label(model_id: str, energy: float) -> str:
+    """A picker's label of a result: 'acme/model (2.37 Wh/1k)'."""
+    return f"{model_id} ({energy:,.4g} Wh/1k)"
+
+
+def split_ids(value: str | None) -> list[str]:
+    """Result ids from a comma-separated parameter ('a, b,,a' -> ['a', 'b']): trimmed, deduplicated, in order."""
+    return list(dict.fromkeys(part.strip() for part in (value or "").split(",") if part.strip()))
 
 
 def task_scope(task_id: str, model_class: str | None) -> str:
@@ -209,14 +224,46 @@ class Leaderboard:
         """(label, result id) for the model picker: the view's first MAX_MODEL_CHOICES rows, plus `keep`."""
         head = view.head(MAX_MODEL_CHOICES)
         choices = [
-            (f"{m} ({e:,.4g} Wh/1k)", rid)
+            (choice_label(m, e), rid)
             for m, e, rid in zip(head["model_id"], head["energy"], head["result_id"], strict=True)
         ]
         if keep and keep not in set(head["result_id"]):
             found = self.data.result(keep)
             if found is not None:
-                choices.insert(0, (f"{found.record.model_id} ({found.record.gpu_energy_wh_per_1k:,.4g} Wh/1k)", keep))
+                choices.insert(0, (choice_label(found.record.model_id, found.record.gpu_energy_wh_per_1k), keep))
         return choices
+
+    def compare_selection(self, version_id: str | None, task_id: str | None,
+                          result_ids: list[str] | str | None) -> list[RatedResult]:
+        """The chosen results that can be compared in a view: those of the version (with its stars) and
+        of the task, in the order chosen, at most MAX_COMPARE; unknown ids are ignored."""
+        ids = split_ids(result_ids) if isinstance(result_ids, str) else list(dict.fromkeys(result_ids or []))
+        data = self.data.version(version_id)
+        if data is None:
+            return []
+        found = [data.results[rid] for rid in ids if rid in data.results]
+        return [r for r in found if task_id is None or r.record.task_id == task_id][:MAX_COMPARE]
+
+    def compare_choices(self, version_id: str | None, task_id: str, view: pd.DataFrame,
+                        selected: list[str] | None) -> tuple[list[tuple[str, str]], list[str]]:
+        """The Compare picker for a view: (choices, the selection kept).
+
+        The choices are the model picker's (the view's rows). A chosen result stays chosen while the
+        version and task shown hold it, even when a class filter or search hides it from the table
+        (it is then added to the choices, as the model picker keeps its result); a result of another
+        task or missing from the version is dropped.
+        """
+        kept = self.compare_selection(version_id, task_id, selected)
+        choices = self.model_choices(view)
+        shown = {rid for _, rid in choices}
+        hidden = [(choice_label(r.record.model_id, r.record.gpu_energy_wh_per_1k), r.result_id)
+                  for r in kept if r.result_id not in shown]
+        return hidden + choices, [r.result_id for r in kept]
+
+    def compare(self, version_id: str | None, result_ids: list[str] | str | None,
+                task_id: str | None = None) -> str:
+        """The side-by-side comparison of the chosen results of a version (and task, when given)."""
+        return compare_html(self.compare_selection(version_id, task_id, result_ids))
 
     def detail(self, version_id: str | None, result_id: str | None) -> str:
         """The detail view of a published result (a placeholder when none or unknown)."""
@@ -256,17 +303,26 @@ class Leaderboard:
         version = params.get("version", "")
         version = version if version and self.data.info(version) else latest
         task = params.get("task", "")
-        task = task if task in TASKS else DEFAULT_TASK
+        task = task if task in TASKS else ""
         result_id = (params.get("result") or "").strip()
+        compare_ids = split_ids(params.get("compare"))
         if not result_id:
-            return InitialState(version, task)
+            if compare_ids:
+                # Without ?task=, a compare link shows the task of its first result found in the version.
+                found = self.compare_selection(version, task or None, compare_ids)
+                task = task or (found[0].record.task_id if found else DEFAULT_TASK)
+                chosen = tuple(r.result_id for r in self.compare_selection(version, task, compare_ids))
+                return InitialState(version, task, compare=chosen, tab="compare")
+            return InitialState(version, task or DEFAULT_TASK)
         rated = self.data.result(result_id, version or None)
         if rated is None:
-            return InitialState(version, task, "", f"No published result {result_id!r}: it may be pending "
-                                "review, rejected, or not yet in a leaderboard version.")
+            return InitialState(version, task or DEFAULT_TASK, "", f"No published result {result_id!r}: it may be "
+                                "pending review, rejected, or not yet in a leaderboard version.", tab="detail")
         data = self.data.version(version)
         in_version = data is not None and result_id in data.results
-        return InitialState(version if in_version else rated.version_id or version, rated.record.task_id, result_id)
+        version = version if in_version else rated.version_id or version
+        chosen = tuple(r.result_id for r in self.compare_selection(version, rated.record.task_id, compare_ids))
+        return InitialState(version, rated.record.task_id, result_id, compare=chosen, tab="detail")
 
 
 def next_sort(current: str, descending: bool, clicked: str) -> tuple[str, bool]:

@@ -7,8 +7,9 @@ stars of the older version differ where the newer one recalibrated them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,7 @@ class Spec:
     model_class: str | None = None
     quality: float | None = None
     random_weights: bool = False
+    config: dict[str, Any] = field(default_factory=dict)
 
 
 FIRST = [
@@ -54,6 +56,7 @@ def submit(store: SQLiteStore, spec: Spec, seed: int) -> str:
     if spec.quality is not None:
         extra["quality_score"] = spec.quality
     report.model = ModelInfo.model_validate({**report.model.model_dump(), **extra})
+    report.config = {**report.config, **spec.config}  # run settings beyond the factory's (a compare test's diff)
     bundle = make_bundle_bytes(report=report)
     checked = validate_bundle(bundle)
     assert checked.ok and checked.record is not None, checked.text()
