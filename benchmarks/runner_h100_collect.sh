@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Later commands on the H100 machine: wait, then bring back the job log and the bundles so far.
+# Later commands on the H100 machine: wait up to SECONDS (less once the job list is done), then
+# bring back the job log and the bundles and run reports so far.
 #   bash benchmarks/runner_h100_collect.sh SECONDS
-sleep "${1:-0}"
-grep -E "^===|Wh per 1,000|wall |INCOMPLETE|error|Error|\| " /tmp/job/log.txt | tail -60
+[ -f /tmp/job/log.txt ] || { echo "NO JOB ON THIS MACHINE (a fresh one): start again"; exit 3; }
+end=$((SECONDS + ${1:-0}))
+while (( SECONDS < end )) && ! grep -q ALLDONE /tmp/job/log.txt 2>/dev/null; do sleep 5; done
+grep -a -E "^===|Wh per 1,000|wall |shape warm-up|model loaded|idle power|INCOMPLETE|rror|\| " /tmp/job/log.txt | tail -60
 cp /tmp/job/log.txt "$OUT/job_log.txt"
 (cd /tmp/job && zip -qr "$OUT/bundles.zip" bundles runs -x '*.tmp') 2>/dev/null || python3 -c "
-import shutil; shutil.make_archive('$OUT/bundles', 'zip', '/tmp/job', 'bundles')"
+import shutil; shutil.make_archive('$OUT/bundles', 'zip', '/tmp/job', '.')"
 ls -la "$OUT"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the config-only replicas (random weights are made on the GPU at load time) of every config in
-# runner/replica_configs/ for the task named below.   bash benchmarks/runner_h100_replicas.sh OUTDIR
+# runner/replica_configs/ for the task named below.   bash benchmarks/runner_h100_replicas.sh OUTDIR [NAME ...]
+# (no NAME: all of them)
 set -eu
-OUT=$1
+OUT=$1; shift
 declare -A TASK=(
   [llama-3.2-1b]=text_generation [llama-3.1-8b]=text_generation [mistral-small-24b]=text_generation
   [distilbert-imdb]=text_classification [bert-base-imdb]=text_classification
@@ -21,7 +22,8 @@ declare -A ID=(
   [detr-resnet-50]=facebook/detr-resnet-50 [detr-resnet-101]=facebook/detr-resnet-101
   [distilbart-cnn-12-6]=sshleifer/distilbart-cnn-12-6 [distilbart-cnn-6-6]=sshleifer/distilbart-cnn-6-6 [whisper-tiny]=openai/whisper-tiny
 )
-for name in "${!TASK[@]}"; do
+NAMES=("$@"); [[ ${#NAMES[@]} -eq 0 ]] && NAMES=("${!TASK[@]}")
+for name in "${NAMES[@]}"; do
   python3 -m runner replica --config "runner/replica_configs/$name.json" --out "$OUT/$name" --task "${TASK[$name]}" \
     --model-id "${ID[$name]}-replica" --no-weights
 done

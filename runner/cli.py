@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--dry-run", action="store_true", help="Run the whole pipeline on the CPU with a simulated meter (its bundle is refused "
                    "by validation): for trying a model, a dataset or the set-up without a GPU.")
     r.add_argument("--warmup-samples", type=int, default=10, help="Samples of the untracked warm-up before measuring (default 10).")
+    r.add_argument("--no-shape-warmup", action="store_true", help="Skip the untracked shape warm-up (one prefill or forward pass per "
+                   "input shape of the dataset not seen in the warm-up; without it the first repetition pays eager PyTorch's one-off "
+                   "cost per new shape, as the reference's single generate pass would).")
     r.add_argument("--idle-seconds", type=float, default=3.0, help="Seconds of idle-power measurement before the run (default 3).")
     r.add_argument("--model-class", choices=["A", "B", "C"], help="Override the text-generation class derived from the parameter "
                    "count (e.g. for a quantized model); the override is recorded.")
@@ -150,7 +153,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         repetitions=args.repetitions, dtype=args.dtype, reasoning=args.reasoning, phase_split=args.phase_split,
         device_ids=args.device_ids, dry_run=args.dry_run, warmup_samples=args.warmup_samples,
         idle_seconds=args.idle_seconds, model_class=args.model_class, model_id=args.model_id, seed=args.seed,
-        progress=not args.no_progress,
+        progress=not args.no_progress, shape_warmup=not args.no_shape_warmup,
     )
     outcome = run(cfg)
     rep = outcome.report
@@ -165,8 +168,9 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"{s.repetitions} repetitions, meter {outcome.environment.meter})")
     print("phases (Wh per 1,000 queries): " + ", ".join(f"{k} {v:.4f}" for k, v in s.phases_wh_per_1k.items()))
     o = overhead_s(rep)
-    print(f"wall {o['total_s']:.1f} s: model load {o['model_load_s']:.1f}, warm-up {o['warmup_s']:.1f}, measured {o['measured_s']:.1f}, "
-          f"runner overhead {o['overhead_s']:.1f} s ({100 * o['overhead_share']:.1f}%)")
+    print(f"wall {o['total_s']:.1f} s: set-up {o['setup_s']:.1f}, model load {o['model_load_s']:.1f}, warm-up {o['warmup_s']:.1f}, "
+          f"measured {o['measured_s']:.1f}, runner overhead {o['overhead_s']:.1f} s ({100 * o['overhead_share']:.1f}%; "
+          f"{100 * o['overhead_share_strict']:.1f}% with the set-up counted as overhead)")
     if outcome.environment.contaminated:
         print("WARNING: another process used the GPU during the run; the bundle will be refused.", file=sys.stderr)
     print(f"run directory: {outcome.out}")

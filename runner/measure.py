@@ -4,10 +4,20 @@ Order (as the method): idle power and environment -> load dataset (untracked) ->
 (untracked) -> preprocess (measured, counted) -> warm-up (untracked) -> repetitions of the pass
 (measured; with --phase-split two-pass each repetition first runs a prefill-only pass that is
 measured but not counted). Any fault ends with an "incomplete" report that cannot be bundled.
+
+Two choices of ours (docs/METHOD_CHOICES.md):
+- The idle-power window opens before the CPU-only set-up (framework import, config, parameter count,
+  dataset load) and also yields the counter's update period, so these fixed costs overlap.
+- After the reference's warm-up, an untracked *shape warm-up* runs one sample of every input shape
+  the dataset holds that the warm-up has not seen (a prefill for generation, a forward pass
+  otherwise): eager PyTorch pays a one-off cost per new input shape, which would otherwise inflate
+  the first measured pass only. It is recorded in the report's config (`shape_warmup`,
+  `shape_warmup_samples`) and timings (`shape_warmup_s`); `--no-shape-warmup` turns it off.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -21,18 +31,11 @@ from typing import Any
 from runner import RUNNER_NAME, __version__
 from runner.datasets_io import LoadedDataset, default_local_dataset, load_samples
 from runner.environment import ProcessWatch, build_environment
-from runner.errors import RefusedRun, RunnerError
+from runner.errors import MeterError, RefusedRun, RunnerError
 from runner.models import resolve_source
-from runner.nvml_meter import (
-    EnergyMeter,
-    GpuDevice,
-    Window,
-    measure_idle_power_w,
-    measure_update_period_ms,
-    open_device,
-)
+from runner.nvml_meter import EnergyMeter, GpuDevice, IdleMeasurement, Window, open_device
 from runner.progress import Progress
-from runner.workloads import Prepared, SampleOutcome, Workload, make_workload
+from runner.workloads import Prepared, SampleOutcome, Workload, make_workload, new_shape_items, shape_keys
 from shared.classes import class_for_parameters, gpu_count_problem
 from shared.energy import split_from_prefill_share
 from shared.run_files import finalize_report, measured_phase, repetition, run_files
@@ -83,6 +86,7 @@ class RunConfig:
         model_id: Name recorded for the model (default: Hub id, replica name or folder name).
         seed: Seed of random-weight replicas and diffusion noise.
         progress: Show the progress bar.
+        shape_warmup: Run the untracked shape warm-up (one sample per input shape not yet seen).
     """
 
     task: str
@@ -102,6 +106,7 @@ class RunConfig:
     model_id: str | None = None
     seed: int = 0
     progress: bool = True
+    shape_warmup: bool = True
 
 
 @dataclass
@@ -186,7 +191,15 @@ class Run:
         self.params_counted = 1
         self.max_input_tokens: int | None = None
         self.device: GpuDevice | None = None
+        self.device_error: MeterError | None = None
         self.meter: EnergyMeter | None = None
+        self.idle: IdleMeasurement | None = None
+        self.idle_power_w: float | None = None
+        self.update_period_ms: float | None = None
+        self.shape_warmup_samples = 0
+        self.static: list[Any] = []
+        self.temps_start: list[float | None] = []
+        self.clocks_start: list[dict[str, float | None]] = []
         self.env: Environment | None = None
         self.watch = ProcessWatch()
         self.started = _now()
@@ -199,9 +212,35 @@ class Run:
         log.info(msg)
 
     # -- set-up ------------------------------------------------------------------------------------
+    def begin(self) -> None:
+        """Open the meter, note the environment at the start and open the idle-power window.
+
+        Only NVML is touched (no CUDA context), so the GPU stays idle while the CPU-only set-up that
+        follows runs inside the window. A meter fault is kept and raised by `execute`, so that it
+        ends as an incomplete report, as every fault does.
+        """
+        cfg = self.cfg
+        try:
+            self.device = open_device(cfg.device_ids, cfg.dry_run)
+            self.meter = EnergyMeter(self.device)
+            self.watch.baseline(self.device)
+            self.static = self.device.static_info()
+            self.temps_start = self.device.temperatures_c()
+            self.clocks_start = self.device.clocks_mhz()
+            self.idle = IdleMeasurement.begin(self.meter, 0.0 if cfg.dry_run else cfg.idle_seconds)
+        except MeterError as exc:
+            self.device_error = exc
+
+    def abandon(self) -> None:
+        """Release the device when the run is refused before it starts."""
+        if self.device is not None:
+            self.device.close()
+            self.device = None
+
     def prepare_model(self) -> None:
         """Resolve the model and refuse a class A/B model on several GPUs before touching a GPU."""
         cfg = self.cfg
+        t = time.perf_counter()
         source = resolve_source(cfg.model, cfg.model_id)
         multi = len(cfg.device_ids) > 1
         self.workload = make_workload(self.task, source, cfg.dtype, self.device_str, multi, cfg.seed, self.reasoning)
@@ -212,52 +251,69 @@ class Run:
             if problem:
                 raise RefusedRun(problem.replace("this run used", "this run asks for").replace("Run again", "Use"))
             self.note(f"model {source.model_id}: {params:,} parameters, class {self.model_class}")
-
-    def prepare_device(self) -> None:
-        """Open the meter, note the environment at the start and measure idle power."""
-        cfg = self.cfg
-        self.device = open_device(cfg.device_ids, cfg.dry_run)
-        sync = self.workload.sync if self.workload else (lambda: None)
-        self.meter = EnergyMeter(self.device, sync=sync)
-        self.watch.baseline(self.device)
-        self.static = self.device.static_info()
-        self.temps_start = self.device.temperatures_c()
-        self.clocks_start = self.device.clocks_mhz()
-        if cfg.dry_run:
-            self.update_period_ms = None
         else:
-            self.update_period_ms, cost = measure_update_period_ms(self.device, 1.0)
-            self.note(f"counter update period {self.update_period_ms} ms, read cost {cost:.2f} ms")
-        self.idle_power_w = measure_idle_power_w(self.meter, 0.0 if cfg.dry_run else cfg.idle_seconds)
+            self.workload.config()
+        self.timings["setup_s"] = time.perf_counter() - t
+
+    def finish_idle(self) -> None:
+        """Close the idle window (after at least --idle-seconds and ~8 counter updates)."""
+        if self.device is None or self.meter is None:
+            if self.device_error is not None:
+                raise self.device_error
+            self.begin()
+            if self.device_error is not None:
+                raise self.device_error
+        assert self.meter is not None and self.idle is not None
+        t = time.perf_counter()
+        self.idle_power_w, self.update_period_ms, cost = self.idle.finish(self.meter)
+        self.timings["idle_wait_s"] = time.perf_counter() - t
+        if self.idle.window is not None:
+            self.timings["idle_window_s"] = self.idle.window.duration_s
+        if self.update_period_ms is not None:
+            self.note(f"counter update period {self.update_period_ms:.2f} ms, read cost {cost:.2f} ms")
         names = ", ".join(s.name for s in self.static)
         self.note(f"GPUs {names}; idle power {self.idle_power_w} W; other processes {len(self.watch.others)}")
 
     # -- measured passes ---------------------------------------------------------------------------
+    @staticmethod
+    def _call(fn: Any, item: Prepared, i: int, name: str) -> SampleOutcome:
+        """One sample; a failure becomes a SampleFailure naming the sample and the phase."""
+        try:
+            return fn(item)
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as exc:
+            if type(exc).__name__ == "OutOfMemoryError":
+                raise
+            raise SampleFailure(f"sample {i} failed in the {name} phase: {type(exc).__name__}: {exc}") from exc
+
     def _pass(self, name: str, items: list[Prepared], fn: Any, label: str, in_total: bool = True) -> tuple[Phase, PassStats]:
-        """Run `fn` over every item inside one measured window."""
+        """Run `fn` over every item inside one measured window.
+
+        Python's cyclic garbage collector is paused inside the window, so a collection cannot land
+        in one repetition and not in another (host-side jitter). `execute` collects once and freezes
+        the surviving objects before the first window, so no full collection is needed per window.
+        """
         assert self.meter is not None
         stats = PassStats()
-        window = self.meter.start(name)
-        with Progress(len(items), label, self.meter, window, enabled=self.cfg.progress) as bar:
-            for i, item in enumerate(items):
-                try:
-                    outcome: SampleOutcome = fn(item)
-                except (KeyboardInterrupt, MemoryError):
-                    raise
-                except Exception as exc:
-                    if type(exc).__name__ == "OutOfMemoryError":
-                        raise
-                    raise SampleFailure(f"sample {i} failed in the {name} phase: {type(exc).__name__}: {exc}") from exc
-                if item.input_tokens is not None:
-                    stats.input_tokens += item.input_tokens
-                    stats.has_tokens = True
-                if outcome.output_tokens is not None:
-                    stats.output_tokens += outcome.output_tokens
-                    stats.has_output = True
-                if outcome.prefill_s is not None:
-                    stats.prefill_s += outcome.prefill_s
-                bar.step()
-        self.meter.stop(window)
+        gc.disable()
+        try:
+            window = self.meter.start(name)
+            with Progress(len(items), label, self.meter, window, enabled=self.cfg.progress) as bar:
+                for i, item in enumerate(items):
+                    outcome = self._call(fn, item, i, name)
+                    if item.input_tokens is not None:
+                        stats.input_tokens += item.input_tokens
+                        stats.has_tokens = True
+                    if outcome.output_tokens is not None:
+                        stats.output_tokens += outcome.output_tokens
+                        stats.has_output = True
+                    if outcome.prefill_s is not None:
+                        stats.prefill_s += outcome.prefill_s
+                    bar.step()
+            self.meter.stop(window)
+        finally:
+            gc.enable()
         self._check_processes(name)
         return self._phase(window, len(items), stats, in_total), stats
 
@@ -288,19 +344,23 @@ class Run:
     def execute(self) -> RunReport:
         """Run every step after `prepare_model`; return the complete report. Faults propagate to `run()`."""
         cfg = self.cfg
-        self.prepare_device()
+        if self.device_error is not None:
+            raise self.device_error
         wl = self.workload
-        assert wl is not None and self.meter is not None
+        assert wl is not None
 
         t = time.perf_counter()
         source = cfg.dataset or (str(default_local_dataset(self.task)) if cfg.dry_run else None)
         self.dataset = load_samples(source, self.task, cfg.samples)
         self.timings["dataset_load_s"] = time.perf_counter() - t
         self.note(f"dataset {self.dataset.id}: {len(self.dataset.rows)} samples, {self.dataset.dropped_empty} empty rows dropped")
+        self.finish_idle()
+        assert self.meter is not None
 
         t = time.perf_counter()
         wl.load()
         wl.sync()
+        self.meter.sync = wl.sync
         self.timings["model_load_s"] = time.perf_counter() - t
         self.watch.adopt_new(self.device)  # type: ignore[arg-type]
         self.max_input_tokens = wl.max_input_tokens() if wl.config() is not None else None
@@ -314,13 +374,29 @@ class Run:
 
         t = time.perf_counter()
         warm = items[: max(1, min(cfg.warmup_samples, len(items)))]
-        for item in warm:
-            wl.run(item)
+        for i, item in enumerate(warm):
+            self._call(wl.run, item, i, "warm-up")
             if self.split_mode == SPLIT_TWO:
-                wl.run_prefill(item)
+                self._call(wl.run_prefill, item, i, "warm-up")
         wl.sync()
         self.timings["warmup_s"] = time.perf_counter() - t
+        if cfg.shape_warmup:
+            t = time.perf_counter()
+            seen: set[tuple[Any, ...]] = set()
+            for item in warm:
+                seen |= shape_keys(item.inputs)
+            todo = new_shape_items(items, seen)
+            fn = wl.run_prefill if self.task.pass_phase == PASS_GENERATE else wl.run
+            for i, item in enumerate(todo):
+                self._call(fn, item, i, "shape warm-up")
+            wl.sync()
+            self.shape_warmup_samples = len(todo)
+            self.timings["shape_warmup_s"] = time.perf_counter() - t
+            self.timings["warmup_s"] += self.timings["shape_warmup_s"]
+            self.note(f"shape warm-up: {len(todo)} samples of new input shapes in {self.timings['shape_warmup_s']:.1f} s (untracked)")
 
+        gc.collect()
+        gc.freeze()  # the model, data and library objects: later collections skip them (run() unfreezes)
         for r in range(cfg.repetitions):
             phases = []
             if self.split_mode == SPLIT_TWO:
@@ -365,6 +441,9 @@ class Run:
             "device_ids": cfg.device_ids,
             "dry_run": cfg.dry_run,
             "warmup_samples": cfg.warmup_samples,
+            "shape_warmup": cfg.shape_warmup,
+            "shape_warmup_samples": self.shape_warmup_samples,
+            "gc_paused_in_windows": True,
             "max_new_tokens": wl.max_new_tokens if wl else task.generation.max_new_tokens,
             "min_new_tokens": wl.min_new_tokens if wl else task.generation.min_new_tokens,
             "num_inference_steps": task.generation.num_inference_steps,
@@ -413,12 +492,30 @@ class Run:
 
 
 def overhead_s(report: RunReport) -> dict[str, float]:
-    """Wall time split: model load, warm-up, measured windows, and the rest (the runner's overhead)."""
+    """Wall time split: set-up (framework import, config, parameter count), model load, warm-up
+    (shape warm-up included), measured windows, and the rest (the runner's overhead).
+
+    `overhead_share` counts the set-up as part of loading the model (importing torch and transformers
+    and reading the config are what loading any model needs); `overhead_share_strict` counts it as
+    the runner's overhead. Reports of older runners have no set-up time (0).
+    """
     t = getattr(report, "timings_s", None) or (report.model_extra or {}).get("timings_s", {})
     windows = report.preprocess.duration_s + sum(p.duration_s for rep in report.repetitions for p in rep.phases)
     total = float(t.get("total_s", 0.0))
-    rest = total - float(t.get("model_load_s", 0.0)) - float(t.get("warmup_s", 0.0)) - windows
-    return {"total_s": total, "model_load_s": float(t.get("model_load_s", 0.0)), "warmup_s": float(t.get("warmup_s", 0.0)), "measured_s": windows, "overhead_s": rest, "overhead_share": rest / total if total else 0.0}
+    setup = float(t.get("setup_s", 0.0))
+    load = float(t.get("model_load_s", 0.0))
+    warm = float(t.get("warmup_s", 0.0))
+    rest = total - setup - load - warm - windows
+    return {
+        "total_s": total,
+        "setup_s": setup,
+        "model_load_s": load,
+        "warmup_s": warm,
+        "measured_s": windows,
+        "overhead_s": rest,
+        "overhead_share": rest / total if total else 0.0,
+        "overhead_share_strict": (rest + setup) / total if total else 0.0,
+    }
 
 
 @dataclass
@@ -446,7 +543,12 @@ def run(cfg: RunConfig) -> RunOutcome:
     a RefusedRun (breaking a rule of the method) is raised before anything is measured."""
     cfg.out = Path(cfg.out)
     r = Run(cfg)
-    r.prepare_model()  # refusals and unusable models stop here, before anything is written
+    r.begin()  # NVML only: the idle window runs while the CPU-only set-up below runs
+    try:
+        r.prepare_model()  # refusals and unusable models stop here, before anything is written
+    except BaseException:
+        r.abandon()
+        raise
     _clean_out(cfg.out)
     try:
         report = r.execute()
@@ -455,6 +557,7 @@ def run(cfg: RunConfig) -> RunOutcome:
     except Exception as exc:
         report = r.report("incomplete", describe_failure(exc))
     finally:
+        gc.unfreeze()
         if r.device is not None:
             env = r.environment()
             r.device.close()

@@ -463,13 +463,19 @@ class EnergyMeter:
         return self._progress_wh
 
 
-def measure_update_period_ms(device: GpuDevice, duration_s: float = 1.5) -> tuple[float | None, float]:
-    """(median time between counter updates in ms, or None if it never moved; mean read cost in ms)."""
+def poll_updates(device: GpuDevice, min_s: float, min_updates: int = 0, max_s: float | None = None) -> tuple[float | None, float]:
+    """Read the counter back to back for at least `min_s` seconds and until `min_updates` updates were
+    seen (but no longer than `max_s`); return (median time between updates in ms, or None if fewer
+    than 3 updates were seen; mean cost of one read in ms)."""
     times: list[float] = []
     reads = 0
     t0 = time.perf_counter()
+    limit = max(min_s, max_s if max_s is not None else min_s)
     last = device.read_energy_mj()
-    while time.perf_counter() - t0 < duration_s:
+    while True:
+        elapsed = time.perf_counter() - t0
+        if elapsed >= limit or (elapsed >= min_s and len(times) >= min_updates):
+            break
         value = device.read_energy_mj()
         reads += 1
         if value != last:
@@ -480,6 +486,48 @@ def measure_update_period_ms(device: GpuDevice, duration_s: float = 1.5) -> tupl
         return None, cost_ms
     gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(times))
     return gaps[len(gaps) // 2], cost_ms
+
+
+def measure_update_period_ms(device: GpuDevice, duration_s: float = 1.5) -> tuple[float | None, float]:
+    """(median time between counter updates in ms, or None if it never moved; mean read cost in ms)."""
+    return poll_updates(device, duration_s)
+
+
+# Counter updates the idle window must contain for the update period (about 0.7 s at 100 ms).
+IDLE_MIN_UPDATES = 8
+
+
+@dataclass
+class IdleMeasurement:
+    """Idle power and the counter's update period, measured in one window before the model loads.
+
+    The window opens before the CPU-only set-up (framework import, config, parameter count, dataset
+    load: the GPU stays idle meanwhile, no CUDA context exists yet) and closes once it lasted
+    `seconds` and held IDLE_MIN_UPDATES counter updates, so its fixed cost overlaps that set-up.
+
+    Attributes:
+        window: The open "idle" window (None when no idle measurement is asked for).
+        seconds: The least duration of the window, s.
+    """
+
+    window: Window | None
+    seconds: float
+
+    @classmethod
+    def begin(cls, meter: EnergyMeter, seconds: float) -> IdleMeasurement:
+        """Open the idle window now (nothing when `seconds` <= 0)."""
+        return cls(meter.start("idle") if seconds > 0 else None, seconds)
+
+    def finish(self, meter: EnergyMeter, measure_period: bool = True) -> tuple[float | None, float | None, float | None]:
+        """Poll the counter for the rest of the window (at least ~0.7 s: the update period comes from
+        these reads), then close it. Returns (idle power W, update period ms, read cost ms)."""
+        if self.window is None:
+            return None, None, None
+        left = self.seconds - (meter.clock() - self.window.start.time_s)
+        period, cost = poll_updates(meter.device, max(0.0, left), IDLE_MIN_UPDATES if measure_period else 0, max(0.0, left) + 2.0)
+        w = meter.stop(self.window)
+        power = w.energy_mj / 1000 / w.duration_s if w.duration_s > 0 else None
+        return power, (period if measure_period else None), cost
 
 
 def measure_idle_power_w(meter: EnergyMeter, seconds: float) -> float | None:

@@ -50,18 +50,50 @@ class SampleOutcome:
 
 
 def synchronizer(device: str) -> Callable[[], None]:
-    """A function that waits for all queued GPU work (every visible GPU), or does nothing on CPU."""
+    """A function that waits for all queued GPU work (every visible GPU), or does nothing on CPU.
+
+    It never starts CUDA itself: before the first CUDA call nothing can be queued, and the idle-power
+    window (measured while the model is not loaded yet) must not create a CUDA context.
+    """
+    if not device.startswith("cuda"):
+        return lambda: None
     import torch
 
-    if device.startswith("cuda") and torch.cuda.is_available():
-        count = torch.cuda.device_count()
+    count: list[int] = []
 
-        def sync() -> None:
-            for i in range(count):
-                torch.cuda.synchronize(i)
+    def sync() -> None:
+        if not torch.cuda.is_initialized():
+            return
+        if not count:
+            count.append(torch.cuda.device_count())
+        for i in range(count[0]):
+            torch.cuda.synchronize(i)
 
-        return sync
-    return lambda: None
+    return sync
+
+
+def shape_keys(inputs: Any) -> frozenset[tuple[Any, ...]]:
+    """The input shapes of one sample: one key per model call (a dict of tensors; a tuple of dicts
+    for sentence pairs). Empty for inputs without tensors (diffusion prompts)."""
+    calls = inputs if isinstance(inputs, tuple) else (inputs,)
+    keys = set()
+    for call in calls:
+        if isinstance(call, dict):
+            key = tuple(sorted((k, tuple(v.shape)) for k, v in call.items() if hasattr(v, "shape")))
+            if key:
+                keys.add(key)
+    return frozenset(keys)
+
+
+def new_shape_items(items: list[Any], seen: set[tuple[Any, ...]]) -> list[Any]:
+    """The first item of every input shape not in `seen` (updated), in dataset order."""
+    out = []
+    for item in items:
+        keys = shape_keys(item.inputs)
+        if keys and not keys <= seen:
+            seen |= keys
+            out.append(item)
+    return out
 
 
 def _first_token_timer(sync: Callable[[], None]) -> Any:

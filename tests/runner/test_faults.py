@@ -35,13 +35,13 @@ def test_failing_sample_gives_incomplete_report(tiny_models: dict[str, Path], tm
 
     def flaky(self: TextClassification, item: object) -> object:
         calls["n"] += 1
-        if calls["n"] == 4:  # warm-up is call 1; fails at sample 2 of repetition 1
+        if calls["n"] == 4:  # warm-up is call 1 (no shape warm-up here); fails at sample 2 of repetition 1
             raise ValueError("bad pixel")
         return original(self, item)  # type: ignore[arg-type]
 
     monkeypatch.setattr(TextClassification, "run", flaky)
     out = tmp_path / "run"
-    outcome = run(_cfg(tiny_models["text_classification"], out))
+    outcome = run(_cfg(tiny_models["text_classification"], out, shape_warmup=False))
     report = _incomplete(out)
     assert "sample 2 failed" in report["failure"] and "bad pixel" in report["failure"]
     assert outcome.report.status == "incomplete"
@@ -120,3 +120,19 @@ def test_reasoning_mode_must_match_task(tiny_models: dict[str, Path], tmp_path: 
 def test_bundle_of_a_non_run_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bundle", str(tmp_path), "-o", str(tmp_path / "x.zip")]) == EXIT_USAGE
     assert "not a run directory" in capsys.readouterr().err
+
+
+def test_failure_in_the_shape_warm_up_names_it(tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"n": 0}
+    original = TextClassification.run
+
+    def flaky(self: TextClassification, item: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the first sample of the shape warm-up
+            raise ValueError("bad shape")
+        return original(self, item)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(TextClassification, "run", flaky)
+    out = tmp_path / "run"
+    run(_cfg(tiny_models["text_classification"], out))
+    assert "failed in the shape warm-up phase" in _incomplete(out)["failure"]

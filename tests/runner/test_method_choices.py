@@ -1,0 +1,100 @@
+"""The runner's own method choices: the untracked shape warm-up, the idle window that overlaps the
+CPU-only set-up and yields the counter's update period, and the garbage collector paused in windows."""
+
+from __future__ import annotations
+
+import gc
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from runner.cli import main
+from runner.measure import RunConfig, overhead_s, run
+from runner.nvml_meter import EnergyMeter, IdleMeasurement, SimulatedDevice, poll_updates
+from runner.workloads import Prepared, new_shape_items, shape_keys
+from shared.schema import REPORT_FILE
+
+
+def _t(*shape: int) -> object:
+    import torch
+
+    return torch.zeros(shape, dtype=torch.long)
+
+
+def test_shape_keys_cover_every_model_call() -> None:
+    one = {"input_ids": _t(1, 5), "attention_mask": _t(1, 5)}
+    assert shape_keys(one) == frozenset({(("attention_mask", (1, 5)), ("input_ids", (1, 5)))})
+    pair = ({"input_ids": _t(1, 3)}, {"input_ids": _t(1, 4)})
+    assert len(shape_keys(pair)) == 2
+    assert shape_keys("a prompt") == frozenset()
+
+
+def test_new_shape_items_keeps_the_first_of_each_unseen_shape() -> None:
+    items = [Prepared({"input_ids": _t(1, n)}, n) for n in (3, 4, 3, 5, 4, 6)]
+    seen = set(shape_keys(items[0].inputs))  # the warm-up saw length 3
+    todo = new_shape_items(items, seen)
+    assert [i.input_tokens for i in todo] == [4, 5, 6]
+    assert new_shape_items(items, seen) == []  # every shape is now seen
+    # A pair is warmed when either of its sentences has a new shape.
+    pairs = [Prepared(({"input_ids": _t(1, a)}, {"input_ids": _t(1, b)})) for a, b in ((2, 3), (3, 2), (3, 7))]
+    assert len(new_shape_items(pairs, set())) == 2
+
+
+def test_idle_window_yields_power_and_update_period() -> None:
+    dev = SimulatedDevice(power_w=120.0)
+    meter = EnergyMeter(dev)
+    idle = IdleMeasurement.begin(meter, 0.3)
+    time.sleep(0.1)  # CPU-only set-up would run here
+    power, period, cost = idle.finish(meter)
+    assert idle.window is not None and idle.window.duration_s >= 0.3
+    assert power == pytest.approx(120.0, rel=0.05)
+    assert period == pytest.approx(100.0, abs=15.0)
+    assert cost is not None and cost >= 0.0
+    assert IdleMeasurement.begin(meter, 0.0).finish(meter) == (None, None, None)
+
+
+def test_poll_updates_stops_after_enough_updates() -> None:
+    dev = SimulatedDevice()
+    t = time.perf_counter()
+    period, _ = poll_updates(dev, 0.0, min_updates=4, max_s=3.0)
+    assert period == pytest.approx(100.0, abs=15.0)
+    assert time.perf_counter() - t < 1.0
+
+
+def test_run_records_shape_warmup_and_timings(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["run", "--task", "text_generation", "--model", str(tiny_models["text_generation"]), "--out", str(out), "--samples", "6",
+                 "--repetitions", "1", "--warmup-samples", "1", "--dry-run", "--no-progress"]) == 0
+    report = json.loads((out / REPORT_FILE).read_text())
+    assert report["config"]["shape_warmup"] is True
+    assert report["config"]["gc_paused_in_windows"] is True
+    n = report["config"]["shape_warmup_samples"]
+    assert 1 <= n <= 5
+    for key in ("setup_s", "dataset_load_s", "model_load_s", "warmup_s", "shape_warmup_s", "total_s"):
+        assert key in report["timings_s"]
+    assert "shape warm-up" in (out / "logs" / "run.log").read_text()
+    off = tmp_path / "off"
+    assert main(["run", "--task", "text_generation", "--model", str(tiny_models["text_generation"]), "--out", str(off), "--samples", "6",
+                 "--repetitions", "1", "--warmup-samples", "1", "--dry-run", "--no-progress", "--no-shape-warmup"]) == 0
+    report = json.loads((off / REPORT_FILE).read_text())
+    assert report["config"]["shape_warmup"] is False and report["config"]["shape_warmup_samples"] == 0
+    assert "shape_warmup_s" not in report["timings_s"]
+
+
+def test_overhead_split_counts_setup_both_ways(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    cfg = RunConfig(task="text_classification", model=str(tiny_models["text_classification"]), out=tmp_path / "r", samples=4,
+                    repetitions=2, dry_run=True, warmup_samples=1, progress=False)
+    o = overhead_s(run(cfg).report)
+    assert o["setup_s"] > 0
+    assert o["overhead_share_strict"] == pytest.approx(o["overhead_share"] + o["setup_s"] / o["total_s"])
+    parts = o["setup_s"] + o["model_load_s"] + o["warmup_s"] + o["measured_s"] + o["overhead_s"]
+    assert parts == pytest.approx(o["total_s"])
+
+
+def test_gc_is_enabled_again_after_the_run(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    cfg = RunConfig(task="text_classification", model=str(tiny_models["text_classification"]), out=tmp_path / "r", samples=3,
+                    repetitions=1, dry_run=True, warmup_samples=1, progress=False)
+    assert run(cfg).complete
+    assert gc.isenabled()
