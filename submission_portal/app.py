@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +105,8 @@ class PortalHandlers:
     def __init__(self, store: Store, config: PortalConfig) -> None:
         self.store = store
         self.config = config
+        self.approve = self._review_handler(True)
+        self.reject = self._review_handler(False)
 
     # --- submitting -------------------------------------------------------------------------
 
@@ -223,34 +225,24 @@ class PortalHandlers:
         """Details of the chosen submission."""
         return service.review_detail(self.store, self.reviewer(token, profile, oauth_token), submission_id)
 
-    def _review(self, approve: bool, token: str | None, sid: str | None, reason: str | None,
-                profile: Any, oauth_token: Any) -> tuple[str, pd.DataFrame, Any]:
-        who = self.reviewer(token, profile, oauth_token)
-        result = service.review(self.store, who, sid, approve, reason)
-        frame, choices = self._pending(who)
-        return result.message, frame, choices
+    def _review_handler(self, approve: bool) -> Callable[..., tuple[str, pd.DataFrame, Any]]:
+        """The approve or reject handler. A closure, not a partial: gradio finds the login
+        parameters it must fill by the handler's own signature."""
 
-    def approve(
-        self,
-        token: str | None,
-        submission_id: str | None,
-        reason: str | None,
-        profile: gr.OAuthProfile | None = None,
-        oauth_token: gr.OAuthToken | None = None,
-    ) -> tuple[str, pd.DataFrame, Any]:
-        """Approve the chosen submission."""
-        return self._review(True, token, submission_id, reason, profile, oauth_token)
+        def review(
+            token: str | None,
+            submission_id: str | None,
+            reason: str | None,
+            profile: gr.OAuthProfile | None = None,
+            oauth_token: gr.OAuthToken | None = None,
+        ) -> tuple[str, pd.DataFrame, Any]:
+            who = self.reviewer(token, profile, oauth_token)
+            result = service.review(self.store, who, submission_id, approve, reason)
+            frame, choices = self._pending(who)
+            return result.message, frame, choices
 
-    def reject(
-        self,
-        token: str | None,
-        submission_id: str | None,
-        reason: str | None,
-        profile: gr.OAuthProfile | None = None,
-        oauth_token: gr.OAuthToken | None = None,
-    ) -> tuple[str, pd.DataFrame, Any]:
-        """Reject the chosen submission with a reason."""
-        return self._review(False, token, submission_id, reason, profile, oauth_token)
+        review.__doc__ = "Approve the chosen submission." if approve else "Reject the chosen submission with a reason."
+        return review
 
     def publish(
         self,
