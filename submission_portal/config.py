@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from shared.safezip import ZipLimits
@@ -24,19 +25,12 @@ MB = 1_000_000  # decimal, as the messages print sizes (ZipLimits defaults are i
 DEFAULT_LIMITS = replace(ZipLimits(), max_zip_bytes=int(DEFAULT_MAX_UPLOAD_MB * MB))
 
 
-def _float_env(name: str, default: float) -> float:
+def _positive_env(name: str, default: float, parse: Callable[[str], float] = float) -> float:
+    """A positive number from the environment; the default when unset, unparsable or not positive
+    (a bad setting must not stop the portal)."""
     raw = os.environ.get(name, "").strip()
     try:
-        value = float(raw) if raw else default
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
-def _int_env(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    try:
-        value = int(raw) if raw else default
+        value = parse(raw) if raw else default
     except ValueError:
         return default
     return value if value > 0 else default
@@ -99,11 +93,11 @@ class PortalConfig:
     @classmethod
     def from_env(cls) -> PortalConfig:
         """Settings from the environment (defaults where unset or unreadable)."""
-        max_bytes = int(_float_env(MAX_UPLOAD_ENV, DEFAULT_MAX_UPLOAD_MB) * MB)
+        max_bytes = int(_positive_env(MAX_UPLOAD_ENV, DEFAULT_MAX_UPLOAD_MB) * MB)
         return cls(
             limits=replace(DEFAULT_LIMITS, max_zip_bytes=max_bytes),
             admin_token=os.environ.get(ADMIN_TOKEN_ENV, "").strip(),
             reviewer_org=os.environ.get(REVIEWER_ORG_ENV, "").strip(),
             oauth=oauth_configured(),
-            concurrency=_int_env(CONCURRENCY_ENV, DEFAULT_CONCURRENCY),
+            concurrency=int(_positive_env(CONCURRENCY_ENV, DEFAULT_CONCURRENCY, int)),
         )
