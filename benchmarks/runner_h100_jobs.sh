@@ -3,18 +3,21 @@
 # once: a second process on the GPU would flag the runs as contaminated).
 #   bash benchmarks/runner_h100_jobs.sh JOBFILE WORKDIR DATA REPLICAS
 # Each line of JOBFILE: name|task|replica config name|extra `runner run` options.
-# A name starting with bench_ runs benchmarks/runner_meter_overhead.py instead.
+# A name starting with bench_ runs benchmarks/runner_meter_overhead.py instead, jitter_ benchmarks/runner_pass_jitter.py.
 set -u
 JOBS=$1; W=$2; DATA=$3; REP=$4
 mkdir -p "$W/runs" "$W/bundles"
 while IFS='|' read -r name task cfg extra; do
   [[ -z "$name" || "$name" == \#* ]] && continue
-  ds="$DATA/$task.jsonl"; [[ "$task" == image_* || "$task" == object_detection ]] && ds="$DATA/images"
+  ds="$DATA/$task.jsonl"
+  [[ "$task" == image_classification || "$task" == image_captioning || "$task" == object_detection ]] && ds="$DATA/images"
+  [[ "$task" == asr ]] && ds="$DATA/audio"
   [[ "$task" == reasoning ]] && ds="$DATA/text_generation.jsonl"
   echo "=== $name start $(date +%T)" >> "$W/log.txt"
-  if [[ "$name" == bench_* ]]; then
+  if [[ "$name" == bench_* || "$name" == jitter_* ]]; then
+    script=benchmarks/runner_meter_overhead.py; [[ "$name" == jitter_* ]] && script=benchmarks/runner_pass_jitter.py
     # shellcheck disable=SC2086
-    python3 benchmarks/runner_meter_overhead.py --task "$task" --model "$REP/$cfg" --dataset "$ds" $extra >> "$W/log.txt" 2>&1
+    PYTHONPATH=.:${PYTHONPATH:-} python3 "$script" --task "$task" --model "$REP/$cfg" --dataset "$ds" $extra >> "$W/log.txt" 2>&1
   else
     # shellcheck disable=SC2086
     python3 -m runner run --task "$task" --model "$REP/$cfg" --dataset "$ds" --out "$W/runs/$name" --no-progress $extra >> "$W/log.txt" 2>&1

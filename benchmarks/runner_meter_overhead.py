@@ -20,13 +20,13 @@ import statistics
 import time
 from typing import Any
 
-from runner.datasets_io import load_samples
-from runner.models import resolve_source
+from benchmarks.runner_bench_common import load_warmed
+from runner.host import choose_core, pinned
 from runner.nvml_meter import EnergyMeter, open_device
 from runner.progress import Progress
-from runner.workloads import _Generating, make_workload, new_shape_items
+from runner.workloads import _Generating
 from shared.stats import spread
-from shared.tasks import PASS_GENERATE, get_task
+from shared.tasks import get_task
 
 
 class TimedMeter(EnergyMeter):
@@ -51,20 +51,10 @@ def main() -> None:
     p.add_argument("--samples", type=int, default=30)
     p.add_argument("--rounds", type=int, default=8)
     p.add_argument("--dry-run", action="store_true", help="CPU and simulated meter (to try the script).")
+    p.add_argument("--pin-cpu", default="off", help="As `runner run --pin-cpu` (auto, off or a core).")
     a = p.parse_args()
     task = get_task(a.task)
-    device = "cpu" if a.dry_run else "cuda"
-    wl = make_workload(task, resolve_source(a.model), "auto", device, False, 0, "off")
-    wl.load()
-    items = wl.preprocess(load_samples(a.dataset, task, a.samples).rows)
-    generating = task.pass_phase == PASS_GENERATE
-    t = time.perf_counter()
-    for item in new_shape_items(items, set()):
-        (wl.run_prefill if generating else wl.run)(item)
-    for item in items:
-        wl.run(item)
-    wl.sync()
-    print(f"warmed {len(items)} samples in {time.perf_counter() - t:.1f} s")
+    wl, items = load_warmed(task, a.model, a.dataset, a.samples, a.dry_run)
     meter = TimedMeter(open_device([0], a.dry_run), sync=wl.sync)
 
     def bare_call(item: Any) -> None:
@@ -98,11 +88,12 @@ def main() -> None:
         return time.perf_counter() - t, 0.0
 
     rows = []
-    for r in range(a.rounds):
-        first, second = (metered, bare) if r % 2 == 0 else (bare, metered)
-        (t1, s1), (t2, s2) = first(), second()
-        (tm, spent), tb = ((t1, s1), t2) if first is metered else ((t2, s2), t1)
-        rows.append((r, len(items) / tm, len(items) / tb, spent / tm))
+    with pinned(None if a.dry_run else choose_core(a.pin_cpu)):
+        for r in range(a.rounds):
+            first, second = (metered, bare) if r % 2 == 0 else (bare, metered)
+            (t1, s1), (t2, s2) = first(), second()
+            (tm, spent), tb = ((t1, s1), t2) if first is metered else ((t2, s2), t1)
+            rows.append((r, len(items) / tm, len(items) / tb, spent / tm))
     print(f"\nMeter overhead, {a.task}, {a.model} (random weights if a replica), {len(items)} samples per pass, {a.rounds} rounds ABBA")
     print("| round | order | metered samples/s | bare samples/s | loss % | meter's own calls, % of pass |")
     print("|---|---|---|---|---|---|")

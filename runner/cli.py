@@ -83,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-shape-warmup", action="store_true", help="Skip the untracked shape warm-up (one prefill or forward pass per "
                    "input shape of the dataset not seen in the warm-up; without it the first repetition pays eager PyTorch's one-off "
                    "cost per new shape, as the reference's single generate pass would).")
+    r.add_argument("--pin-cpu", default="off", metavar="off|auto|CORE", help="Keep the inference thread on one CPU core during "
+                   "the warm-up and the measured passes (auto: the highest core this process may use; or a core number). Default "
+                   "off: on the H100 machines we measured, pinning made repetitions no steadier (benchmarks/RESULTS.md). "
+                   "Recorded in the report (config.cpu_pin).")
     r.add_argument("--idle-seconds", type=float, default=3.0, help="Seconds of idle-power measurement before the run (default 3).")
     r.add_argument("--model-class", choices=["A", "B", "C"], help="Override the text-generation class derived from the parameter "
                    "count (e.g. for a quantized model); the override is recorded.")
@@ -153,7 +157,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         repetitions=args.repetitions, dtype=args.dtype, reasoning=args.reasoning, phase_split=args.phase_split,
         device_ids=args.device_ids, dry_run=args.dry_run, warmup_samples=args.warmup_samples,
         idle_seconds=args.idle_seconds, model_class=args.model_class, model_id=args.model_id, seed=args.seed,
-        progress=not args.no_progress, shape_warmup=not args.no_shape_warmup,
+        progress=not args.no_progress, shape_warmup=not args.no_shape_warmup, pin_cpu=args.pin_cpu,
     )
     outcome = run(cfg)
     rep = outcome.report

@@ -32,6 +32,7 @@ from runner import RUNNER_NAME, __version__
 from runner.datasets_io import LoadedDataset, default_local_dataset, load_samples
 from runner.environment import ProcessWatch, build_environment
 from runner.errors import MeterError, RefusedRun, RunnerError
+from runner.host import PIN_OFF, choose_core, pinned
 from runner.models import resolve_source
 from runner.nvml_meter import EnergyMeter, GpuDevice, IdleMeasurement, Window, open_device
 from runner.progress import Progress
@@ -87,6 +88,8 @@ class RunConfig:
         seed: Seed of random-weight replicas and diffusion noise.
         progress: Show the progress bar.
         shape_warmup: Run the untracked shape warm-up (one sample per input shape not yet seen).
+        pin_cpu: "auto", "off" or a core number: the core the inference thread runs on during the
+            warm-up and the measured passes (runner/host.py).
     """
 
     task: str
@@ -107,6 +110,7 @@ class RunConfig:
     seed: int = 0
     progress: bool = True
     shape_warmup: bool = True
+    pin_cpu: str = PIN_OFF
 
 
 @dataclass
@@ -178,6 +182,9 @@ class Run:
         self.cfg = cfg
         self.task = get_task(cfg.task)
         self.reasoning = check_config(cfg, self.task)
+        self.cpu_core = choose_core(cfg.pin_cpu)  # a bad --pin-cpu is refused before anything runs
+        if cfg.dry_run:
+            self.cpu_core = None  # a CPU run's own compute threads would inherit the one core
         self.split_mode = cfg.phase_split if self.task.pass_phase == PASS_GENERATE else SPLIT_OFF
         self.device_str = "cpu" if cfg.dry_run else "cuda"
         self.timings: dict[str, float] = {}
@@ -198,6 +205,7 @@ class Run:
         self.update_period_ms: float | None = None
         self.shape_warmup_samples = 0
         self.static: list[Any] = []
+        self.last_window: Window | None = None  # the latest pass's window: the next may start on its edge
         self.temps_start: list[float | None] = []
         self.clocks_start: list[dict[str, float | None]] = []
         self.env: Environment | None = None
@@ -298,7 +306,7 @@ class Run:
         stats = PassStats()
         gc.disable()
         try:
-            window = self.meter.start(name)
+            window = self.meter.start(name, after=self.last_window)
             with Progress(len(items), label, self.meter, window, enabled=self.cfg.progress) as bar:
                 for i, item in enumerate(items):
                     outcome = self._call(fn, item, i, name)
@@ -312,6 +320,7 @@ class Run:
                         stats.prefill_s += outcome.prefill_s
                     bar.step()
             self.meter.stop(window)
+            self.last_window = window
         finally:
             gc.enable()
         self._check_processes(name)
@@ -372,6 +381,15 @@ class Run:
         pre_stats = PassStats(input_tokens=sum(i.input_tokens or 0 for i in items), has_tokens=any(i.input_tokens is not None for i in items))
         self.phases_pre = self._phase(window, len(items), pre_stats, True)
 
+        with pinned(self.cpu_core):
+            self._warm_up(items)
+            self._repetitions(items)
+        return self.report("complete")
+
+    def _warm_up(self, items: list[Prepared]) -> None:
+        """The reference's untracked warm-up, then our shape warm-up (module docstring)."""
+        cfg, wl = self.cfg, self.workload
+        assert wl is not None
         t = time.perf_counter()
         warm = items[: max(1, min(cfg.warmup_samples, len(items)))]
         for i, item in enumerate(warm):
@@ -395,6 +413,10 @@ class Run:
             self.timings["warmup_s"] += self.timings["shape_warmup_s"]
             self.note(f"shape warm-up: {len(todo)} samples of new input shapes in {self.timings['shape_warmup_s']:.1f} s (untracked)")
 
+    def _repetitions(self, items: list[Prepared]) -> None:
+        """The measured passes (with two-pass: a prefill-only pass before each generate pass)."""
+        cfg, wl = self.cfg, self.workload
+        assert wl is not None
         gc.collect()
         gc.freeze()  # the model, data and library objects: later collections skip them (run() unfreezes)
         for r in range(cfg.repetitions):
@@ -409,7 +431,6 @@ class Run:
                 share = min(1.0, stats.prefill_s / main.duration_s)
                 self.split_estimates.append(wh_per_1k_queries(main.gpu_energy_wh, cfg.samples) * share)
             self.note(f"repetition {r + 1}: {self.reps[-1].gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries ({main.duration_s:.1f} s)")
-        return self.report("complete")
 
     # -- report ------------------------------------------------------------------------------------
     def report(self, status: str, failure: str | None = None) -> RunReport:
@@ -444,6 +465,7 @@ class Run:
             "shape_warmup": cfg.shape_warmup,
             "shape_warmup_samples": self.shape_warmup_samples,
             "gc_paused_in_windows": True,
+            "cpu_pin": self.cpu_core,
             "max_new_tokens": wl.max_new_tokens if wl else task.generation.max_new_tokens,
             "min_new_tokens": wl.min_new_tokens if wl else task.generation.min_new_tokens,
             "num_inference_steps": task.generation.num_inference_steps,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +38,8 @@ COUNTER_WRAP_MJ = 2**64
 NOMINAL_UPDATE_PERIOD_S = 0.1
 EDGE_WAIT_S = 0.25
 PROGRESS_INTERVAL_S = 2.0
+# A window may start on the previous window's closing edge if it opens within this time of it.
+CHAIN_GAP_S = 0.05
 SIMULATED_GPU_NAME = "NVIDIA H100 80GB HBM3 (simulated, --dry-run)"
 
 
@@ -431,8 +434,21 @@ class EnergyMeter:
         )
         return reading
 
-    def start(self, name: str) -> Window:
-        """Open a window at the next counter edge."""
+    def start(self, name: str, after: Window | None = None) -> Window:
+        """Open a window at the next counter edge, or, when `after` closed less than
+        CHAIN_GAP_S ago, at `after`'s closing edge.
+
+        Back-to-back windows (repetitions, a prefill pass then its generate pass) then share one
+        edge instead of waiting ~50 ms for a new one each: the few ms of bookkeeping between them
+        (GPU idle, synchronized) fall into the later window, which the trace records as `gap_s`.
+        """
+        if after is not None and after.end is not None:
+            gap = self.clock() - after.end.time_s
+            if gap <= CHAIN_GAP_S:
+                edge = after.end
+                self.trace.append({"label": f"{name}:start", "time_s": edge.time_s, "counters_mj": list(edge.counters_mj),
+                                   "raw_mj": list(edge.raw_mj), "chained_to": after.name, "gap_s": round(gap, 6)})
+                return Window(name=name, start=edge)
         return Window(name=name, start=self.read_at_edge(f"{name}:start"))
 
     def stop(self, window: Window) -> Window:
@@ -463,10 +479,15 @@ class EnergyMeter:
         return self._progress_wh
 
 
-def poll_updates(device: GpuDevice, min_s: float, min_updates: int = 0, max_s: float | None = None) -> tuple[float | None, float]:
+def poll_updates(device: GpuDevice, min_s: float, min_updates: int = 0, max_s: float | None = None,
+                 stop: threading.Event | None = None) -> tuple[float | None, float]:
     """Read the counter back to back for at least `min_s` seconds and until `min_updates` updates were
-    seen (but no longer than `max_s`); return (median time between updates in ms, or None if fewer
-    than 3 updates were seen; mean cost of one read in ms)."""
+    seen and `stop` (if given) is set, but no longer than `max_s`. Returns (update period in ms, or
+    None if fewer than 3 updates were seen; mean cost of one read in ms).
+
+    The period is the span between the first and last update seen over the number of periods in it
+    (each gap rounded to a whole number of median gaps), so a read delayed by another thread, or an
+    update missed during a long pause, does not bias it."""
     times: list[float] = []
     reads = 0
     t0 = time.perf_counter()
@@ -474,7 +495,7 @@ def poll_updates(device: GpuDevice, min_s: float, min_updates: int = 0, max_s: f
     last = device.read_energy_mj()
     while True:
         elapsed = time.perf_counter() - t0
-        if elapsed >= limit or (elapsed >= min_s and len(times) >= min_updates):
+        if elapsed >= limit or (elapsed >= min_s and len(times) >= min_updates and (stop is None or stop.is_set())):
             break
         value = device.read_energy_mj()
         reads += 1
@@ -484,8 +505,10 @@ def poll_updates(device: GpuDevice, min_s: float, min_updates: int = 0, max_s: f
     cost_ms = (time.perf_counter() - t0) * 1000 / max(reads, 1)
     if len(times) < 3:
         return None, cost_ms
-    gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(times))
-    return gaps[len(gaps) // 2], cost_ms
+    gaps = sorted(b - a for a, b in itertools.pairwise(times))
+    median = gaps[len(gaps) // 2]
+    periods = sum(max(1, round(g / median)) for g in gaps)
+    return (times[-1] - times[0]) * 1000 / periods, cost_ms
 
 
 def measure_update_period_ms(device: GpuDevice, duration_s: float = 1.5) -> tuple[float | None, float]:
@@ -493,8 +516,10 @@ def measure_update_period_ms(device: GpuDevice, duration_s: float = 1.5) -> tupl
     return poll_updates(device, duration_s)
 
 
-# Counter updates the idle window must contain for the update period (about 0.7 s at 100 ms).
+# Counter updates the idle window must contain for the update period (about 0.7 s at 100 ms), and
+# the longest the background poller reads (it stops when the window closes).
 IDLE_MIN_UPDATES = 8
+IDLE_POLL_MAX_S = 600.0
 
 
 @dataclass
@@ -503,7 +528,11 @@ class IdleMeasurement:
 
     The window opens before the CPU-only set-up (framework import, config, parameter count, dataset
     load: the GPU stays idle meanwhile, no CUDA context exists yet) and closes once it lasted
-    `seconds` and held IDLE_MIN_UPDATES counter updates, so its fixed cost overlaps that set-up.
+    `seconds`, so its fixed cost overlaps that set-up. The update period comes from a background
+    thread that reads the counter back to back for the whole window (at least IDLE_MIN_UPDATES
+    updates): each NVML read releases the GIL for its ~4 ms, so the set-up is barely slowed, and no
+    polling is left to do once the set-up is over. Reads delayed by the set-up's own work do not
+    bias the period (see `poll_updates`).
 
     Attributes:
         window: The open "idle" window (None when no idle measurement is asked for).
@@ -512,22 +541,41 @@ class IdleMeasurement:
 
     window: Window | None
     seconds: float
+    _poller: threading.Thread | None = None
+    _polled: tuple[float | None, float] = (None, 0.0)
+    _stop: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def begin(cls, meter: EnergyMeter, seconds: float) -> IdleMeasurement:
-        """Open the idle window now (nothing when `seconds` <= 0)."""
-        return cls(meter.start("idle") if seconds > 0 else None, seconds)
+        """Open the idle window now and start the update-period poller (nothing when `seconds` <= 0)."""
+        if seconds <= 0:
+            return cls(None, seconds)
+        idle = cls(meter.start("idle"), seconds)
+        idle._poller = threading.Thread(target=idle._poll, args=(meter.device,), name="idle-counter-poll", daemon=True)
+        idle._poller.start()
+        return idle
 
-    def finish(self, meter: EnergyMeter, measure_period: bool = True) -> tuple[float | None, float | None, float | None]:
-        """Poll the counter for the rest of the window (at least ~0.7 s: the update period comes from
-        these reads), then close it. Returns (idle power W, update period ms, read cost ms)."""
+    def _poll(self, device: GpuDevice) -> None:
+        try:
+            self._polled = poll_updates(device, 0.0, IDLE_MIN_UPDATES, IDLE_POLL_MAX_S, self._stop)
+        except MeterError:
+            self._polled = (None, 0.0)  # the closing read of the window raises it in the main thread
+
+    def finish(self, meter: EnergyMeter) -> tuple[float | None, float | None, float | None]:
+        """Wait out the rest of `seconds` and the poller, then close the window.
+        Returns (idle power W, update period ms, read cost ms)."""
         if self.window is None:
             return None, None, None
         left = self.seconds - (meter.clock() - self.window.start.time_s)
-        period, cost = poll_updates(meter.device, max(0.0, left), IDLE_MIN_UPDATES if measure_period else 0, max(0.0, left) + 2.0)
+        if left > 0:
+            time.sleep(left)
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join()
+        period, cost = self._polled
         w = meter.stop(self.window)
         power = w.energy_mj / 1000 / w.duration_s if w.duration_s > 0 else None
-        return power, (period if measure_period else None), cost
+        return power, period, cost
 
 
 def measure_idle_power_w(meter: EnergyMeter, seconds: float) -> float | None:

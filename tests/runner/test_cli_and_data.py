@@ -13,7 +13,7 @@ from runner.errors import RunnerError
 from runner.samples import write_samples
 from shared.tasks import get_task
 
-RUN_OPTIONS = ("--task", "--model", "--out", "--dataset", "--samples", "--repetitions", "--dtype", "--reasoning", "--phase-split",
+RUN_OPTIONS = ("--task", "--model", "--out", "--dataset", "--pin-cpu", "--samples", "--repetitions", "--dtype", "--reasoning", "--phase-split",
                "--device-ids", "--dry-run")
 
 

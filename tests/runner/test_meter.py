@@ -170,3 +170,32 @@ def test_process_present_before_the_run_is_contamination() -> None:
     watch.baseline(dev)
     watch.adopt_new(dev)
     assert watch.contaminated
+
+
+def test_back_to_back_windows_share_an_edge() -> None:
+    # w1: start edge 150, end edge 470; w2 opens at once on 470 without reading; its end edge is 600.
+    dev = ScriptedDevice([[100], [150], [400], [470], [520], [600]])
+    meter = EnergyMeter(dev, clock=FakeClock())
+    w1 = meter.start("prefill_pass")
+    meter.stop(w1)
+    reads = dev.reads
+    w2 = meter.start("generate", after=w1)
+    assert dev.reads == reads  # no wait for a new edge
+    assert w2.start is w1.end
+    meter.stop(w2)
+    assert (w1.energy_mj, w2.energy_mj) == (320, 130)
+    chained = [t for t in meter.trace if t.get("chained_to")]
+    assert chained == [{**chained[0], "label": "generate:start", "chained_to": "prefill_pass"}]
+    assert 0 <= chained[0]["gap_s"] <= 0.05
+
+
+def test_a_window_after_a_long_gap_waits_for_its_own_edge() -> None:
+    dev = ScriptedDevice([[100], [150], [400], [470], [470], [520]])
+    clock = FakeClock()
+    meter = EnergyMeter(dev, clock=clock)
+    w1 = meter.start("forward")
+    meter.stop(w1)
+    clock.t += 1.0  # bookkeeping or other work between the windows: the GPU's energy there is not counted
+    w2 = meter.start("forward", after=w1)
+    assert w2.start.counters_mj == (520,)
+    assert not any(t.get("chained_to") for t in meter.trace)

@@ -55,6 +55,19 @@ def test_idle_window_yields_power_and_update_period() -> None:
     assert IdleMeasurement.begin(meter, 0.0).finish(meter) == (None, None, None)
 
 
+def test_update_period_is_polled_during_the_setup_not_after_it() -> None:
+    dev = SimulatedDevice(power_w=120.0)
+    meter = EnergyMeter(dev)
+    idle = IdleMeasurement.begin(meter, 0.3)
+    time.sleep(1.2)  # a set-up longer than the window and than the ~0.8 s the period needs
+    t = time.perf_counter()
+    power, period, _ = idle.finish(meter)
+    # Only the closing edge is left to wait for (at most one 100 ms counter step).
+    assert time.perf_counter() - t < 0.25
+    assert period == pytest.approx(100.0, abs=15.0)
+    assert power == pytest.approx(120.0, rel=0.05)
+
+
 def test_poll_updates_stops_after_enough_updates() -> None:
     dev = SimulatedDevice()
     t = time.perf_counter()

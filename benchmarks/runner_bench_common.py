@@ -1,0 +1,28 @@
+"""What the runner benchmarks share: a model loaded and every input shape warmed."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from runner.datasets_io import load_samples
+from runner.models import resolve_source
+from runner.workloads import Prepared, Workload, make_workload, new_shape_items
+from shared.tasks import PASS_GENERATE, Task
+
+
+def load_warmed(task: Task, model: str, dataset: str, samples: int, dry_run: bool) -> tuple[Workload, list[Prepared]]:
+    """Load the model, preprocess `samples` rows, then warm every input shape (one prefill or forward
+    per shape) and run one full pass, so no measured pass pays eager PyTorch's one-off costs."""
+    wl = make_workload(task, resolve_source(model), "auto", "cpu" if dry_run else "cuda", False, 0, "off")
+    wl.load()
+    items = wl.preprocess(load_samples(dataset, task, samples).rows)
+    t = time.perf_counter()
+    first: Any = wl.run_prefill if task.pass_phase == PASS_GENERATE else wl.run
+    for item in new_shape_items(items, set()):
+        first(item)
+    for item in items:
+        wl.run(item)
+    wl.sync()
+    print(f"warmed {len(items)} samples in {time.perf_counter() - t:.1f} s")
+    return wl, items
