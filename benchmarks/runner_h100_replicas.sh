@@ -12,6 +12,7 @@ declare -A TASK=(
   [vit-base-patch16-224]=image_classification [resnet-50]=image_classification
   [detr-resnet-50]=object_detection [detr-resnet-101]=object_detection
   [distilbart-cnn-12-6]=summarization [distilbart-cnn-6-6]=summarization [whisper-tiny]=asr
+  [blip2-opt-2.7b]=image_captioning [tiny-sd]=image_generation
 )
 declare -A ID=(
   [llama-3.2-1b]=meta-llama/Llama-3.2-1B [llama-3.1-8b]=meta-llama/Llama-3.1-8B [mistral-small-24b]=mistralai/Mistral-Small-24B-Base-2501
@@ -21,6 +22,7 @@ declare -A ID=(
   [vit-base-patch16-224]=google/vit-base-patch16-224 [resnet-50]=microsoft/resnet-50
   [detr-resnet-50]=facebook/detr-resnet-50 [detr-resnet-101]=facebook/detr-resnet-101
   [distilbart-cnn-12-6]=sshleifer/distilbart-cnn-12-6 [distilbart-cnn-6-6]=sshleifer/distilbart-cnn-6-6 [whisper-tiny]=openai/whisper-tiny
+  [blip2-opt-2.7b]=Salesforce/blip2-opt-2.7b [tiny-sd]=segmind/tiny-sd
 )
 NAMES=("$@"); [[ ${#NAMES[@]} -eq 0 ]] && NAMES=("${!TASK[@]}")
 for name in "${NAMES[@]}"; do
