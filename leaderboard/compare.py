@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from leaderboard.detail import fact_text
+from leaderboard.detail import fact_text, queries_text
 from leaderboard.render import ci_text, esc, format_params, hub_link, random_weights_badge, stars_html
 from shared.store import RatedResult
 from shared.tasks import TASKS
@@ -133,7 +133,7 @@ def _setup(results: Sequence[RatedResult]) -> list[CompareRow]:
 
     rows = [
         row("Repetitions", [rec.repetitions for rec in recs]),
-        row("Queries per repetition", [f"{rec.samples:,}" if rec.samples else None for rec in recs]),
+        row("Queries per repetition", [queries_text(rec.samples) if rec.samples else None for rec in recs]),
     ]
     if any((t := TASKS.get(rec.task_id)) is not None and t.has_classes for rec in recs):
         rows.append(row("Class", [rec.model_class for rec in recs]))

@@ -15,7 +15,7 @@ from typing import Any
 from leaderboard.render import esc, format_params, hub_link, stars_html
 from shared.records import FORMAT_REFERENCE
 from shared.store import RatedResult
-from shared.tasks import TASKS
+from shared.tasks import DEFAULT_SAMPLES, TASKS
 from shared.ui import label_url, result_url
 from shared.units import format_energy
 
@@ -75,13 +75,22 @@ def phase_shares(phases: dict[str, float], total: float) -> list[PhaseShare]:
     ]
 
 
+def queries_text(samples: int) -> str:
+    """Queries per repetition, saying so when a demo run measured fewer than the standard."""
+    if not samples:
+        return "not recorded"
+    if samples < DEFAULT_SAMPLES:
+        return f"{samples:,} (of the standard {DEFAULT_SAMPLES:,}; normalised per 1,000 queries; demo data)"
+    return f"{samples:,}"
+
+
 def spread_rows(rated: RatedResult) -> Rows:
     """Repetitions and spread of the measured mean."""
     rec = rated.record
     rows: Rows = [
         ("GPU energy (mean)", f"{format_energy(rec.gpu_energy_wh_per_1k)} per 1,000 queries"),
         ("Repetitions", str(rec.repetitions)),
-        ("Queries per repetition", f"{rec.samples:,}" if rec.samples else "not recorded"),
+        ("Queries per repetition", queries_text(rec.samples)),
         ("Standard deviation", f"{rec.std_wh_per_1k:,.4g} Wh / 1k"),
     ]
     if rec.gpu_energy_wh_per_1k > 0 and rec.repetitions > 1:

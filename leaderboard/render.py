@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from leaderboard.table import COLUMNS, EnergySpread, has_quality
-from shared.tasks import Task
+from shared.tasks import DEFAULT_SAMPLES, Task
 from shared.ui import DARK, GREEN, app_url
 from shared.units import format_energy
 
@@ -124,12 +124,21 @@ def stars_html(stars: float | None) -> str:
     )
 
 
+def _badge(text: str, title: str) -> str:
+    return f'<span class="lb-badge" title="{esc(title)}">{esc(text)}</span>'
+
+
 def random_weights_badge() -> str:
     """The 'random weights' badge put beside a model measured on a random-weight replica."""
-    return (
-        '<span class="lb-badge" title="Measured on a random-weight replica of the architecture: '
-        'same compute, not the trained weights">random weights</span>'
-    )
+    return _badge("random weights", "Measured on a random-weight replica of the architecture: same compute, not the trained weights")
+
+
+def short_workload_badge(samples: int) -> str:
+    """The badge of a demo result measured on fewer than the standard samples ('' for a full run)."""
+    if not samples or samples >= DEFAULT_SAMPLES:
+        return ""
+    return _badge(f"{samples:,} queries", f"Measured on {samples:,} of the standard {DEFAULT_SAMPLES:,} queries per repetition, "
+                  "normalised per 1,000 queries (demo data)")
 
 
 def energy_bar(energy: float, task_max: float) -> str:
@@ -160,7 +169,7 @@ def visible_columns(task: Task, view: pd.DataFrame) -> list[str]:
 
 def _cell(key: str, row: dict[str, Any], task_max: float) -> str:
     if key == "model":
-        badge = random_weights_badge() if row["random_weights"] else ""
+        badge = (random_weights_badge() if row["random_weights"] else "") + short_workload_badge(row["samples"])
         return f'<td class="model">{hub_link(row["model_id"])}{badge}</td>'
     if key == "provider":
         return f"<td>{esc(row['provider'])}</td>"

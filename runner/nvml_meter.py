@@ -483,32 +483,49 @@ def poll_updates(device: GpuDevice, min_s: float, min_updates: int = 0, max_s: f
                  stop: threading.Event | None = None) -> tuple[float | None, float]:
     """Read the counter back to back for at least `min_s` seconds and until `min_updates` updates were
     seen and `stop` (if given) is set, but no longer than `max_s`. Returns (update period in ms, or
-    None if fewer than 3 updates were seen; mean cost of one read in ms).
+    None if fewer than 3 updates were seen sharply; mean cost of one read in ms).
 
-    The period is the span between the first and last update seen over the number of periods in it
-    (each gap rounded to a whole number of median gaps), so a read delayed by another thread, or an
-    update missed during a long pause, does not bias it."""
-    times: list[float] = []
+    An update is only placed sharply when the read that saw it came right after the previous read;
+    a read delayed by another thread (the set-up's imports hold the GIL for long stretches) only
+    says the update happened somewhere in that delay. The period is the span between the first and
+    last sharp updates over the number of whole periods in it, so neither delayed reads nor updates
+    missed during a pause bias it."""
+    sharp: list[float] = []
+    seen = 0
     reads = 0
     t0 = time.perf_counter()
     limit = max(min_s, max_s if max_s is not None else min_s)
     last = device.read_energy_mj()
+    t_prev = time.perf_counter()
+    intervals: list[float] = []
     while True:
         elapsed = time.perf_counter() - t0
-        if elapsed >= limit or (elapsed >= min_s and len(times) >= min_updates and (stop is None or stop.is_set())):
+        if elapsed >= limit or (elapsed >= min_s and seen >= min_updates and (stop is None or stop.is_set())):
             break
         value = device.read_energy_mj()
+        now = time.perf_counter()
         reads += 1
+        interval, t_prev = now - t_prev, now
+        intervals.append(interval)
         if value != last:
-            times.append(time.perf_counter())
+            seen += 1
             last = value
+            if interval <= 1.5 * _recent_median(intervals):
+                sharp.append(now)
     cost_ms = (time.perf_counter() - t0) * 1000 / max(reads, 1)
-    if len(times) < 3:
+    if len(sharp) < 3:
         return None, cost_ms
-    gaps = sorted(b - a for a, b in itertools.pairwise(times))
-    median = gaps[len(gaps) // 2]
-    periods = sum(max(1, round(g / median)) for g in gaps)
-    return (times[-1] - times[0]) * 1000 / periods, cost_ms
+    gaps = [b - a for a, b in itertools.pairwise(sharp)]
+    period = min(gaps)  # no gap is shorter than one period (less the reads' jitter)
+    for _ in range(3):  # count whole periods in each gap, then refine the period over the span
+        period = sum(gaps) / sum(max(1, round(g / period)) for g in gaps)
+    return period * 1000, cost_ms
+
+
+def _recent_median(values: list[float]) -> float:
+    """Median of the last 64 values (the read cost drifts with the host's load)."""
+    tail = sorted(values[-64:])
+    return tail[len(tail) // 2]
 
 
 def measure_update_period_ms(device: GpuDevice, duration_s: float = 1.5) -> tuple[float | None, float]:

@@ -54,7 +54,7 @@ def seed_demo(store: Store, folder: Path | None = None, only_if_empty: bool = Tr
     attest = Attestation(True, True, True)
     for path in sorted(folder.glob("*.zip")):
         data = path.read_bytes()
-        report = validate_bundle(data)
+        report = validate_bundle(data, short_workload_ok=True)
         if not report.ok or report.record is None:
             out.skipped.append((path.name, "; ".join(p.message for p in report.problems)))
             continue

@@ -58,6 +58,15 @@ def test_random_weights_badge() -> None:
     assert "random weights" in table_html(frame, TG, 1.0, "energy", False)
 
 
+def test_short_workload_badge_only_below_the_standard_samples() -> None:
+    frame = results_frame([rated("acme/a", 1.0), rated("acme/b", 2.0)])
+    frame.loc[0, "samples"] = 60
+    frame.loc[1, "samples"] = 1000
+    html = table_html(frame, TG, 2.0, "energy", False)
+    assert html.count("lb-badge") == 1
+    assert ">60 queries<" in html and "60 of the standard 1,000 queries" in html
+
+
 def test_untrusted_model_id_is_escaped_and_not_linked() -> None:
     evil = 'x"><img src=x onerror=alert(1)>'
     html = table_html(results_frame([rated(evil, 1.0)]), TG, 1.0, "energy", False)
@@ -95,3 +104,11 @@ def test_empty_states_explain_how_to_submit() -> None:
 def test_format_params() -> None:
     counts = (7_240_000_000, 1_500_000, 350_000_000, 120_000_000_000, None, 0)
     assert [format_params(n) for n in counts] == ["7.2B", "1.5M", "350M", "120B", "", ""]
+
+
+def test_detail_says_when_queries_were_fewer_than_the_standard() -> None:
+    from leaderboard.detail import queries_text
+
+    assert queries_text(1000) == "1,000"
+    assert queries_text(200) == "200 (of the standard 1,000; normalised per 1,000 queries; demo data)"
+    assert queries_text(0) == "not recorded"

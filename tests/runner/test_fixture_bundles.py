@@ -23,11 +23,15 @@ def test_fixture_is_a_valid_h100_measurement() -> None:
 
 @pytest.mark.parametrize("path", DEMO, ids=[p.name for p in DEMO])
 def test_demo_bundles_validate(path: Path) -> None:
-    check = validate_bundle(path)
+    # Demo runs on fewer than 1,000 samples (ASR, captioning, image generation: device time) are
+    # accepted as demo data with a warning; every other check applies in full.
+    check = validate_bundle(path, short_workload_ok=True)
     assert check.ok, check.text()
-    assert check.record is not None and check.record.random_weights
+    assert check.record is not None and check.record.random_weights and "H100" in check.record.hardware
+    short = any(w.code == "short_workload" for w in check.warnings)
+    assert short == (check.record.samples < 1000)
 
 
 def test_demo_covers_six_tasks() -> None:
-    tasks = {validate_bundle(p).record.task_id for p in DEMO}  # type: ignore[union-attr]
+    tasks = {validate_bundle(p, short_workload_ok=True).record.task_id for p in DEMO}  # type: ignore[union-attr]
     assert len(tasks) >= 6

@@ -111,3 +111,24 @@ def test_gc_is_enabled_again_after_the_run(tiny_models: dict[str, Path], tmp_pat
                     repetitions=1, dry_run=True, warmup_samples=1, progress=False)
     assert run(cfg).complete
     assert gc.isenabled()
+
+
+class _StallingDevice(SimulatedDevice):
+    """A counter whose reads are sometimes held up (as by another thread holding the GIL)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.n = 0
+
+    def read_energy_mj(self) -> list[int]:
+        self.n += 1
+        if self.n % 7 == 0:
+            time.sleep(0.03 + 0.25 * (self.n % 3 == 0))  # 30 ms, and now and then 280 ms: updates are missed
+        else:
+            time.sleep(0.004)  # an NVML read's cost
+        return super().read_energy_mj()
+
+
+def test_update_period_is_not_biased_by_delayed_reads_or_missed_updates() -> None:
+    period, _ = poll_updates(_StallingDevice(), 3.0)
+    assert period == pytest.approx(100.0, abs=1.5)

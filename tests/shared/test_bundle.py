@@ -419,15 +419,32 @@ def test_config_sample_count_differs_from_dataset() -> None:
     assert "config asks for 10 samples" in msg and "says 1000" in msg
 
 
-def test_non_standard_sample_count() -> None:
+def _with_samples(n: int) -> bytes:
     d = report_dict()
-    d["dataset"]["samples"] = 100
-    d["config"]["samples"] = 100
+    d["dataset"]["samples"] = n
+    d["config"]["samples"] = n
     for p in [d["preprocess"]] + [p for r in d["repetitions"] for p in r["phases"]]:
-        p["samples"] = 100
-    rep = validate_bundle(bundle_of(rebuild(d)))
+        p["samples"] = n
+    return bundle_of(rebuild(d))
+
+
+def test_non_standard_sample_count() -> None:
+    rep = validate_bundle(_with_samples(100))
     msg = problem(rep, "sample_count")
     assert "measured 100 samples" in msg and "standard workload" in msg and "1000" in msg
+
+
+def test_short_workload_is_accepted_for_demo_data_only() -> None:
+    data = _with_samples(100)
+    demo = validate_bundle(data, short_workload_ok=True)
+    assert demo.ok and demo.record is not None and demo.record.samples == 100
+    warning = next(w.message for w in demo.warnings if w.code == "short_workload")
+    assert "100 of the standard 1,000" in warning and "normalised per 1,000 queries" in warning
+    # Normalised like any run: Wh per 1,000 queries = Wh of the repetition x 1,000 / 100.
+    rep0 = demo.record.gpu_energy_wh_per_1k
+    assert rep0 > 0
+    # More than the standard is never a short workload.
+    assert problem(validate_bundle(_with_samples(1200), short_workload_ok=True), "sample_count")
 
 
 def test_phase_processed_fewer_samples() -> None:
