@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 from typing import Any
 
@@ -26,3 +27,15 @@ def load_warmed(task: Task, model: str, dataset: str, samples: int, dry_run: boo
     wl.sync()
     print(f"warmed {len(items)} samples in {time.perf_counter() - t:.1f} s")
     return wl, items
+
+
+def workload_parser(doc: str | None, task: str, samples: int, rounds: int) -> argparse.ArgumentParser:
+    """The options every runner benchmark takes: the workload, how many rounds, --dry-run."""
+    p = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    p.add_argument("--task", default=task)
+    p.add_argument("--model", required=True)
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--samples", type=int, default=samples)
+    p.add_argument("--rounds", type=int, default=rounds)
+    p.add_argument("--dry-run", action="store_true", help="CPU and simulated meter (to try the script).")
+    return p

@@ -15,12 +15,11 @@ Design (batch-1 eager inference is CPU-bound, so pass-to-pass jitter is several 
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from typing import Any
 
-from benchmarks.runner_bench_common import load_warmed
+from benchmarks.runner_bench_common import load_warmed, workload_parser
 from runner.host import choose_core, pinned
 from runner.nvml_meter import EnergyMeter, open_device
 from runner.progress import Progress
@@ -44,13 +43,7 @@ class TimedMeter(EnergyMeter):
 
 def main() -> None:
     """Warm, run the interleaved rounds and print the tables."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--task", default="text_generation")
-    p.add_argument("--model", required=True)
-    p.add_argument("--dataset", required=True)
-    p.add_argument("--samples", type=int, default=30)
-    p.add_argument("--rounds", type=int, default=8)
-    p.add_argument("--dry-run", action="store_true", help="CPU and simulated meter (to try the script).")
+    p = workload_parser(__doc__, "text_generation", 30, 8)
     p.add_argument("--pin-cpu", default="off", help="As `runner run --pin-cpu` (auto, off or a core).")
     a = p.parse_args()
     task = get_task(a.task)

@@ -12,12 +12,11 @@ repeatability target is a CV <= 1% over 10 repetitions.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import statistics
 from typing import Any
 
-from benchmarks.runner_bench_common import load_warmed
+from benchmarks.runner_bench_common import load_warmed, workload_parser
 from runner.host import choose_core, pinned
 from runner.nvml_meter import EnergyMeter, open_device
 from shared.tasks import get_task
@@ -31,14 +30,8 @@ def cv_percent(values: list[float]) -> float:
 
 def main() -> None:
     """Warm, run the interleaved rounds and print per-pass rows and the summary table."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--task", default="text_classification")
-    p.add_argument("--model", required=True)
-    p.add_argument("--dataset", required=True)
-    p.add_argument("--samples", type=int, default=1000)
-    p.add_argument("--rounds", type=int, default=12)
+    p = workload_parser(__doc__, "text_classification", 1000, 12)
     p.add_argument("--settings", default="off,auto", help="Two --pin-cpu values to compare (default off,auto).")
-    p.add_argument("--dry-run", action="store_true", help="CPU and simulated meter (to try the script).")
     a = p.parse_args()
     task = get_task(a.task)
     wl, items = load_warmed(task, a.model, a.dataset, a.samples, a.dry_run)
