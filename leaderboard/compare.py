@@ -101,12 +101,12 @@ def _measured(results: Sequence[RatedResult]) -> list[CompareRow]:
         CompareRow("Energy vs the most frugal here", tuple(ratio_text(x) for x in energy_ratios(energies)),
                    comparable=False),
     ]
-    cis = [(rec.ci95_low_wh_per_1k, rec.ci95_high_wh_per_1k) for rec in recs]
+    cis = [rec.ci95 for rec in recs]
     # ci_text takes NaN for "no interval" (a single repetition), as the table's frame stores it.
-    ci_cells = tuple(ci_text(math.nan if lo is None else lo, math.nan if hi is None else hi) for lo, hi in cis)
+    ci_cells = tuple(ci_text(*(ci or (math.nan, math.nan))) for ci in cis)
     rows.append(CompareRow(
         "95% confidence interval (Wh / 1k)",
-        tuple("n/a" if lo is None or hi is None else f"{lo:,.4g} – {hi:,.4g}" for lo, hi in cis),
+        tuple("n/a" if ci is None else "{:,.4g} – {:,.4g}".format(*ci) for ci in cis),
         ci_cells, comparable=False,
     ))
     if any(rec.quality_score is not None for rec in recs):

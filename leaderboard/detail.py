@@ -95,8 +95,7 @@ def spread_rows(rated: RatedResult) -> Rows:
     ]
     if rec.gpu_energy_wh_per_1k > 0 and rec.repetitions > 1:
         rows.append(("Coefficient of variation", f"{100 * rec.std_wh_per_1k / rec.gpu_energy_wh_per_1k:.2f} %"))
-    lo, hi = rec.ci95_low_wh_per_1k, rec.ci95_high_wh_per_1k
-    ci = "n/a (single repetition)" if lo is None or hi is None else f"{lo:,.4g} – {hi:,.4g} Wh / 1k"
+    ci = "n/a (single repetition)" if rec.ci95 is None else "{:,.4g} – {:,.4g} Wh / 1k".format(*rec.ci95)
     rows.append(("95% confidence interval", ci))
     return rows
 

@@ -86,11 +86,11 @@ def results_frame(results: list[RatedResult]) -> pd.DataFrame:
     rows = []
     for r in results:
         rec = r.record
+        lo, hi = rec.ci95 or (math.nan, math.nan)
         rows.append((
             r.result_id, r.submission_id, r.bundle_sha256, r.version_id or "", rec.task_id, rec.model_id,
             rec.provider, rec.model_name, rec.model_class or "", rec.gpu_energy_wh_per_1k, rec.std_wh_per_1k,
-            rec.ci95_low_wh_per_1k, rec.ci95_high_wh_per_1k,
-            _ci_rel_width(rec.gpu_energy_wh_per_1k, rec.ci95_low_wh_per_1k, rec.ci95_high_wh_per_1k),
+            lo, hi, _ci_rel_width(rec.gpu_energy_wh_per_1k, lo, hi),
             r.stars, rec.parameters, rec.precision or "", rec.hardware, rec.gpu_count,
             (rec.created_utc or "")[:10], bool(rec.random_weights), rec.quality_score, rec.repetitions,
             rec.samples, rec.model_id.lower(), rec.provider.lower(),

@@ -73,6 +73,15 @@ class ResultRecord:
     environment: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def ci95(self) -> tuple[float, float] | None:
+        """The 95% interval of the mean, or None where there is none: one repetition (the summary
+        then states the mean as both bounds) or a record without bounds."""
+        lo, hi = self.ci95_low_wh_per_1k, self.ci95_high_wh_per_1k
+        if lo is None or hi is None or self.repetitions < 2:
+            return None
+        return lo, hi
+
+    @property
     def provider(self) -> str:
         """Owner part of the model id ('' if none)."""
         return split_model_id(self.model_id)[0]

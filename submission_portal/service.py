@@ -355,8 +355,8 @@ def review_detail(store: Store, reviewer: Reviewer | None, submission_id: str | 
         lines += [
             f"Model: {r.model_id} ({r.parameters:,} parameters, {r.precision}, class {r.model_class or '-'})",
             f"Task: {r.task_id}; {r.repetitions} repetitions of {r.samples} samples",
-            f"GPU energy: {r.gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries "
-            f"(std {r.std_wh_per_1k:.4f}, 95% CI {r.ci95_low_wh_per_1k:.4f} to {r.ci95_high_wh_per_1k:.4f})",
+            f"GPU energy: {r.gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries (std {r.std_wh_per_1k:.4f}, 95% CI "
+            + ("n/a: one repetition" if r.ci95 is None else "{:.4f} to {:.4f}".format(*r.ci95)) + ")",
             f"Hardware: {r.gpu_count} x {r.hardware}; runner {r.runner}; created {r.created_utc}",
             f"Phases (Wh / 1k): {', '.join(f'{k} {v:.4f}' for k, v in r.phases_wh_per_1k.items())}",
             f"Config: {r.config}",

@@ -112,3 +112,14 @@ def test_detail_says_when_queries_were_fewer_than_the_standard() -> None:
     assert queries_text(1000) == "1,000"
     assert queries_text(200) == "200 (of the standard 1,000; normalised per 1,000 queries; demo data)"
     assert queries_text(0) == "not recorded"
+
+
+def test_a_single_repetition_has_no_interval() -> None:
+    # The summary states the mean as both bounds for one repetition; that is no interval to show.
+    one = rated("acme/a", 2.0)
+    one.record.repetitions, one.record.ci95_low_wh_per_1k, one.record.ci95_high_wh_per_1k = 1, 2.0, 2.0
+    ten = rated("acme/b", 3.0)
+    ten.record.repetitions, ten.record.ci95_low_wh_per_1k, ten.record.ci95_high_wh_per_1k = 10, 2.9, 3.1
+    assert one.record.ci95 is None and ten.record.ci95 == (2.9, 3.1)
+    html = table_html(results_frame([one, ten]), TG, 3.0, "energy", False)
+    assert 'title="No interval: a single repetition">n/a<' in html and "2.9 – 3.1" in html

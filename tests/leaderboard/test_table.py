@@ -30,7 +30,7 @@ def rated(model_id: str, energy: float, stars: int | None = 5, task: str = "text
     rec = ResultRecord(
         task_id=task, model_id=model_id, gpu_energy_wh_per_1k=energy, model_class=cls, parameters=params,
         quality_score=quality, ci95_low_wh_per_1k=ci[0] if ci else None, ci95_high_wh_per_1k=ci[1] if ci else None,
-        created_utc="2026-11-20T10:30:00+00:00", hardware="NVIDIA H100 80GB HBM3",
+        repetitions=10 if ci else 1, created_utc="2026-11-20T10:30:00+00:00", hardware="NVIDIA H100 80GB HBM3",
     )
     return RatedResult(f"res_{model_id.replace('/', '_')}", "sub_x", "ab" * 32, rec, stars, "v1")
 

@@ -337,3 +337,10 @@ def test_real_h100_bundle(tmp_store: SQLiteStore) -> None:
     assert outcome.status == "stored", outcome.text()
     assert "H100" in outcome.result
     assert row_counts(tmp_store) == (1, 1)
+
+
+def test_review_detail_of_one_repetition_has_no_interval(tmp_store: SQLiteStore) -> None:
+    one = submit(tmp_store, (FIXTURES / "h100_bundle.zip").read_bytes()).submission_id  # the real H100 run: 1 repetition
+    assert "95% CI n/a: one repetition" in service.review_detail(tmp_store, ADMIN, one)
+    many = submit(tmp_store, make_bundle_bytes(model_id="acme/many")).submission_id
+    assert "95% CI n/a" not in service.review_detail(tmp_store, ADMIN, many)
