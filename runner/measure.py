@@ -88,7 +88,7 @@ class RunConfig:
         seed: Seed of random-weight replicas and diffusion noise.
         progress: Show the progress bar.
         shape_warmup: Run the untracked shape warm-up (one sample per input shape not yet seen).
-        pin_cpu: "auto", "off" or a core number: the core the inference thread runs on during the
+        pin_cpu: "off" (default), "auto" or a core number: the core the inference thread runs on during the
             warm-up and the measured passes (runner/host.py).
     """
 

@@ -62,8 +62,9 @@ def test_update_period_is_polled_during_the_setup_not_after_it() -> None:
     time.sleep(1.2)  # a set-up longer than the window and than the ~0.8 s the period needs
     t = time.perf_counter()
     power, period, _ = idle.finish(meter)
-    # Only the closing edge is left to wait for (at most one 100 ms counter step).
-    assert time.perf_counter() - t < 0.25
+    # Only the closing edge is left to wait for (one 100 ms counter step at most, plus thread
+    # switching on a loaded machine); polling for the period after the set-up took >= 0.8 s.
+    assert time.perf_counter() - t < 0.5
     assert period == pytest.approx(100.0, abs=15.0)
     assert power == pytest.approx(120.0, rel=0.05)
 
@@ -130,5 +131,20 @@ class _StallingDevice(SimulatedDevice):
 
 
 def test_update_period_is_not_biased_by_delayed_reads_or_missed_updates() -> None:
-    period, _ = poll_updates(_StallingDevice(), 3.0)
+    # Most updates land in a held-up read and are not placed sharply: a few seconds keep enough sharp ones.
+    period, _ = poll_updates(_StallingDevice(), 6.0)
     assert period == pytest.approx(100.0, abs=1.5)
+
+
+def test_repetitions_start_on_the_previous_repetitions_closing_edge(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["run", "--task", "text_classification", "--model", str(tiny_models["text_classification"]), "--out", str(out),
+                 "--samples", "4", "--repetitions", "3", "--warmup-samples", "1", "--dry-run", "--no-progress"]) == 0
+    trace = json.loads((out / "logs" / "counter_trace.json").read_text())
+    chained = [i for i, t in enumerate(trace) if t.get("chained_to")]
+    assert chained, "back-to-back repetitions should share a counter edge"
+    for i in chained:  # the entry before a chained start is the closing edge it starts on
+        assert trace[i - 1]["label"] == f"{trace[i]['chained_to']}:end"
+        assert trace[i]["counters_mj"] == trace[i - 1]["counters_mj"] and trace[i]["gap_s"] <= 0.05
+    report = json.loads((out / REPORT_FILE).read_text())
+    assert report["config"]["cpu_pin"] is None  # never pinned in a dry run
