@@ -9,7 +9,7 @@ from typing import Any
 from runner.datasets_io import load_samples
 from runner.models import resolve_source
 from runner.workloads import Prepared, Workload, make_workload, new_shape_items
-from shared.tasks import PASS_GENERATE, Task
+from shared.tasks import PASS_GENERATE, Task, get_task
 
 
 def load_warmed(task: Task, model: str, dataset: str, samples: int, dry_run: bool) -> tuple[Workload, list[Prepared]]:
@@ -39,3 +39,8 @@ def workload_parser(doc: str | None, task: str, samples: int, rounds: int) -> ar
     p.add_argument("--rounds", type=int, default=rounds)
     p.add_argument("--dry-run", action="store_true", help="CPU and simulated meter (to try the script).")
     return p
+
+
+def warmed_from_args(a: argparse.Namespace) -> tuple[Workload, list[Prepared]]:
+    """The warmed workload and its samples, as `workload_parser`'s options ask."""
+    return load_warmed(get_task(a.task), a.model, a.dataset, a.samples, a.dry_run)

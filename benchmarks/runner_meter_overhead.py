@@ -19,13 +19,12 @@ import statistics
 import time
 from typing import Any
 
-from benchmarks.runner_bench_common import load_warmed, workload_parser
+from benchmarks.runner_bench_common import warmed_from_args, workload_parser
 from runner.host import choose_core, pinned
 from runner.nvml_meter import EnergyMeter, open_device
 from runner.progress import Progress
 from runner.workloads import _Generating
 from shared.stats import spread
-from shared.tasks import get_task
 
 
 class TimedMeter(EnergyMeter):
@@ -46,8 +45,7 @@ def main() -> None:
     p = workload_parser(__doc__, "text_generation", 30, 8)
     p.add_argument("--pin-cpu", default="off", help="As `runner run --pin-cpu` (auto, off or a core).")
     a = p.parse_args()
-    task = get_task(a.task)
-    wl, items = load_warmed(task, a.model, a.dataset, a.samples, a.dry_run)
+    wl, items = warmed_from_args(a)
     meter = TimedMeter(open_device([0], a.dry_run), sync=wl.sync)
 
     def bare_call(item: Any) -> None:

@@ -16,10 +16,9 @@ import gc
 import statistics
 from typing import Any
 
-from benchmarks.runner_bench_common import load_warmed, workload_parser
+from benchmarks.runner_bench_common import warmed_from_args, workload_parser
 from runner.host import choose_core, pinned
 from runner.nvml_meter import EnergyMeter, open_device
-from shared.tasks import get_task
 from shared.units import wh_per_1k_queries
 
 
@@ -33,8 +32,7 @@ def main() -> None:
     p = workload_parser(__doc__, "text_classification", 1000, 12)
     p.add_argument("--settings", default="off,auto", help="Two --pin-cpu values to compare (default off,auto).")
     a = p.parse_args()
-    task = get_task(a.task)
-    wl, items = load_warmed(task, a.model, a.dataset, a.samples, a.dry_run)
+    wl, items = warmed_from_args(a)
     meter = EnergyMeter(open_device([0], a.dry_run), sync=wl.sync)
     settings = a.settings.split(",")
     cores = {s: None if a.dry_run else choose_core(s) for s in settings}
