@@ -11,6 +11,7 @@ from pathlib import Path
 
 from runner import RUNNER_NAME, __version__
 from runner.errors import RunnerError
+from runner.steady import STEADY_WARMUP_S
 from shared.schema import ENERGY_WH_FILE, MANIFEST_FILE, REPORT_FILE, RunReport
 from shared.tasks import DEFAULT_SAMPLES, TASKS
 
@@ -83,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-shape-warmup", action="store_true", help="Skip the untracked shape warm-up (one prefill or forward pass per "
                    "input shape of the dataset not seen in the warm-up; without it the first repetition pays eager PyTorch's one-off "
                    "cost per new shape, as the reference's single generate pass would).")
+    r.add_argument("--steady-warmup-s", type=float, default=STEADY_WARMUP_S, metavar="S", help="Cap, in seconds, on the untracked "
+                   "steady warm-up that repeats a ~1 s chunk of the pass until the host stops getting faster (the fastest chunk "
+                   "of the last 10 s within 1%% of the 10 s before). Default %(default)s; 0 turns it off; a dry run caps it at "
+                   "0.25 s. A steady host stops after about 20 s; a freshly started machine may take minutes. Recorded in the "
+                   "report (config.steady_warmup).")
     r.add_argument("--pin-cpu", default="off", metavar="off|auto|CORE", help="Keep the inference thread on one CPU core during "
                    "the warm-up and the measured passes (auto: the highest core this process may use; or a core number). Default "
                    "off: on the H100 machines we measured, pinning made repetitions no steadier (benchmarks/RESULTS.md). "
@@ -158,6 +164,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         device_ids=args.device_ids, dry_run=args.dry_run, warmup_samples=args.warmup_samples,
         idle_seconds=args.idle_seconds, model_class=args.model_class, model_id=args.model_id, seed=args.seed,
         progress=not args.no_progress, shape_warmup=not args.no_shape_warmup, pin_cpu=args.pin_cpu,
+        steady_warmup_s=args.steady_warmup_s,
     )
     outcome = run(cfg)
     rep = outcome.report

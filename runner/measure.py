@@ -36,6 +36,7 @@ from runner.host import PIN_OFF, choose_core, pinned
 from runner.models import resolve_source
 from runner.nvml_meter import EnergyMeter, GpuDevice, IdleMeasurement, Window, open_device
 from runner.progress import Progress
+from runner.steady import DRY_RUN_STEADY_S, STEADY_WARMUP_S, SteadyWarmup
 from runner.workloads import Prepared, SampleOutcome, Workload, make_workload, new_shape_items, shape_keys
 from shared.classes import class_for_parameters, gpu_count_problem
 from shared.energy import split_from_prefill_share
@@ -90,6 +91,8 @@ class RunConfig:
         shape_warmup: Run the untracked shape warm-up (one sample per input shape not yet seen).
         pin_cpu: "off" (default), "auto" or a core number: the core the inference thread runs on during the
             warm-up and the measured passes (runner/host.py).
+        steady_warmup_s: Cap on the steady warm-up, s (runner/steady.py; 0: off; a dry run caps it at
+            DRY_RUN_STEADY_S, as a CPU rehearsal measures nothing).
     """
 
     task: str
@@ -111,6 +114,7 @@ class RunConfig:
     progress: bool = True
     shape_warmup: bool = True
     pin_cpu: str = PIN_OFF
+    steady_warmup_s: float = STEADY_WARMUP_S
 
 
 @dataclass
@@ -204,6 +208,7 @@ class Run:
         self.idle_power_w: float | None = None
         self.update_period_ms: float | None = None
         self.shape_warmup_samples = 0
+        self.steady: SteadyWarmup | None = None
         self.static: list[Any] = []
         self.last_window: Window | None = None  # the latest pass's window: the next may start on its edge
         self.temps_start: list[float | None] = []
@@ -412,6 +417,28 @@ class Run:
             self.timings["shape_warmup_s"] = time.perf_counter() - t
             self.timings["warmup_s"] += self.timings["shape_warmup_s"]
             self.note(f"shape warm-up: {len(todo)} samples of new input shapes in {self.timings['shape_warmup_s']:.1f} s (untracked)")
+        self._steady_warm_up(items)
+
+    def _steady_warm_up(self, items: list[Prepared]) -> None:
+        """Repeat the first samples of the pass, untracked, until the host stops getting faster."""
+        cap = self.cfg.steady_warmup_s if not self.cfg.dry_run else min(self.cfg.steady_warmup_s, DRY_RUN_STEADY_S)
+        wl = self.workload
+        assert wl is not None
+        steady = self.steady = SteadyWarmup(max_s=cap)
+        size = min(len(items), max(1, self.cfg.warmup_samples))
+        while not steady.done:
+            t = time.perf_counter()
+            for i, item in enumerate(items[:size]):
+                self._call(wl.run, item, i, "steady warm-up")
+            wl.sync()
+            size = steady.next_size(size, time.perf_counter() - t, len(items))
+        self.timings["steady_warmup_s"] = steady.elapsed_s
+        self.timings["warmup_s"] += steady.elapsed_s
+        if cap > 0:
+            rec = steady.record()
+            state = "steady" if steady.steady else f"NOT steady after the {cap:.0f} s cap (repetitions may drift)"
+            self.note(f"steady warm-up: {rec['chunks']} chunks of {steady.chunk_samples} samples in {steady.elapsed_s:.1f} s, "
+                      f"first {rec['first_chunk_s']} s, best {rec['best_earlier_s']} -> {rec['best_recent_s']} s: {state} (untracked)")
 
     def _repetitions(self, items: list[Prepared]) -> None:
         """The measured passes (with two-pass: a prefill-only pass before each generate pass)."""
@@ -464,6 +491,7 @@ class Run:
             "warmup_samples": cfg.warmup_samples,
             "shape_warmup": cfg.shape_warmup,
             "shape_warmup_samples": self.shape_warmup_samples,
+            "steady_warmup": self.steady.record() if self.steady else None,
             "gc_paused_in_windows": True,
             "cpu_pin": self.cpu_core,
             "max_new_tokens": wl.max_new_tokens if wl else task.generation.max_new_tokens,
