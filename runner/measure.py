@@ -2,8 +2,8 @@
 
 Order (as the method): idle power and environment -> load dataset (untracked) -> load model
 (untracked) -> preprocess (measured, counted) -> warm-up (untracked) -> repetitions of the pass
-(measured; with --phase-split two-pass each repetition first runs a prefill-only pass that is
-measured but not counted). Any fault ends with an "incomplete" report that cannot be bundled.
+(measured; with --phase-split two-pass, a prefill-only pass per repetition, measured but not
+counted, follows all of them). Any fault ends with an "incomplete" report that cannot be bundled.
 
 Two choices of ours (docs/METHOD_CHOICES.md):
 - The idle-power window opens before the CPU-only set-up (framework import, config, parameter count,
@@ -441,23 +441,25 @@ class Run:
                       f"first {rec['first_chunk_s']} s, best {rec['best_earlier_s']} -> {rec['best_recent_s']} s: {state} (untracked)")
 
     def _repetitions(self, items: list[Prepared]) -> None:
-        """The measured passes (with two-pass: a prefill-only pass before each generate pass)."""
+        """The measured passes. With two-pass, the prefill-only passes run after all generate passes:
+        every generate pass (the counted total) then follows the warm-up or another generate pass,
+        as in single-pass, so the split mode cannot move the total (docs/METHOD_CHOICES.md)."""
         cfg, wl = self.cfg, self.workload
         assert wl is not None
         gc.collect()
         gc.freeze()  # the model, data and library objects: later collections skip them (run() unfreezes)
         for r in range(cfg.repetitions):
-            phases = []
-            if self.split_mode == SPLIT_TWO:
-                pre_pass, _ = self._pass(PREFILL_PASS, items, wl.run_prefill, f"prefill {r + 1}/{cfg.repetitions}", in_total=False)
-                phases.append(pre_pass)
             main, stats = self._pass(self.task.pass_phase, items, wl.run, f"{self.task.pass_phase} {r + 1}/{cfg.repetitions}")
-            phases.insert(0, main)
-            self.reps.append(repetition(r, self.phases_pre, phases, cfg.samples))
+            self.reps.append(repetition(r, self.phases_pre, [main], cfg.samples))
             if self.task.pass_phase == PASS_GENERATE and main.duration_s > 0:
                 share = min(1.0, stats.prefill_s / main.duration_s)
                 self.split_estimates.append(wh_per_1k_queries(main.gpu_energy_wh, cfg.samples) * share)
             self.note(f"repetition {r + 1}: {self.reps[-1].gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries ({main.duration_s:.1f} s)")
+        if self.split_mode != SPLIT_TWO:
+            return
+        for r, rep in enumerate(list(self.reps)):
+            pre_pass, _ = self._pass(PREFILL_PASS, items, wl.run_prefill, f"prefill {r + 1}/{cfg.repetitions}", in_total=False)
+            self.reps[r] = repetition(r, self.phases_pre, [*rep.phases, pre_pass], cfg.samples)
 
     # -- report ------------------------------------------------------------------------------------
     def report(self, status: str, failure: str | None = None) -> RunReport:

@@ -479,18 +479,19 @@ class EnergyMeter:
         return self._progress_wh
 
 
-def poll_updates(device: GpuDevice, min_s: float, min_updates: int = 0, max_s: float | None = None,
+def poll_updates(device: GpuDevice, min_s: float, min_periods: int = 0, max_s: float | None = None,
                  stop: threading.Event | None = None) -> tuple[float | None, float]:
-    """Read the counter back to back for at least `min_s` seconds and until `min_updates` updates were
-    seen and `stop` (if given) is set, but no longer than `max_s`. Returns (update period in ms, or
-    None if fewer than 3 updates were seen sharply; mean cost of one read in ms).
+    """Read the counter back to back for at least `min_s` seconds and until `min_periods` whole
+    periods were timed and `stop` (if given) is set, but no longer than `max_s`. Returns (update
+    period in ms, or None if fewer than 3 periods were timed; mean cost of one read in ms).
 
-    An update is only placed sharply when the read that saw it came right after the previous read;
-    a read delayed by another thread (the set-up's imports hold the GIL for long stretches) only
-    says the update happened somewhere in that delay. The period is the span between the first and
-    last sharp updates over the number of whole periods in it, so neither delayed reads nor updates
-    missed during a pause bias it."""
-    sharp: list[float] = []
+    A read samples the counter somewhere inside the call and may return late (another thread, such
+    as the set-up's imports, holds the GIL), so a change seen by read k happened somewhere after the
+    previous read's sample, i.e. after read k-2 returned. A change is placed sharply only when those
+    two reads together were prompt. Between two sharp changes lie at least as many periods as changes
+    were seen (more where one late read hid several updates); `_period_ms` counts them, so neither
+    late reads nor missed updates bias the period, and no single gap sets it."""
+    sharp: list[tuple[float, int]] = []  # (time the read that saw it returned, changes seen so far)
     seen = 0
     reads = 0
     t0 = time.perf_counter()
@@ -498,28 +499,51 @@ def poll_updates(device: GpuDevice, min_s: float, min_updates: int = 0, max_s: f
     last = device.read_energy_mj()
     t_prev = time.perf_counter()
     intervals: list[float] = []
+    span_prev = 0.0
     while True:
         elapsed = time.perf_counter() - t0
-        if elapsed >= limit or (elapsed >= min_s and seen >= min_updates and (stop is None or stop.is_set())):
+        if elapsed >= limit or (elapsed >= min_s and len(sharp) > min_periods and (stop is None or stop.is_set())):
             break
         value = device.read_energy_mj()
         now = time.perf_counter()
         reads += 1
         interval, t_prev = now - t_prev, now
         intervals.append(interval)
+        span, span_prev = interval + span_prev, interval  # since the previous read's sample, at most
         if value != last:
             seen += 1
             last = value
-            if interval <= 1.5 * _recent_median(intervals):
-                sharp.append(now)
+            if span <= 3 * _recent_median(intervals):
+                sharp.append((now, seen))
     cost_ms = (time.perf_counter() - t0) * 1000 / max(reads, 1)
-    if len(sharp) < 3:
-        return None, cost_ms
-    gaps = [b - a for a, b in itertools.pairwise(sharp)]
-    period = min(gaps)  # no gap is shorter than one period (less the reads' jitter)
-    for _ in range(3):  # count whole periods in each gap, then refine the period over the span
-        period = sum(gaps) / sum(max(1, round(g / period)) for g in gaps)
-    return period * 1000, cost_ms
+    return _period_ms(sharp), cost_ms
+
+
+# Candidate periods for `_period_ms`: 20 ms to 2 s in 0.5% steps.
+_PERIOD_GRID_S = [0.02 * 1.005**j for j in range(924)]
+
+
+def _period_ms(sharp: list[tuple[float, int]]) -> float | None:
+    """The counter's period from sharply placed changes (see `poll_updates`), ms; None below 3 periods.
+
+    Each gap between two sharp changes holds a whole number of periods, at least as many as changes
+    were seen in it. The period is the one that most gaps fit (a half or a third of it fits as many,
+    so the longest such wins), refined as the gaps' total span over their total count of periods."""
+    pairs = [(b[0] - a[0], b[1] - a[1]) for a, b in itertools.pairwise(sharp)]
+
+    def fitting(period: float) -> list[tuple[float, int]]:
+        counted = [(g, m, round(g / period)) for g, m in pairs]
+        return [(g, k) for g, m, k in counted if k >= m and abs(g / period - k) <= 0.15]
+
+    if len(pairs) < 3:
+        return None
+    period = max(_PERIOD_GRID_S, key=lambda p: (len(fitting(p)), p))
+    for _ in range(3):
+        kept = fitting(period)
+        if len(kept) < 3:
+            return None
+        period = sum(g for g, _ in kept) / sum(k for _, k in kept)
+    return period * 1000
 
 
 def _recent_median(values: list[float]) -> float:
@@ -533,9 +557,9 @@ def measure_update_period_ms(device: GpuDevice, duration_s: float = 1.5) -> tupl
     return poll_updates(device, duration_s)
 
 
-# Counter updates the idle window must contain for the update period (about 0.7 s at 100 ms), and
-# the longest the background poller reads (it stops when the window closes).
-IDLE_MIN_UPDATES = 8
+# Whole counter periods the idle window must time for the update period (0.7 s or more at 100 ms),
+# and the longest the background poller reads (it stops when the window closes).
+IDLE_MIN_PERIODS = 6
 IDLE_POLL_MAX_S = 600.0
 
 
@@ -546,8 +570,8 @@ class IdleMeasurement:
     The window opens before the CPU-only set-up (framework import, config, parameter count, dataset
     load: the GPU stays idle meanwhile, no CUDA context exists yet) and closes once it lasted
     `seconds`, so its fixed cost overlaps that set-up. The update period comes from a background
-    thread that reads the counter back to back for the whole window (at least IDLE_MIN_UPDATES
-    updates): each NVML read releases the GIL for its ~4 ms, so the set-up is barely slowed, and no
+    thread that reads the counter back to back for the whole window (until it timed at least
+    IDLE_MIN_PERIODS periods): each NVML read releases the GIL for its ~4 ms, so the set-up is barely slowed, and no
     polling is left to do once the set-up is over. Reads delayed by the set-up's own work do not
     bias the period (see `poll_updates`).
 
@@ -574,7 +598,7 @@ class IdleMeasurement:
 
     def _poll(self, device: GpuDevice) -> None:
         try:
-            self._polled = poll_updates(device, 0.0, IDLE_MIN_UPDATES, IDLE_POLL_MAX_S, self._stop)
+            self._polled = poll_updates(device, 0.0, IDLE_MIN_PERIODS, IDLE_POLL_MAX_S, self._stop)
         except MeterError:
             self._polled = (None, 0.0)  # the closing read of the window raises it in the main thread
 

@@ -51,10 +51,14 @@ def test_standard_sample_count_is_refused_only_for_the_simulated_meter(tiny_mode
 def test_two_pass_records_prefill_pass_outside_the_total(tiny_models: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert main(["run", "--task", "text_generation", "--model", str(tiny_models["text_generation"]), "--out", str(out), "--samples", "3",
-                 "--repetitions", "1", "--warmup-samples", "1", "--phase-split", "two-pass", "--dry-run", "--no-progress"]) == 0
+                 "--repetitions", "2", "--warmup-samples", "1", "--phase-split", "two-pass", "--dry-run", "--no-progress"]) == 0
     report = json.loads((out / REPORT_FILE).read_text())
-    phases = {p["name"]: p for p in report["repetitions"][0]["phases"]}
-    assert phases["prefill_pass"]["in_total"] is False and phases["generate"]["in_total"] is True
-    assert phases["prefill_pass"]["output_tokens"] == 3
+    reps = [{p["name"]: p for p in rep["phases"]} for rep in report["repetitions"]]
+    for phases in reps:
+        assert phases["prefill_pass"]["in_total"] is False and phases["generate"]["in_total"] is True
+        assert phases["prefill_pass"]["output_tokens"] == 3
+    # Every generate pass (the counted total) runs before any prefill pass, as in single-pass.
+    assert reps[0]["prefill_pass"]["counter_start_mj"][0] >= reps[1]["generate"]["counter_end_mj"][0]
+    assert reps[1]["prefill_pass"]["counter_start_mj"][0] >= reps[0]["prefill_pass"]["counter_end_mj"][0]
     assert report["split"]["method"] == "two-pass"
     assert "split_single_pass_prefill_wh" in report

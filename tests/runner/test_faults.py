@@ -35,13 +35,13 @@ def test_failing_sample_gives_incomplete_report(tiny_models: dict[str, Path], tm
 
     def flaky(self: TextClassification, item: object) -> object:
         calls["n"] += 1
-        if calls["n"] == 4:  # warm-up is call 1 (no shape warm-up here); fails at sample 2 of repetition 1
+        if calls["n"] == 4:  # warm-up is call 1 (no shape or steady warm-up here); fails at sample 2 of repetition 1
             raise ValueError("bad pixel")
         return original(self, item)  # type: ignore[arg-type]
 
     monkeypatch.setattr(TextClassification, "run", flaky)
     out = tmp_path / "run"
-    outcome = run(_cfg(tiny_models["text_classification"], out, shape_warmup=False))
+    outcome = run(_cfg(tiny_models["text_classification"], out, shape_warmup=False, steady_warmup_s=0.0))
     report = _incomplete(out)
     assert "sample 2 failed" in report["failure"] and "bad pixel" in report["failure"]
     assert outcome.report.status == "incomplete"
