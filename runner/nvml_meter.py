@@ -531,15 +531,16 @@ def _period_ms(sharp: list[tuple[float, int]]) -> float | None:
     so the longest such wins), refined as the gaps' total span over their total count of periods."""
     pairs = [(b[0] - a[0], b[1] - a[1]) for a, b in itertools.pairwise(sharp)]
 
-    def fitting(period: float) -> list[tuple[float, int]]:
-        counted = [(g, m, round(g / period)) for g, m in pairs]
+    def fitting(period: float, among: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        counted = [(g, m, round(g / period)) for g, m in among]
         return [(g, k) for g, m, k in counted if k >= m and abs(g / period - k) <= 0.15]
 
     if len(pairs) < 3:
         return None
-    period = max(_PERIOD_GRID_S, key=lambda p: (len(fitting(p)), p))
+    recent = pairs[-64:]  # enough to pick the period; the whole grid over every gap of a long window is slow
+    period = max(_PERIOD_GRID_S, key=lambda p: (len(fitting(p, recent)), p))
     for _ in range(3):
-        kept = fitting(period)
+        kept = fitting(period, pairs)
         if len(kept) < 3:
             return None
         period = sum(g for g, _ in kept) / sum(k for _, k in kept)
@@ -571,8 +572,8 @@ class IdleMeasurement:
     load: the GPU stays idle meanwhile, no CUDA context exists yet) and closes once it lasted
     `seconds`, so its fixed cost overlaps that set-up. The update period comes from a background
     thread that reads the counter back to back for the whole window (until it timed at least
-    IDLE_MIN_PERIODS periods): each NVML read releases the GIL for its ~4 ms, so the set-up is barely slowed, and no
-    polling is left to do once the set-up is over. Reads delayed by the set-up's own work do not
+    IDLE_MIN_PERIODS periods): each NVML read releases the GIL for its ~4 ms, so the set-up is
+    barely slowed, and no polling is left to do once the set-up is over. Reads delayed by the set-up's own work do not
     bias the period (see `poll_updates`).
 
     Attributes:
