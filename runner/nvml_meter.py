@@ -524,7 +524,7 @@ _PERIOD_GRID_S = [0.02 * 1.005**j for j in range(924)]
 
 
 def _period_ms(sharp: list[tuple[float, int]]) -> float | None:
-    """The counter's period from sharply placed changes (see `poll_updates`), ms; None below 3 periods.
+    """The counter's period from sharply placed changes (see `poll_updates`), ms; None below 3 gaps.
 
     Each gap between two sharp changes holds a whole number of periods, at least as many as changes
     were seen in it. The period is the one that most gaps fit (a half or a third of it fits as many,

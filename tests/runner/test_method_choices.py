@@ -132,8 +132,8 @@ class _StallingDevice(SimulatedDevice):
 
 class _LateReturningDevice(SimulatedDevice):
     """A counter read that samples promptly but sometimes returns late (the NVML call is done, but the
-    reading thread waits for the GIL): the value it returns is already stale when it is timed. On the
-    H100 this made the previous estimator read 13.8-52.2 ms where `runner check` reads 100.0 ms."""
+    reading thread waits for the GIL): the value it returns is already stale when it is timed. The
+    likely cause of the previous estimator's 13.8-52.2 ms on the H100 (`runner check`: 100.0 ms)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -155,7 +155,8 @@ def test_update_period_is_not_biased_by_delayed_reads_or_missed_updates() -> Non
 
 def test_one_badly_placed_change_does_not_set_the_period() -> None:
     # (time the change was seen, changes seen so far): updates every 100 ms, the one at 0.3 s placed
-    # 86 ms late (14 ms before the next), the one at 0.7 s seen but not sharply (a three-period gap).
+    # 86 ms late (14 ms before the next), those at 0.6 and 0.7 s seen as one change, not sharply (so
+    # three periods lie between the sharp changes at 0.5 and 0.8 s).
     # The shortest gap used to seed the count, which made the period ~14 ms.
     sharp = [(0.0, 1), (0.1, 2), (0.2, 3), (0.386, 4), (0.4, 5), (0.5, 6), (0.8, 8), (0.9, 9), (1.0, 10)]
     assert _period_ms(sharp) == pytest.approx(100.0, abs=1.5)
