@@ -157,6 +157,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         os.environ["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
         os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in args.device_ids)
     from runner.measure import RunConfig, overhead_s, run
+    from runner.pass_spread import pass_spread
 
     cfg = RunConfig(
         task=args.task, model=args.model, out=args.out, dataset=args.dataset, samples=args.samples,
@@ -178,6 +179,9 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"(std {s.gpu_energy_wh_per_1k_std:.4f}, 95% CI {s.ci95_low_wh_per_1k:.4f}..{s.ci95_high_wh_per_1k:.4f}, "
           f"{s.repetitions} repetitions, meter {outcome.environment.meter})")
     print("phases (Wh per 1,000 queries): " + ", ".join(f"{k} {v:.4f}" for k, v in s.phases_wh_per_1k.items()))
+    spread = pass_spread(rep)
+    if spread is not None:
+        print(spread.describe())
     o = overhead_s(rep)
     print(f"wall {o['total_s']:.1f} s: set-up {o['setup_s']:.1f}, model load {o['model_load_s']:.1f}, warm-up {o['warmup_s']:.1f}, "
           f"measured {o['measured_s']:.1f}, runner overhead {o['overhead_s']:.1f} s ({100 * o['overhead_share']:.1f}%; "

@@ -55,7 +55,7 @@ from shared.schema import (
     RunReport,
 )
 from shared.tasks import PASS_GENERATE, PREPROCESS_PHASE, Task, get_task
-from shared.units import wh_per_1k_queries
+from shared.units import mean_power_w, wh_per_1k_queries
 
 log = logging.getLogger("runner")
 
@@ -454,7 +454,8 @@ class Run:
             if self.task.pass_phase == PASS_GENERATE and main.duration_s > 0:
                 share = min(1.0, stats.prefill_s / main.duration_s)
                 self.split_estimates.append(wh_per_1k_queries(main.gpu_energy_wh, cfg.samples) * share)
-            self.note(f"repetition {r + 1}: {self.reps[-1].gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries ({main.duration_s:.1f} s)")
+            power = f", mean {mean_power_w(main.gpu_energy_wh, main.duration_s):.1f} W" if main.duration_s > 0 else ""
+            self.note(f"repetition {r + 1}: {self.reps[-1].gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries ({main.duration_s:.1f} s{power})")
         if self.split_mode != SPLIT_TWO:
             return
         for r, rep in enumerate(list(self.reps)):

@@ -48,6 +48,17 @@ def wh_per_1k_queries(total_wh: float, queries: int) -> float:
     return total_wh * QUERIES_PER_RATING / queries
 
 
+def mean_power_w(energy_wh: float, duration_s: float) -> float:
+    """Mean power, in W, of a window that used `energy_wh` over `duration_s`.
+
+    Shown beside each repetition: at batch 1 the GPU's mean power is nearly constant, so a spread
+    between runs with the same mean power is a spread of their pass times (the host), not the GPU's.
+    """
+    if duration_s <= 0:
+        raise ValueError(f"A window needs a positive duration for its mean power, got {duration_s} s.")
+    return energy_wh * J_PER_WH / duration_s
+
+
 def co2e_g(wh: float, grid_g_per_kwh: float = US_2024_GRID_G_PER_KWH) -> float:
     """Grams of CO2-equivalent for an energy in Wh at a grid intensity in gCO2e/kWh."""
     if grid_g_per_kwh < 0:

@@ -17,6 +17,7 @@ from shared.units import (
     format_energy,
     j_to_wh,
     kwh_to_wh,
+    mean_power_w,
     mj_to_wh,
     server_estimate_wh,
     wh_per_1k_queries,
@@ -48,6 +49,15 @@ def test_per_1k_normalisation() -> None:
     for bad in (0, -1):
         with pytest.raises(ValueError, match="at least one query"):
             wh_per_1k_queries(1.0, bad)
+
+
+def test_mean_power() -> None:
+    # session 6's single-pass run on the H200: 8.7509 Wh over a 226.4 s pass
+    assert mean_power_w(8.7509, 226.4) == pytest.approx(139.15, abs=0.01)
+    assert mean_power_w(1.0, 3600.0) == pytest.approx(1.0)
+    for bad in (0.0, -1.0):
+        with pytest.raises(ValueError, match="positive duration"):
+            mean_power_w(1.0, bad)
 
 
 def test_co2e_default_and_override() -> None:
