@@ -3,7 +3,8 @@
 # once: a second process on the GPU would flag the runs as contaminated).
 #   bash benchmarks/runner_h100_jobs.sh JOBFILE WORKDIR DATA REPLICAS
 # Each line of JOBFILE: name|task|replica config name|extra `runner run` options.
-# A name starting with bench_ runs benchmarks/runner_meter_overhead.py instead, jitter_ benchmarks/runner_pass_jitter.py.
+# A name starting with bench_ runs benchmarks/runner_meter_overhead.py instead, jitter_ benchmarks/runner_pass_jitter.py,
+# split_ benchmarks/runner_split_pairs.py.
 set -u
 JOBS=$1; W=$2; DATA=$3; REP=$4
 mkdir -p "$W/runs" "$W/bundles"
@@ -14,8 +15,9 @@ while IFS='|' read -r name task cfg extra; do
   [[ "$task" == asr ]] && ds="$DATA/audio"
   [[ "$task" == reasoning ]] && ds="$DATA/text_generation.jsonl"
   echo "=== $name start $(date +%T)" >> "$W/log.txt"
-  if [[ "$name" == bench_* || "$name" == jitter_* ]]; then
+  if [[ "$name" == bench_* || "$name" == jitter_* || "$name" == split_* ]]; then
     script=benchmarks/runner_meter_overhead.py; [[ "$name" == jitter_* ]] && script=benchmarks/runner_pass_jitter.py
+    [[ "$name" == split_* ]] && script=benchmarks/runner_split_pairs.py
     # shellcheck disable=SC2086
     PYTHONPATH=.:${PYTHONPATH:-} python3 "$script" --task "$task" --model "$REP/$cfg" --dataset "$ds" $extra >> "$W/log.txt" 2>&1
   else
