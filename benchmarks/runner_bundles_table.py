@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.measure import overhead_s
-from runner.pass_spread import counted_passes, pass_spread
+from shared.pass_spread import counted_passes, pass_spread
 from shared.schema import RunReport
 from shared.units import mean_power_w
 

@@ -157,7 +157,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         os.environ["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
         os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in args.device_ids)
     from runner.measure import RunConfig, overhead_s, run
-    from runner.pass_spread import pass_spread
+    from shared.pass_spread import pass_spread
 
     cfg = RunConfig(
         task=args.task, model=args.model, out=args.out, dataset=args.dataset, samples=args.samples,

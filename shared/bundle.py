@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from shared.classes import class_for_parameters, gpu_count_problem
 from shared.energy import counters_energy_wh, repetition_total_wh, same, summarize
+from shared.pass_spread import pass_spread
 from shared.records import FORMAT_NATIVE, ResultRecord
 from shared.safezip import BadJson, UnsafeZip, ZipLimits, load_json, read_zip
 from shared.schema import (
@@ -307,6 +308,7 @@ def _validate_native(contents: dict[str, bytes], report: ValidationReport, limit
         return
     summary = summarize(run, task)
     _check_summary(run, summary, contents, report)
+    _warn_host_drift(run, report)
     quality = _quality_score(run.model.model_extra or {}, report)
     if report.problems:
         return
@@ -411,6 +413,21 @@ def _check_environment(env: Environment, run: RunReport, has_classes: bool, repo
                 )
     if run.model.random_weights:
         report.warn("random_weights", "The model was a random-weight replica built from its config: the energy reflects the architecture's compute, not trained outputs.")
+
+
+def _warn_host_drift(run: RunReport, report: ValidationReport) -> None:
+    """Warn when the pass time drifted during the repetitions: the figure then carries the host's
+    change of pace, which a reviewer should see beside the confidence interval."""
+    spread = pass_spread(run)
+    drift = spread.drift() if spread else None
+    if spread and drift:
+        report.warn(
+            "host_drift",
+            f"{drift[0].upper()}{drift[1:]}, over {spread.repetitions} repetitions; pass energy CV {spread.energy_cv_pct:.1f}%, "
+            f"mean power CV {spread.power_cv_pct:.1f}%. The host's pace changed while measuring, so the figure carries "
+            "that spread; a re-run on a quieter host gives a tighter one.",
+            REPORT_FILE,
+        )
 
 
 def _check_phases(run: RunReport, env: Environment, task: Task, report: ValidationReport, short_workload_ok: bool = False) -> bool:

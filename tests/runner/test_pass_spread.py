@@ -10,7 +10,7 @@ import pytest
 
 from runner.cli import main
 from runner.measure import RunConfig, run
-from runner.pass_spread import counted_passes, pass_spread
+from shared.pass_spread import counted_passes, pass_spread
 from shared.schema import Phase, RunReport
 
 

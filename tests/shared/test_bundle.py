@@ -25,6 +25,7 @@ from shared.schema import (
     REPORT_FILE,
     SCHEMA_VERSION,
     SUMMARY_FILE,
+    RunReport,
 )
 from shared.tasks import TASKS
 from tests.factory import H100, make_bundle_bytes, make_env, make_report, resigned, rewrite_zip
@@ -110,6 +111,28 @@ def test_random_weights_is_a_warning_not_an_error() -> None:
     assert rep.ok
     assert [w.code for w in rep.warnings] == ["random_weights"]
     assert "random-weight" in rep.warnings[0].message
+
+
+def _with_pass_times(times: list[float]) -> RunReport:
+    d = report_dict(task_id="text_classification", repetitions=len(times))
+    for rep, t in zip(d["repetitions"], times, strict=True):
+        rep["phases"][0]["duration_s"] = t
+    return rebuild(d)
+
+
+def test_passes_that_slow_during_the_run_are_a_warning_for_the_reviewer() -> None:
+    rep = validate_bundle(bundle_of(_with_pass_times([60.0, 61.0, 70.0, 72.0])))  # 71 / 60.5 s: +17%
+    assert rep.ok  # a warning, not a rejection: the figure and its CI stand
+    drift = [w.message for w in rep.warnings if w.code == "host_drift"]
+    assert len(drift) == 1
+    assert "slowed during the run (+17% pass time" in drift[0] and "over 4 repetitions" in drift[0]
+    assert rep.warnings[0].file == REPORT_FILE
+
+
+def test_steady_passes_give_no_drift_warning() -> None:
+    for times in ([60.0, 61.0, 59.5, 60.5], [60.0, 66.0, 54.0, 62.0]):  # scatter, no drift between the halves
+        rep = validate_bundle(bundle_of(_with_pass_times(times)))
+        assert rep.ok and "host_drift" not in {w.code for w in rep.warnings}
 
 
 def test_energy_text_file_within_rounding_passes() -> None:
