@@ -1,5 +1,5 @@
 """What makes a run's number checkable later: GPUs, driver, CUDA, clocks, temperatures, idle power,
-other processes on the GPU (which flag the run as contaminated) and software versions."""
+other processes on the GPU (which flag the run as contaminated), software versions and the host."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner import RUNNER_NAME, __version__
+from runner.host import HostSnapshot, host_snapshot
 from runner.nvml_meter import GpuDevice, GpuProcess, GpuStatic
 from shared.schema import SCHEMA_VERSION, Environment, GpuInfo
 
@@ -107,9 +108,12 @@ def build_environment(
     update_period_ms: float | None,
     watch: ProcessWatch,
     clocks_start: list[dict[str, Any]],
+    host_start: HostSnapshot | None = None,
 ) -> Environment:
-    """environment.json for the run, read at its end (end temperatures and a last process check)."""
+    """environment.json for the run, read at its end (end temperatures, the host's load and a last
+    process check)."""
     watch.check(device)
+    host_end = host_snapshot()
     temps_end = device.temperatures_c()
     torch = sys.modules.get("torch")
     env = Environment(
@@ -127,6 +131,10 @@ def build_environment(
         contaminated=watch.contaminated,
         software=software_versions(),
         platform=platform.platform(),
+        host_cpu_model=host_end.cpu_model,
+        host_cpus=host_end.cpus,
+        host_load_1min_start=host_start.load_1min if host_start else None,
+        host_load_1min_end=host_end.load_1min,
     )
     env.clocks_start_mhz = clocks_start  # type: ignore[attr-defined]
     env.clocks_end_mhz = device.clocks_mhz()  # type: ignore[attr-defined]

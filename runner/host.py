@@ -1,4 +1,5 @@
-"""The host side of a run: which CPU core drives the GPU.
+"""The host side of a run: which CPU core drives the GPU, and what the host was (its CPU, how many
+cores the runner may use, how busy it was at the start and the end of the run).
 
 Batch-1 eager inference is bound by the Python thread that launches the kernels (MEASUREMENT.md:
 the H100 sits at 120-280 W), so the pass's wall time, and with it the energy, follows how fast that
@@ -15,6 +16,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 from runner.errors import RunnerError
 
@@ -61,3 +64,42 @@ def pinned(core: int | None) -> Iterator[None]:
         yield
     finally:
         os.sched_setaffinity(0, before)
+
+
+@dataclass(frozen=True)
+class HostSnapshot:
+    """The host at one moment.
+
+    Attributes:
+        cpu_model: The CPU's model name (/proc/cpuinfo), None where it cannot be read.
+        cpus: Cores this process may run on.
+        load_1min: The 1-minute load average (runnable threads), None where the OS has none.
+    """
+
+    cpu_model: str | None
+    cpus: int
+    load_1min: float | None
+
+
+def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str | None:
+    """The first `model name` of /proc/cpuinfo (Linux), else the platform's processor string."""
+    try:
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and value.strip():
+                return value.strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or None
+
+
+def host_snapshot() -> HostSnapshot:
+    """The host now. At batch 1 the host's pace sets the pass time and so the energy
+    (benchmarks/RESULTS.md, session 6), so the bundle says which host it was and how busy."""
+    try:
+        load: float | None = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = None
+    return HostSnapshot(cpu_model=cpu_model(), cpus=len(allowed_cores()), load_1min=load)

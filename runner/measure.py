@@ -32,7 +32,7 @@ from runner import RUNNER_NAME, __version__
 from runner.datasets_io import LoadedDataset, default_local_dataset, load_samples
 from runner.environment import ProcessWatch, build_environment
 from runner.errors import MeterError, RefusedRun, RunnerError
-from runner.host import PIN_OFF, choose_core, pinned
+from runner.host import PIN_OFF, choose_core, host_snapshot, pinned
 from runner.models import resolve_source
 from runner.nvml_meter import EnergyMeter, GpuDevice, IdleMeasurement, Window, open_device
 from runner.progress import Progress
@@ -213,6 +213,7 @@ class Run:
         self.last_window: Window | None = None  # the latest pass's window: the next may start on its edge
         self.temps_start: list[float | None] = []
         self.clocks_start: list[dict[str, float | None]] = []
+        self.host_start = host_snapshot()
         self.env: Environment | None = None
         self.watch = ProcessWatch()
         self.started = _now()
@@ -286,6 +287,9 @@ class Run:
             self.note(f"counter update period {self.update_period_ms:.2f} ms, read cost {cost:.2f} ms")
         names = ", ".join(s.name for s in self.static)
         self.note(f"GPUs {names}; idle power {self.idle_power_w} W; other processes {len(self.watch.others)}")
+        h = self.host_start
+        load = "" if h.load_1min is None else f", load {h.load_1min:.2f}"
+        self.note(f"host {h.cpu_model or 'CPU unknown'}, {h.cpus} cores for the runner{load}")
 
     # -- measured passes ---------------------------------------------------------------------------
     @staticmethod
@@ -533,7 +537,8 @@ class Run:
         """environment.json (a minimal one when the device never opened)."""
         if self.device is None:
             return Environment(schema_version=SCHEMA_VERSION, meter="simulated" if self.cfg.dry_run else "nvml", gpus=[])
-        return build_environment(self.device, self.static, self.temps_start, self.idle_power_w, self.update_period_ms, self.watch, self.clocks_start)
+        return build_environment(self.device, self.static, self.temps_start, self.idle_power_w, self.update_period_ms, self.watch,
+                                 self.clocks_start, self.host_start)
 
     def logs(self) -> dict[str, bytes]:
         """The bundle's logs: the run log and the raw counter trace."""

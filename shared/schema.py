@@ -203,6 +203,10 @@ class Environment(_Model):
         other_processes: Processes seen on the run's GPUs that were not the runner.
         contaminated: True when another process used a GPU during the run.
         software: Package name -> version.
+        host_cpu_model: The host CPU's model name (batch-1 inference is paced by the host).
+        host_cpus: CPU cores the runner's process could use.
+        host_load_1min_start: The host's 1-minute load average when the run started.
+        host_load_1min_end: The same when the run ended (the runner's own threads included).
     """
 
     schema_version: int
@@ -216,6 +220,10 @@ class Environment(_Model):
     contaminated: bool = False
     software: dict[str, str] = Field(default_factory=dict)
     platform: str | None = None
+    host_cpu_model: str | None = None
+    host_cpus: NonNegativeInt | None = None
+    host_load_1min_start: NonNegativeFloat | None = None
+    host_load_1min_end: NonNegativeFloat | None = None
 
 
 class ManifestFile(_Model):

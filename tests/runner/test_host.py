@@ -1,15 +1,19 @@
-"""--pin-cpu: which core the inference thread runs on, and that the thread's affinity is restored."""
+"""--pin-cpu: which core the inference thread runs on, and that the thread's affinity is restored;
+the host's CPU, cores and load recorded in environment.json."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+from pathlib import Path
 
 import pytest
 
 from runner.cli import main
 from runner.errors import RunnerError
-from runner.host import allowed_cores, choose_core, pinned
+from runner.host import allowed_cores, choose_core, cpu_model, host_snapshot, pinned
+from shared.schema import ENVIRONMENT_FILE
 
 needs_affinity = pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform")
 
@@ -50,3 +54,32 @@ def test_bad_pin_is_a_usage_error(tmp_path: os.PathLike[str], capsys: pytest.Cap
     code = main(["run", "--task", "text_classification", "--model", str(tmp_path), "--out", str(tmp_path), "--pin-cpu", "fast"])
     assert code == 2
     assert "--pin-cpu takes auto, off or a CPU core number" in capsys.readouterr().err
+
+
+def test_cpu_model_reads_the_first_model_name(tmp_path: Path) -> None:
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Platinum 8480+\n\n"
+                    "processor\t: 1\nmodel name\t: something else\n")
+    assert cpu_model(info) == "Intel(R) Xeon(R) Platinum 8480+"
+    info.write_text("processor\t: 0\nmodel name\t:\n")  # present but empty: fall back, never ""
+    assert cpu_model(info) != ""
+    assert cpu_model(tmp_path / "missing") != ""  # no /proc: the platform's string, or None
+
+
+def test_host_snapshot_counts_the_usable_cores() -> None:
+    snap = host_snapshot()
+    assert snap.cpus == len(allowed_cores()) >= 1
+    if hasattr(os, "getloadavg"):
+        assert snap.load_1min is not None and snap.load_1min >= 0
+
+
+def test_environment_records_the_host(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["run", "--task", "text_classification", "--model", str(tiny_models["text_classification"]), "--out", str(out),
+                 "--samples", "4", "--repetitions", "1", "--warmup-samples", "1", "--dry-run", "--no-progress",
+                 "--steady-warmup-s", "0"]) == 0
+    env = json.loads((out / ENVIRONMENT_FILE).read_text())
+    assert env["host_cpus"] == len(allowed_cores())
+    assert env["host_cpu_model"] == cpu_model()
+    if hasattr(os, "getloadavg"):
+        assert env["host_load_1min_start"] >= 0 and env["host_load_1min_end"] >= 0
