@@ -480,10 +480,11 @@ class EnergyMeter:
 
 
 def poll_updates(device: GpuDevice, min_s: float, min_periods: int = 0, max_s: float | None = None,
-                 stop: threading.Event | None = None) -> tuple[float | None, float]:
+                 stop: threading.Event | None = None, grace_s: float | None = None) -> tuple[float | None, float]:
     """Read the counter back to back for at least `min_s` seconds and until `min_periods` whole
-    periods were timed and `stop` (if given) is set, but no longer than `max_s`. Returns (update
-    period in ms, or None if fewer than 3 periods were timed; mean cost of one read in ms).
+    periods were timed and `stop` (if given) is set, but no longer than `max_s`, nor longer than
+    `grace_s` after `stop` was first seen set. Returns (update period in ms, or None if fewer than 3
+    periods were timed; mean cost of one read in ms).
 
     A read samples the counter somewhere inside the call and may return late (another thread, such
     as the set-up's imports, holds the GIL), so a change seen by read k happened somewhere after the
@@ -500,10 +501,15 @@ def poll_updates(device: GpuDevice, min_s: float, min_periods: int = 0, max_s: f
     t_prev = time.perf_counter()
     intervals: list[float] = []
     span_prev = 0.0
+    stopped_at: float | None = None
     while True:
         elapsed = time.perf_counter() - t0
         if elapsed >= limit or (elapsed >= min_s and len(sharp) > min_periods and (stop is None or stop.is_set())):
             break
+        if stop is not None and grace_s is not None and stop.is_set():
+            stopped_at = elapsed if stopped_at is None else stopped_at
+            if elapsed - stopped_at >= grace_s:
+                break
         value = device.read_energy_mj()
         now = time.perf_counter()
         reads += 1
@@ -559,9 +565,13 @@ def measure_update_period_ms(device: GpuDevice, duration_s: float = 1.5) -> tupl
 
 
 # Whole counter periods the idle window must time for the update period (0.7 s or more at 100 ms),
-# and the longest the background poller reads (it stops when the window closes).
+# and the longest the background poller reads (it stops when the window closes). The period is only
+# recorded (window edges come from the counter itself), so once the set-up is over the poller may
+# take at most IDLE_POLL_GRACE_S more: a counter that does not move, or a host so busy that no change
+# is placed sharply, must not hold the run (the period is then None, or from fewer periods).
 IDLE_MIN_PERIODS = 6
 IDLE_POLL_MAX_S = 600.0
+IDLE_POLL_GRACE_S = 1.0
 
 
 @dataclass
@@ -599,7 +609,7 @@ class IdleMeasurement:
 
     def _poll(self, device: GpuDevice) -> None:
         try:
-            self._polled = poll_updates(device, 0.0, IDLE_MIN_PERIODS, IDLE_POLL_MAX_S, self._stop)
+            self._polled = poll_updates(device, 0.0, IDLE_MIN_PERIODS, IDLE_POLL_MAX_S, self._stop, IDLE_POLL_GRACE_S)
         except MeterError:
             self._polled = (None, 0.0)  # the closing read of the window raises it in the main thread
 

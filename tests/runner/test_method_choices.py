@@ -12,7 +12,7 @@ import pytest
 
 from runner.cli import main
 from runner.measure import RunConfig, overhead_s, run
-from runner.nvml_meter import EnergyMeter, IdleMeasurement, SimulatedDevice, _period_ms, poll_updates
+from runner.nvml_meter import IDLE_POLL_GRACE_S, EnergyMeter, IdleMeasurement, SimulatedDevice, _period_ms, poll_updates
 from runner.workloads import Prepared, new_shape_items, shape_keys
 from shared.schema import REPORT_FILE
 
@@ -55,8 +55,16 @@ def test_idle_window_yields_power_and_update_period() -> None:
     assert IdleMeasurement.begin(meter, 0.0).finish(meter) == (None, None, None)
 
 
+class _NvmlPacedDevice(SimulatedDevice):
+    """A simulated counter whose reads cost what an NVML read costs (~4 ms, GIL released)."""
+
+    def read_energy_mj(self) -> list[int]:
+        time.sleep(0.004)
+        return super().read_energy_mj()
+
+
 def test_update_period_is_polled_during_the_setup_not_after_it() -> None:
-    dev = SimulatedDevice(power_w=120.0)
+    dev = _NvmlPacedDevice(power_w=120.0)
     meter = EnergyMeter(dev)
     idle = IdleMeasurement.begin(meter, 0.3)
     time.sleep(1.2)  # a set-up longer than the window and than the ~0.8 s the period needs
@@ -67,6 +75,18 @@ def test_update_period_is_polled_during_the_setup_not_after_it() -> None:
     assert time.perf_counter() - t < 0.5
     assert period == pytest.approx(100.0, abs=15.0)
     assert power == pytest.approx(120.0, rel=0.05)
+
+
+def test_a_counter_that_does_not_move_does_not_hold_the_run() -> None:
+    # No change is ever placed, so the poller never times its periods: it used to read on until
+    # IDLE_POLL_MAX_S (600 s) after the set-up. Now it gives up IDLE_POLL_GRACE_S after the window closes.
+    meter = EnergyMeter(_NvmlPacedDevice(power_w=0.0))
+    idle = IdleMeasurement.begin(meter, 0.2)
+    time.sleep(0.3)
+    t = time.perf_counter()
+    power, period, _ = idle.finish(meter)
+    assert time.perf_counter() - t < IDLE_POLL_GRACE_S + 2.0  # not 600 s
+    assert period is None and power == 0.0
 
 
 def test_poll_updates_stops_after_enough_updates() -> None:
