@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import time
+from collections.abc import Callable
 from typing import Any
 
 from runner.datasets_io import load_samples
 from runner.models import resolve_source
+from runner.nvml_meter import EnergyMeter
 from runner.workloads import Prepared, Workload, make_workload, new_shape_items
 from shared.tasks import PASS_GENERATE, Task, get_task
 
@@ -44,3 +47,18 @@ def workload_parser(doc: str | None, task: str, samples: int, rounds: int) -> ar
 def warmed_from_args(a: argparse.Namespace) -> tuple[Workload, list[Prepared]]:
     """The warmed workload and its samples, as `workload_parser`'s options ask."""
     return load_warmed(get_task(a.task), a.model, a.dataset, a.samples, a.dry_run)
+
+
+def metered_pass(meter: EnergyMeter, label: str, items: list[Prepared], step: Callable[[Prepared], Any]) -> tuple[float, float]:
+    """One pass over `items` in one measurement window, the garbage collector paused as in the
+    runner's windows. Returns (work time in s, up to the last sample's end; energy in Wh)."""
+    gc.disable()
+    try:
+        w = meter.start(label)
+        for item in items:
+            step(item)
+        meter.stop(w)
+    finally:
+        gc.enable()
+    assert w.work_end_s is not None
+    return w.work_end_s - w.start.time_s, w.energy_wh

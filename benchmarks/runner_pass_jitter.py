@@ -16,7 +16,7 @@ import gc
 import statistics
 from typing import Any
 
-from benchmarks.runner_bench_common import warmed_from_args, workload_parser
+from benchmarks.runner_bench_common import metered_pass, warmed_from_args, workload_parser
 from runner.host import choose_core, pinned
 from runner.nvml_meter import EnergyMeter, open_device
 from shared.units import wh_per_1k_queries
@@ -40,16 +40,8 @@ def main() -> None:
 
     def one_pass(setting: str) -> tuple[float, float]:
         with pinned(cores[setting]):
-            gc.disable()
-            try:
-                w = meter.start("pass")
-                for item in items:
-                    wl.run(item)
-                meter.stop(w)
-            finally:
-                gc.enable()
-        assert w.work_end_s is not None
-        return w.work_end_s - w.start.time_s, wh_per_1k_queries(w.energy_wh, len(items))
+            work_s, wh = metered_pass(meter, "pass", items, wl.run)
+        return work_s, wh_per_1k_queries(wh, len(items))
 
     gc.collect()
     gc.freeze()

@@ -17,10 +17,8 @@ a slow drift of the host cancels; the table gives the mean difference and its 95
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
-from typing import Any
 
-from benchmarks.runner_bench_common import warmed_from_args, workload_parser
+from benchmarks.runner_bench_common import metered_pass, warmed_from_args, workload_parser
 from runner.nvml_meter import EnergyMeter, open_device
 from shared.stats import spread
 from shared.units import mean_power_w, wh_per_1k_queries
@@ -39,24 +37,12 @@ def main() -> None:
     wl, items = warmed_from_args(a)
     meter = EnergyMeter(open_device([0], a.dry_run), sync=wl.sync)
 
-    def one_pass(label: str, step: Callable[[Any], Any]) -> tuple[float, float]:
-        gc.disable()  # as the runner's windows: no collection inside a pass
-        try:
-            w = meter.start(label)
-            for item in items:
-                step(item)
-            meter.stop(w)
-        finally:
-            gc.enable()
-        assert w.work_end_s is not None
-        return w.work_end_s - w.start.time_s, w.energy_wh
-
     def repetition(mode: str) -> tuple[float, float]:
         if mode == "two-old":
-            one_pass("prefill", wl.run_prefill)
-        counted = one_pass("generate", wl.run)
+            metered_pass(meter, "prefill", items, wl.run_prefill)
+        counted = metered_pass(meter, "generate", items, wl.run)
         if mode == "two":
-            one_pass("prefill", wl.run_prefill)
+            metered_pass(meter, "prefill", items, wl.run_prefill)
         return counted
 
     gc.collect()
