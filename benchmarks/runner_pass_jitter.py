@@ -19,7 +19,7 @@ from typing import Any
 from benchmarks.runner_bench_common import metered_pass, warmed_from_args, workload_parser
 from runner.host import choose_core, pinned
 from runner.nvml_meter import EnergyMeter, open_device
-from shared.units import wh_per_1k_queries
+from shared.units import mean_power_w, wh_per_1k_queries
 
 
 def cv_percent(values: list[float]) -> float:
@@ -40,8 +40,7 @@ def main() -> None:
 
     def one_pass(setting: str) -> tuple[float, float]:
         with pinned(cores[setting]):
-            work_s, wh = metered_pass(meter, "pass", items, wl.run)
-        return work_s, wh_per_1k_queries(wh, len(items))
+            return metered_pass(meter, "pass", items, wl.run)
 
     gc.collect()
     gc.freeze()
@@ -51,9 +50,10 @@ def main() -> None:
     for r in range(a.rounds):
         order: list[Any] = settings if r % 2 == 0 else settings[::-1]
         for s in order:
-            dt, wh = one_pass(s)
+            dt, pass_wh = one_pass(s)
+            wh = wh_per_1k_queries(pass_wh, len(items))
             results[s].append((dt, wh))
-            print(f"| {r} | {s} | {dt:.3f} | {wh:.4f} | {wh * len(items) / 1000 * 3600 / dt:.1f} |", flush=True)
+            print(f"| {r} | {s} | {dt:.3f} | {wh:.4f} | {mean_power_w(pass_wh, dt):.1f} |", flush=True)
     print("\n| --pin-cpu | passes | pass s, mean | pass s, CV % | Wh / 1,000, mean | Wh / 1,000, CV % | CV % of the first 10 |")
     print("|---|---|---|---|---|---|---|")
     for s in settings:

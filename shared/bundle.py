@@ -420,14 +420,15 @@ def _warn_host_drift(run: RunReport, report: ValidationReport) -> None:
     change of pace, which a reviewer should see beside the confidence interval."""
     spread = pass_spread(run)
     drift = spread.drift() if spread else None
-    if spread and drift:
-        report.warn(
-            "host_drift",
-            f"{drift[0].upper()}{drift[1:]}, over {spread.repetitions} repetitions; pass energy CV {spread.energy_cv_pct:.1f}%, "
-            f"mean power CV {spread.power_cv_pct:.1f}%. The host's pace changed while measuring, so the figure carries "
-            "that spread; a re-run on a quieter host gives a tighter one.",
-            REPORT_FILE,
-        )
+    if spread is None or drift is None:
+        return
+    report.warn(
+        "host_drift",
+        f"{drift[0].upper()}{drift[1:]}, over {spread.repetitions} repetitions; pass energy CV {spread.energy_cv_pct:.1f}%, "
+        f"mean power CV {spread.power_cv_pct:.1f}%. The host's pace changed while measuring, so the figure carries "
+        "that spread; a re-run on a quieter host gives a tighter one.",
+        REPORT_FILE,
+    )
 
 
 def _check_phases(run: RunReport, env: Environment, task: Task, report: ValidationReport, short_workload_ok: bool = False) -> bool:
