@@ -19,10 +19,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from label_generator.app import build_demo as build_label
 from leaderboard.app import build_demo as build_leaderboard
-from shared.seed import seed_demo
-from shared.store import Store, open_store
-from shared.tasks import TASKS
-from shared.ui import APP_PATHS, APP_TITLES, BASE_URL_ENV, CSS, DARK, GREEN, SHORT_RESULT_PATH, nav_html
+from seed import seed_demo
+from shared.method.tasks import TASKS
+from shared.store.factory import open_store
+from shared.store.models import Store
+from shared.web.links import APP_PATHS, APP_TITLES, BASE_URL_ENV, CSS, DARK, GREEN, SHORT_RESULT_PATH, nav_html
 from submission_portal.app import build_demo as build_portal
 
 APP_BLURBS = {
@@ -38,8 +39,10 @@ def landing_html(store: Store) -> str:
     latest = versions[0] if versions else None
     if latest:
         tasks = {r.record.task_id for r in store.version_results(latest.id)}
-        status = (f"Latest leaderboard: <b>{html.escape(latest.name)}</b> with {latest.result_count} rated "
-                  f"results in {len(tasks)} of {len(TASKS)} tasks.")
+        status = (
+            f"Latest leaderboard: <b>{html.escape(latest.name)}</b> with {latest.result_count} rated "
+            f"results in {len(tasks)} of {len(TASKS)} tasks."
+        )
     else:
         status = "No leaderboard version is published yet."
     cards = "".join(
@@ -98,7 +101,9 @@ def main() -> None:
         if not (os.environ.get("AIENERGY_ADMIN_TOKEN") or os.environ.get("AIENERGY_REVIEWER_ORG")):
             # Like a notebook server: a local start gets a one-off reviewer token, printed below.
             os.environ["AIENERGY_ADMIN_TOKEN"] = secrets.token_urlsafe(12)
-            token_note = f"\nReviewer token for this run (Submit a run > Reviewer): {os.environ['AIENERGY_ADMIN_TOKEN']}"
+            token_note = (
+                f"\nReviewer token for this run (Submit a run > Reviewer): {os.environ['AIENERGY_ADMIN_TOKEN']}"
+            )
     app = build_app()
     print(f"AI Energy Score suite: open {address}/{token_note}", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -35,12 +35,33 @@ def cases() -> dict[str, LabelData]:
     base = "https://aienergy.example.org/leaderboard?result=res_"
     return {
         "verified, short name": LabelData(
-            "openai-community", "gpt2", "Text generation", 2.37, 1, "February 2025", "NVIDIA H100-80GB",
-            base + "0123456789ab", "res_0123456789ab", "2025-02", "ab" * 32, "text_generation"),
+            "openai-community",
+            "gpt2",
+            "Text generation",
+            2.37,
+            1,
+            "February 2025",
+            "NVIDIA H100-80GB",
+            base + "0123456789ab",
+            "res_0123456789ab",
+            "2025-02",
+            "ab" * 32,
+            "text_generation",
+        ),
         "verified, long name": LabelData(
-            "meta-llama", "Llama-3.1-405B-Instruct-FP8-with-a-much-longer-suffix", "Text generation (reasoning)",
-            18990.0, 4, "November 2026", "2 x NVIDIA H100-80GB", base + "fedcba987654", "res_fedcba987654",
-            "2026-11", "cd" * 32, "reasoning"),
+            "meta-llama",
+            "Llama-3.1-405B-Instruct-FP8-with-a-much-longer-suffix",
+            "Text generation (reasoning)",
+            18990.0,
+            4,
+            "November 2026",
+            "2 x NVIDIA H100-80GB",
+            base + "fedcba987654",
+            "res_fedcba987654",
+            "2026-11",
+            "cd" * 32,
+            "reasoning",
+        ),
         "self-reported, Unicode": typed("Łódź-Λab/Ωmega-Модель-Ünïcødé", "asr", 1234.0, 3, "", "NVIDIA H100 80GB HBM3"),
     }
 
@@ -73,7 +94,10 @@ def main() -> int:
     first = timed(lambda: render_png(next(iter(labels.values()))), 1)[0]
     print(f"first render in this process (fonts, static part): {first:.1f} ms\n")
     stages: dict[str, Callable[[LabelData], object]] = {
-        "layout": build_layout, "image": render_label, "PNG bytes": render_png, "PNG cold": cold_png,
+        "layout": build_layout,
+        "image": render_label,
+        "PNG bytes": render_png,
+        "PNG cold": cold_png,
         "SVG": render_svg,
     }
     header = f"{'label':<24} {'stage':<10} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}"

@@ -35,17 +35,31 @@ from pathlib import Path
 from typing import Any
 
 from leaderboard.views import Leaderboard
-from shared.bundle import sha256_hex, validate_bundle
+from shared.bundle.make import sha256_hex
+from shared.bundle.validate import validate_bundle
+from shared.method.tasks import TASKS
 from shared.records import ResultRecord
-from shared.store import SQLiteStore, ids_for, now_utc
-from shared.tasks import TASKS
+from shared.store.models import now_utc
+from shared.store.sqlite import SQLiteStore, ids_for
 from tests.factory import make_bundle_bytes
 
 FIRST_VIEW_BUDGET_S = 1.0
 FILTER_BUDGET_S = 0.2
 CLASS_PARAMS = {"A": 7_000_000_000, "B": 34_000_000_000, "C": 120_000_000_000}
-PROVIDERS = ["acme", "meta-llama", "qwen", "google", "mistralai", "microsoft", "openai", "deepseek-ai",
-             "allenai", "huggingfacetb", "ibm-granite", "nvidia"]
+PROVIDERS = [
+    "acme",
+    "meta-llama",
+    "qwen",
+    "google",
+    "mistralai",
+    "microsoft",
+    "openai",
+    "deepseek-ai",
+    "allenai",
+    "huggingfacetb",
+    "ibm-granite",
+    "nvidia",
+]
 
 
 def templates() -> dict[tuple[str, str], ResultRecord]:
@@ -53,9 +67,14 @@ def templates() -> dict[tuple[str, str], ResultRecord]:
     out = {}
     for task in TASKS.values():
         for cls in ("A", "B", "C") if task.has_classes else ("",):
-            data = make_bundle_bytes(task_id=task.id, model_id="bench/template", energy_wh=1.0,
-                                     model_class=cls or None, parameters=CLASS_PARAMS.get(cls, 300_000_000),
-                                     gpus=2 if cls == "C" else 1)
+            data = make_bundle_bytes(
+                task_id=task.id,
+                model_id="bench/template",
+                energy_wh=1.0,
+                model_class=cls or None,
+                parameters=CLASS_PARAMS.get(cls, 300_000_000),
+                gpus=2 if cls == "C" else 1,
+            )
             report = validate_bundle(data)
             if not report.ok or report.record is None:
                 raise SystemExit(f"template bundle for {task.id}/{cls} does not validate:\n{report.text()}")
@@ -78,7 +97,7 @@ def fill(store: SQLiteStore, n: int, single_task: bool, seed: int = 7) -> None:
     subs, results = [], []
     stamp = now_utc()
     for i, task_id in enumerate(plan(n, single_task)):
-        cls = rng.choice("AAB" "C") if TASKS[task_id].has_classes else ""
+        cls = rng.choice("AABC") if TASKS[task_id].has_classes else ""
         energy = round(10 ** rng.uniform(-1, 3), 4)
         record = dataclasses.replace(
             base[(task_id, cls)],
@@ -93,10 +112,35 @@ def fill(store: SQLiteStore, n: int, single_task: bool, seed: int = 7) -> None:
         bundle = json.dumps({"benchmark": i}).encode()  # distinct bytes: distinct hash and ids
         digest = sha256_hex(bundle)
         sub_id, res_id = ids_for(digest)
-        subs.append((sub_id, digest, bundle, f"bench-{i}.zip", "benchmark", "", "", stamp, stamp, "approved",
-                     "benchmark fill", "benchmark", stamp, "[]"))
-        results.append((res_id, sub_id, record.task_id, record.model_id, record.model_class,
-                        record.gpu_energy_wh_per_1k, record.to_json()))
+        subs.append(
+            (
+                sub_id,
+                digest,
+                bundle,
+                f"bench-{i}.zip",
+                "benchmark",
+                "",
+                "",
+                stamp,
+                stamp,
+                "approved",
+                "benchmark fill",
+                "benchmark",
+                stamp,
+                "[]",
+            )
+        )
+        results.append(
+            (
+                res_id,
+                sub_id,
+                record.task_id,
+                record.model_id,
+                record.model_class,
+                record.gpu_energy_wh_per_1k,
+                record.to_json(),
+            )
+        )
     with store._tx() as db:
         db.executemany(
             "INSERT INTO submissions(id, bundle_sha256, bundle, filename, submitter_name, submitter_contact,"
@@ -170,7 +214,9 @@ def main(argv: list[str] | None = None) -> int:
             "sort by parameters, descending": lambda: lb.table(vid, "text_generation", "All", "", "parameters", True),
             "next page (page 3)": lambda: lb.table(vid, "text_generation", "All", "", "energy", False, 2),
             "switch task (image classification)": lambda: lb.table(vid, "image_classification"),
-            "filter + model picker (as on_filter)": lambda: lb.model_choices(lb.table(vid, "text_generation", "C").view),
+            "filter + model picker (as on_filter)": lambda: lb.model_choices(
+                lb.table(vid, "text_generation", "C").view
+            ),
             "plots after a filter (class B)": lambda: lb.plots(vid, "text_generation", "B"),
         }
         for name, fn in checks.items():
@@ -186,9 +232,11 @@ def main(argv: list[str] | None = None) -> int:
             fill(small, 40, False)
             rows += browser_rows(small, " (40-result store, for Gradio's own share)")
 
-    print(f"\nLeaderboard scale benchmark: {args.results:,} results "
-          f"({'all text generation' if args.single_task else 'spread over 11 tasks'}; "
-          f"text generation holds {task_rows:,}); store filled in {fill_s:.1f} s; {args.runs} runs each")
+    print(
+        f"\nLeaderboard scale benchmark: {args.results:,} results "
+        f"({'all text generation' if args.single_task else 'spread over 11 tasks'}; "
+        f"text generation holds {task_rows:,}); store filled in {fill_s:.1f} s; {args.runs} runs each"
+    )
     print(f"{'measure':<58}{'median ms':>11}{'max ms':>10}{'budget ms':>11}  ok")
     failed = False
     for name, med, worst, budget in rows:
@@ -217,12 +265,19 @@ def browser_rows(store: SQLiteStore, label: str = "") -> list[tuple[str, float, 
             page.wait_for_timeout(3000)  # let the plots that follow the first view arrive
             again_s, _ = timed(lambda: (page.reload(), page.wait_for_selector("#lb-table tbody tr")))
             page.wait_for_timeout(3000)
-            class_s, _ = timed(lambda: (page.locator("#lb-class label", has_text="C").click(),
-                                        page.wait_for_selector("#lb-table tbody td:nth-child(3):text-is('C')")))
+            class_s, _ = timed(
+                lambda: (
+                    page.locator("#lb-class label", has_text="C").click(),
+                    page.wait_for_selector("#lb-table tbody td:nth-child(3):text-is('C')"),
+                )
+            )
             page.wait_for_timeout(3000)
-            search_s, _ = timed(lambda: (page.locator("#lb-search textarea").fill("model-00042"),
-                                         page.wait_for_function("document.querySelectorAll('#lb-table tbody tr')"
-                                                                ".length <= 1")))
+            search_s, _ = timed(
+                lambda: (
+                    page.locator("#lb-search textarea").fill("model-00042"),
+                    page.wait_for_function("document.querySelectorAll('#lb-table tbody tr').length <= 1"),
+                )
+            )
             browser.close()
     finally:
         demo.close()

@@ -26,9 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared.bundle import make_bundle
-from shared.run_files import run_files
-from shared.store import Attestation, SQLiteStore, Submitter
+from runner.run_files import run_files
+from shared.bundle.make import make_bundle
+from shared.store.models import Attestation, Submitter
+from shared.store.sqlite import SQLiteStore
 from submission_portal import service
 from submission_portal.config import MB, PortalConfig
 from tests.factory import make_env, make_report
@@ -98,17 +99,31 @@ def main() -> int:
                     assert outcome.status == "stored", outcome.text()
 
             submit_s = timed(submit_once, args.repeat)
-            rows.append((kind, path.stat().st_size / MB, inflated / MB, validate_s,
-                         traced_peak(lambda p=path: service.check_upload(p, config.limits)), submit_s,
-                         traced_peak(submit_once)))
+            rows.append(
+                (
+                    kind,
+                    path.stat().st_size / MB,
+                    inflated / MB,
+                    validate_s,
+                    traced_peak(lambda p=path: service.check_upload(p, config.limits)),
+                    submit_s,
+                    traced_peak(submit_once),
+                )
+            )
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MB  # ru_maxrss is in KiB on Linux
     head = ("logs", "zip MB", "inflated MB", "validate s", "validate peak MB", "submit s", "submit peak MB")
-    print(f"Portal validation of a ~{args.size_mb:.0f} MB bundle (median of {args.repeat}; Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs)")
+    print(
+        f"Portal validation of a ~{args.size_mb:.0f} MB bundle (median of {args.repeat}; Python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs)"
+    )
     print(" | ".join(f"{h:>16}" for h in head))
     for kind, zmb, imb, vs, vpk, ss, spk in rows:
-        print(" | ".join(f"{x:>16}" for x in (kind, f"{zmb:.1f}", f"{imb:.1f}", f"{vs:.2f}", f"{vpk:.0f}",
-                                               f"{ss:.2f}", f"{spk:.0f}")))
+        print(
+            " | ".join(
+                f"{x:>16}"
+                for x in (kind, f"{zmb:.1f}", f"{imb:.1f}", f"{vs:.2f}", f"{vpk:.0f}", f"{ss:.2f}", f"{spk:.0f}")
+            )
+        )
     print(f"Process peak resident size over the whole benchmark: {rss_mb:.0f} MB")
     return 0
 

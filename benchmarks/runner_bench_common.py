@@ -12,7 +12,7 @@ from runner.datasets_io import load_samples
 from runner.models import resolve_source
 from runner.nvml_meter import EnergyMeter
 from runner.workloads import Prepared, Workload, make_workload, new_shape_items
-from shared.tasks import PASS_GENERATE, Task, get_task
+from shared.method.tasks import PASS_GENERATE, Task, get_task
 
 
 def load_warmed(task: Task, model: str, dataset: str, samples: int, dry_run: bool) -> tuple[Workload, list[Prepared]]:
@@ -49,7 +49,9 @@ def warmed_from_args(a: argparse.Namespace) -> tuple[Workload, list[Prepared]]:
     return load_warmed(get_task(a.task), a.model, a.dataset, a.samples, a.dry_run)
 
 
-def metered_pass(meter: EnergyMeter, label: str, items: list[Prepared], step: Callable[[Prepared], Any]) -> tuple[float, float]:
+def metered_pass(
+    meter: EnergyMeter, label: str, items: list[Prepared], step: Callable[[Prepared], Any]
+) -> tuple[float, float]:
     """One pass over `items` in one measurement window, the garbage collector paused as in the
     runner's windows. Returns (work time in s, up to the last sample's end; energy in Wh)."""
     gc.disable()

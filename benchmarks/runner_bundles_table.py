@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from runner.measure import overhead_s
-from shared.pass_spread import counted_passes, pass_spread
-from shared.schema import RunReport
-from shared.units import mean_power_w
+from shared.bundle.pass_spread import counted_passes, pass_spread
+from shared.bundle.schema import RunReport
+from shared.method.units import mean_power_w
 
 
 def _load(path: Path) -> tuple[RunReport, dict[str, Any]]:
@@ -28,8 +28,10 @@ def _load(path: Path) -> tuple[RunReport, dict[str, Any]]:
 def main(paths: list[str]) -> None:
     """Print the tables for the given bundle files."""
     runs = [(Path(p).name, *_load(Path(p))) for p in paths]
-    print("| bundle | task | model (random weights) | Wh / 1,000 queries | std | CV % | pass time CV % | reps | counted passes s | mean W | GPU | wall s "
-          "| runner overhead % |")
+    print(
+        "| bundle | task | model (random weights) | Wh / 1,000 queries | std | CV % | pass time CV % | reps | counted passes s | mean W | GPU | wall s "
+        "| runner overhead % |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, rep, env in runs:
         s = rep.summary
@@ -41,12 +43,16 @@ def main(paths: list[str]) -> None:
         watts = mean_power_w(sum(e for e, _ in passes), pass_s) if pass_s > 0 else float("nan")
         spread = pass_spread(rep)
         time_cv = f"{spread.time_cv_pct:.1f}" if spread else "-"
-        print(f"| {name} | {rep.task} | {rep.model.id} | {s.gpu_energy_wh_per_1k_mean:.4f} | {s.gpu_energy_wh_per_1k_std:.4f} | "
-              f"{cv:.1f} | {time_cv} | {s.repetitions} | {pass_s:.1f} | {watts:.1f} | {env['gpus'][0]['name']} | {o['total_s']:.1f} | "
-              f"{100 * o['overhead_share']:.1f} |")
+        print(
+            f"| {name} | {rep.task} | {rep.model.id} | {s.gpu_energy_wh_per_1k_mean:.4f} | {s.gpu_energy_wh_per_1k_std:.4f} | "
+            f"{cv:.1f} | {time_cv} | {s.repetitions} | {pass_s:.1f} | {watts:.1f} | {env['gpus'][0]['name']} | {o['total_s']:.1f} | "
+            f"{100 * o['overhead_share']:.1f} |"
+        )
     gen = [(n, r) for n, r, _ in runs if r.split is not None]
     if gen:
-        print("\n| bundle | split method | generate s | prefill pass s | wall ratio single/two | total Wh/1k | prefill Wh/1k (reported) | single-pass estimate Wh/1k |")
+        print(
+            "\n| bundle | split method | generate s | prefill pass s | wall ratio single/two | total Wh/1k | prefill Wh/1k (reported) | single-pass estimate Wh/1k |"
+        )
         print("|---|---|---|---|---|---|---|---|")
         for name, r in gen:
             g = sum(p.duration_s for rep in r.repetitions for p in rep.phases if p.name == "generate")
@@ -54,8 +60,10 @@ def main(paths: list[str]) -> None:
             ratio = f"{g / (g + pp):.3f}" if pp else "-"
             est = (r.model_extra or {}).get("split_single_pass_prefill_wh", float("nan"))
             assert r.summary is not None and r.split is not None
-            print(f"| {name} | {r.split.method} | {g:.1f} | {pp:.1f} | {ratio} | {r.summary.gpu_energy_wh_per_1k_mean:.4f} | "
-                  f"{r.split.prefill_wh:.4f} | {est:.4f} |")
+            print(
+                f"| {name} | {r.split.method} | {g:.1f} | {pp:.1f} | {ratio} | {r.summary.gpu_energy_wh_per_1k_mean:.4f} | "
+                f"{r.split.prefill_wh:.4f} | {est:.4f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from runner.host import choose_core, pinned
 from runner.nvml_meter import EnergyMeter, open_device
 from runner.progress import Progress
 from runner.workloads import _Generating
-from shared.stats import spread
+from shared.method.stats import spread
 
 
 class TimedMeter(EnergyMeter):
@@ -85,16 +85,22 @@ def main() -> None:
             (t1, s1), (t2, s2) = first(), second()
             (tm, spent), tb = ((t1, s1), t2) if first is metered else ((t2, s2), t1)
             rows.append((r, len(items) / tm, len(items) / tb, spent / tm))
-    print(f"\nMeter overhead, {a.task}, {a.model} (random weights if a replica), {len(items)} samples per pass, {a.rounds} rounds ABBA")
+    print(
+        f"\nMeter overhead, {a.task}, {a.model} (random weights if a replica), {len(items)} samples per pass, {a.rounds} rounds ABBA"
+    )
     print("| round | order | metered samples/s | bare samples/s | loss % | meter's own calls, % of pass |")
     print("|---|---|---|---|---|---|")
     for r, m, b, share in rows:
-        print(f"| {r} | {'M-B' if r % 2 == 0 else 'B-M'} | {m:.3f} | {b:.3f} | {100 * (1 - m / b):+.2f} | {100 * share:.3f} |")
+        print(
+            f"| {r} | {'M-B' if r % 2 == 0 else 'B-M'} | {m:.3f} | {b:.3f} | {100 * (1 - m / b):+.2f} | {100 * share:.3f} |"
+        )
     losses = spread([100 * (1 - m / b) for _, m, b, _ in rows])
     m = statistics.fmean(x[1] for x in rows)
     b = statistics.fmean(x[2] for x in rows)
     direct = statistics.fmean(x[3] for x in rows)
-    print(f"| mean | | {m:.3f} | {b:.3f} | {losses.mean:+.2f} (95% CI {losses.ci95_low:+.2f} .. {losses.ci95_high:+.2f}) | {100 * direct:.3f} |")
+    print(
+        f"| mean | | {m:.3f} | {b:.3f} | {losses.mean:+.2f} (95% CI {losses.ci95_low:+.2f} .. {losses.ci95_high:+.2f}) | {100 * direct:.3f} |"
+    )
 
 
 if __name__ == "__main__":

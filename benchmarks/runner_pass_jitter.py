@@ -19,7 +19,7 @@ from typing import Any
 from benchmarks.runner_bench_common import metered_pass, warmed_from_args, workload_parser
 from runner.host import choose_core, pinned
 from runner.nvml_meter import EnergyMeter, open_device
-from shared.units import mean_power_w, wh_per_1k_queries
+from shared.method.units import mean_power_w, wh_per_1k_queries
 
 
 def cv_percent(values: list[float]) -> float:
@@ -44,7 +44,9 @@ def main() -> None:
 
     gc.collect()
     gc.freeze()
-    print(f"\nPass jitter, {a.task}, {a.model} (random weights if a replica), {len(items)} samples per pass, {a.rounds} rounds, cores {cores}")
+    print(
+        f"\nPass jitter, {a.task}, {a.model} (random weights if a replica), {len(items)} samples per pass, {a.rounds} rounds, cores {cores}"
+    )
     print("| round | setting | pass s (work) | Wh / 1,000 | mean W over the work |")
     print("|---|---|---|---|---|")
     for r in range(a.rounds):
@@ -54,13 +56,17 @@ def main() -> None:
             wh = wh_per_1k_queries(pass_wh, len(items))
             results[s].append((dt, wh))
             print(f"| {r} | {s} | {dt:.3f} | {wh:.4f} | {mean_power_w(pass_wh, dt):.1f} |", flush=True)
-    print("\n| --pin-cpu | passes | pass s, mean | pass s, CV % | Wh / 1,000, mean | Wh / 1,000, CV % | CV % of the first 10 |")
+    print(
+        "\n| --pin-cpu | passes | pass s, mean | pass s, CV % | Wh / 1,000, mean | Wh / 1,000, CV % | CV % of the first 10 |"
+    )
     print("|---|---|---|---|---|---|---|")
     for s in settings:
         times = [x[0] for x in results[s]]
         whs = [x[1] for x in results[s]]
-        print(f"| {s} (core {cores[s]}) | {len(whs)} | {statistics.fmean(times):.3f} | {cv_percent(times):.2f} | "
-              f"{statistics.fmean(whs):.4f} | {cv_percent(whs):.2f} | {cv_percent(whs[:10]):.2f} |")
+        print(
+            f"| {s} (core {cores[s]}) | {len(whs)} | {statistics.fmean(times):.3f} | {cv_percent(times):.2f} | "
+            f"{statistics.fmean(whs):.4f} | {cv_percent(whs):.2f} | {cv_percent(whs[:10]):.2f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,8 @@ import gc
 
 from benchmarks.runner_bench_common import metered_pass, warmed_from_args, workload_parser
 from runner.nvml_meter import EnergyMeter, open_device
-from shared.stats import spread
-from shared.units import mean_power_w, wh_per_1k_queries
+from shared.method.stats import spread
+from shared.method.units import mean_power_w, wh_per_1k_queries
 
 MODES = ("single", "two", "two-old")
 
@@ -29,7 +29,11 @@ MODES = ("single", "two", "two-old")
 def main() -> None:
     """Warm, run the rotated rounds, print the per-pass rows and the paired comparison."""
     p = workload_parser(__doc__, "text_generation", 100, 6)
-    p.add_argument("--modes", default=",".join(MODES), help=f"Modes to compare, the first is the reference point (from {', '.join(MODES)}).")
+    p.add_argument(
+        "--modes",
+        default=",".join(MODES),
+        help=f"Modes to compare, the first is the reference point (from {', '.join(MODES)}).",
+    )
     a = p.parse_args()
     modes = a.modes.split(",")
     if unknown := [m for m in modes if m not in MODES]:
@@ -49,11 +53,13 @@ def main() -> None:
     gc.freeze()
     n = len(items)
     results: dict[str, list[float]] = {m: [] for m in modes}
-    print(f"\nSingle vs two-pass totals, {a.task}, {a.model} (random weights if a replica), {n} prompts per pass, {a.rounds} rounds")
+    print(
+        f"\nSingle vs two-pass totals, {a.task}, {a.model} (random weights if a replica), {n} prompts per pass, {a.rounds} rounds"
+    )
     print("| round | mode | generate pass s | Wh / 1,000 | mean W |")
     print("|---|---|---|---|---|")
     for r in range(a.rounds):
-        order = modes[r % len(modes):] + modes[:r % len(modes)]  # each mode in each position in turn
+        order = modes[r % len(modes) :] + modes[: r % len(modes)]  # each mode in each position in turn
         for m in order:
             dt, wh = repetition(m)
             results[m].append(wh_per_1k_queries(wh, n))

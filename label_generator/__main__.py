@@ -17,13 +17,15 @@ from label_generator.badge import badge_markdown
 from label_generator.data import LabelData, label_for_result, match_result, typed
 from label_generator.render import render_png
 from label_generator.svg import render_svg
-from shared.store import DEFAULT_STORE_PATH, STORE_ENV, Store, open_store
-from shared.ui import BASE_URL_ENV, CSS
+from shared.store.factory import open_store
+from shared.store.models import DEFAULT_STORE_PATH, STORE_ENV, Store
+from shared.web.links import BASE_URL_ENV, CSS
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m label_generator", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m label_generator", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="serve the app (the default)")
     render = sub.add_parser("render", help="write one label")
@@ -55,8 +57,11 @@ def label_from_args(args: argparse.Namespace) -> LabelData:
         store = _store(args.store, required=True)
         assert store is not None
         return label_for_result(store, args.result, args.version or None)
-    missing = [flag for flag, value in (("--model", args.model), ("--task", args.task),
-                                        ("--energy-wh", args.energy_wh)) if value is None]
+    missing = [
+        flag
+        for flag, value in (("--model", args.model), ("--task", args.task), ("--energy-wh", args.energy_wh))
+        if value is None
+    ]
     if missing:
         raise ValueError(f"Give --result, or the fields of the label (missing: {', '.join(missing)}).")
     data = typed(args.model, args.task, args.energy_wh, args.stars, args.version, args.hardware, args.provider)

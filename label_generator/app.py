@@ -21,10 +21,11 @@ from label_generator.data import LabelData, label_for_result, match_result, type
 from label_generator.layout import build_layout
 from label_generator.render import render_layout, to_png
 from label_generator.svg import render_svg
-from shared.store import Store, open_store
-from shared.tasks import TASKS
-from shared.ui import nav_html
-from shared.units import format_energy
+from shared.method.tasks import TASKS
+from shared.method.units import format_energy
+from shared.store.factory import open_store
+from shared.store.models import Store
+from shared.web.links import nav_html
 
 SEP = "|"  # between version id and result id in the version dropdown's values
 
@@ -49,8 +50,10 @@ def catalog(store: Store) -> dict[str, dict[str, list[Entry]]]:
                 Entry(info.id, info.name, rated.result_id, rec.gpu_energy_wh_per_1k)
             )
     order = list(TASKS)
-    return {t: dict(sorted(out[t].items(), key=lambda kv: kv[0].lower()))
-            for t in sorted(out, key=lambda t: order.index(t) if t in order else len(order))}
+    return {
+        t: dict(sorted(out[t].items(), key=lambda kv: kv[0].lower()))
+        for t in sorted(out, key=lambda t: order.index(t) if t in order else len(order))
+    }
 
 
 def _task_choices(cat: dict[str, dict[str, list[Entry]]]) -> list[tuple[str, str]]:
@@ -60,9 +63,12 @@ def _task_choices(cat: dict[str, dict[str, list[Entry]]]) -> list[tuple[str, str
 def _version_choices(entries: list[Entry]) -> list[tuple[str, str]]:
     names = [e.version_name for e in entries]
     return [
-        (e.version_name if names.count(e.version_name) == 1
-         else f"{e.version_name} · {format_energy(e.energy_wh_per_1k)} ({e.result_id})",
-         f"{e.version_id}{SEP}{e.result_id}")
+        (
+            e.version_name
+            if names.count(e.version_name) == 1
+            else f"{e.version_name} · {format_energy(e.energy_wh_per_1k)} ({e.result_id})",
+            f"{e.version_id}{SEP}{e.result_id}",
+        )
         for e in entries
     ]
 
@@ -93,8 +99,10 @@ class LabelFiles:
 
 def _describe(data: LabelData) -> str:
     if data.verified:
-        return (f"**Verified label** of result `{data.result_id}` ({data.version}). "
-                f"Its QR code and link lead to [the result on the leaderboard]({data.link}).")
+        return (
+            f"**Verified label** of result `{data.result_id}` ({data.version}). "
+            f"Its QR code and link lead to [the result on the leaderboard]({data.link})."
+        )
     return "**Self-reported label**: these values match no approved result, and the label says so."
 
 
@@ -105,21 +113,33 @@ def build_demo(store: Store | None = None) -> gr.Blocks:
 
     def label_outputs(data: LabelData | None, note: str = "") -> list[Any]:
         if data is None:
-            return [None, gr.DownloadButton(value=None, interactive=False),
-                    gr.DownloadButton(value=None, interactive=False), "", note]
+            return [
+                None,
+                gr.DownloadButton(value=None, interactive=False),
+                gr.DownloadButton(value=None, interactive=False),
+                "",
+                note,
+            ]
         png, svg, missing = files.write(data)
-        return [str(png), gr.DownloadButton(value=str(png), interactive=True),
-                gr.DownloadButton(value=str(svg), interactive=True), badge_markdown(data),
-                (note + "\n\n" if note else "") + _describe(data) + missing]
+        return [
+            str(png),
+            gr.DownloadButton(value=str(png), interactive=True),
+            gr.DownloadButton(value=str(svg), interactive=True),
+            badge_markdown(data),
+            (note + "\n\n" if note else "") + _describe(data) + missing,
+        ]
 
     def pick(task_id: str | None, model_id: str | None, version_key: str | None) -> list[Any]:
         """Dropdown updates and label for a (possibly partial) choice: missing parts take the first
         option."""
         cat = catalog(store)
         if not cat:
-            return [gr.Dropdown(choices=[], value=None), gr.Dropdown(choices=[], value=None),
-                    gr.Dropdown(choices=[], value=None),
-                    *label_outputs(None, "No published leaderboard version yet: type a self-reported label.")]
+            return [
+                gr.Dropdown(choices=[], value=None),
+                gr.Dropdown(choices=[], value=None),
+                gr.Dropdown(choices=[], value=None),
+                *label_outputs(None, "No published leaderboard version yet: type a self-reported label."),
+            ]
         task_id = task_id if task_id in cat else next(iter(cat))
         models = cat[task_id]
         model_id = model_id if model_id in models else next(iter(models))
@@ -128,9 +148,12 @@ def build_demo(store: Store | None = None) -> gr.Blocks:
         version_key = version_key if version_key in keys else keys[0]
         version_id, result_id = version_key.split(SEP, 1)
         data = label_for_result(store, result_id, version_id)
-        return [gr.Dropdown(choices=_task_choices(cat), value=task_id),
-                gr.Dropdown(choices=list(models), value=model_id),
-                gr.Dropdown(choices=versions, value=version_key), *label_outputs(data)]
+        return [
+            gr.Dropdown(choices=_task_choices(cat), value=task_id),
+            gr.Dropdown(choices=list(models), value=model_id),
+            gr.Dropdown(choices=versions, value=version_key),
+            *label_outputs(data),
+        ]
 
     def on_load(request: gr.Request) -> list[Any]:
         result_id = (request.query_params.get("result") or "").strip() if request else ""
@@ -144,11 +167,18 @@ def build_demo(store: Store | None = None) -> gr.Blocks:
                 return outputs
         return pick(None, None, None)
 
-    def on_typed(model: str, task: str, energy: float | None, stars: float | None, version: str,
-                 hardware: str) -> list[Any]:
+    def on_typed(
+        model: str, task: str, energy: float | None, stars: float | None, version: str, hardware: str
+    ) -> list[Any]:
         try:
-            data = typed(model or "", task or "", float(energy if energy is not None else -1),
-                         int(stars or 0), version or "", hardware or "")
+            data = typed(
+                model or "",
+                task or "",
+                float(energy if energy is not None else -1),
+                int(stars or 0),
+                version or "",
+                hardware or "",
+            )
         except ValueError as exc:
             return label_outputs(None, f"**Cannot make this label:** {exc}")
         match = match_result(store, data)
@@ -158,9 +188,11 @@ def build_demo(store: Store | None = None) -> gr.Blocks:
 
     with gr.Blocks(title="AI Energy Score · Energy label") as demo:
         gr.HTML(nav_html("label"))
-        gr.Markdown("## Energy label\nThe verifiable label of a rated model: its QR code and link lead to the "
-                    "exact result on the leaderboard, and the PNG carries the result id, energy, version "
-                    "and bundle hash in its metadata.")
+        gr.Markdown(
+            "## Energy label\nThe verifiable label of a rated model: its QR code and link lead to the "
+            "exact result on the leaderboard, and the PNG carries the result id, energy, version "
+            "and bundle hash in its metadata."
+        )
         with gr.Row():
             with gr.Column(scale=1):
                 with gr.Tab("From the leaderboard"):
@@ -169,8 +201,9 @@ def build_demo(store: Store | None = None) -> gr.Blocks:
                     version = gr.Dropdown(label="Leaderboard version", choices=[], elem_id="label-version")
                 with gr.Tab("Self-reported"):
                     t_model = gr.Textbox(label="Model (provider/name)", placeholder="acme/my-model")
-                    t_task = gr.Dropdown(label="Task", choices=[(t.display_name, t.id) for t in TASKS.values()],
-                                         value=next(iter(TASKS)))
+                    t_task = gr.Dropdown(
+                        label="Task", choices=[(t.display_name, t.id) for t in TASKS.values()], value=next(iter(TASKS))
+                    )
                     t_energy = gr.Number(label="GPU energy, Wh per 1,000 queries", value=None, minimum=0)
                     t_stars = gr.Slider(label="Stars", minimum=0, maximum=5, step=1, value=3)
                     t_version = gr.Textbox(label="Scored (version or date)", placeholder="November 2026")
@@ -178,13 +211,15 @@ def build_demo(store: Store | None = None) -> gr.Blocks:
                     make = gr.Button("Make label", variant="primary")
                 info = gr.Markdown(elem_id="label-info")
             with gr.Column(scale=1):
-                preview = gr.Image(label="Label", type="filepath", format="png", interactive=False,
-                                   height=380, elem_id="label-preview")
+                preview = gr.Image(
+                    label="Label", type="filepath", format="png", interactive=False, height=380, elem_id="label-preview"
+                )
                 with gr.Row():
                     png_btn = gr.DownloadButton("Download PNG", interactive=False, elem_id="label-png")
                     svg_btn = gr.DownloadButton("Download SVG", interactive=False, elem_id="label-svg")
-                badge = gr.Code(label="Badge for a model card (Markdown)", language="markdown", interactive=False,
-                                wrap_lines=True)
+                badge = gr.Code(
+                    label="Badge for a model card (Markdown)", language="markdown", interactive=False, wrap_lines=True
+                )
 
         label_out = [preview, png_btn, svg_btn, badge, info]
         pickers = [task, model, version]

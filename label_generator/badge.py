@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 from label_generator.data import LabelData
-from shared.ui import app_url
+from shared.web.links import app_url
 
 SHIELDS = "https://img.shields.io/badge"
 BADGE_LABEL = "AI Energy Score"

@@ -1,6 +1,6 @@
 """What a label shows: `LabelData`, built from a rated result of the store or from typed fields.
 
-A label built from the store links to that exact result on the leaderboard (`shared.ui.result_url`)
+A label built from the store links to that exact result on the leaderboard (`shared.web.links.result_url`)
 and carries its result id, version and bundle hash. A label typed by hand is self-reported unless
 its values match an approved, published result (`match_result`), in which case it becomes that
 result's verified label.
@@ -12,11 +12,11 @@ import math
 import re
 from dataclasses import dataclass
 
+from shared.method.tasks import TASKS
+from shared.method.units import format_energy
 from shared.records import split_model_id
-from shared.store import RatedResult, Store
-from shared.tasks import TASKS
-from shared.ui import result_url
-from shared.units import format_energy
+from shared.store.models import RatedResult, Store
+from shared.web.links import result_url
 
 MAX_MODEL_ID = 160  # characters of provider + "/" + name a label accepts (Hub ids are shorter)
 MAX_FIELD = 80  # characters of the task, version and hardware fields
@@ -164,8 +164,9 @@ def label_for_result(store: Store, result_id: str, version_id: str | None = None
     return from_result(rated, names.get(rated.version_id, rated.version_id))
 
 
-def typed(model: str, task: str, energy_wh: float, stars: int, version: str = "", hardware: str = "",
-          provider: str = "") -> LabelData:
+def typed(
+    model: str, task: str, energy_wh: float, stars: int, version: str = "", hardware: str = "", provider: str = ""
+) -> LabelData:
     """A self-reported label from typed fields; `model` may be 'provider/name'."""
     if provider.strip():
         provider, name = provider.strip(), model.strip()

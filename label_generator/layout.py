@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from label_generator import text
 from label_generator.data import LabelData
 from label_generator.qr import qr_matrix
-from shared.ui import app_url
+from shared.web.links import app_url
 
 WIDTH, HEIGHT = 260, 364
 MARGIN = 16
@@ -153,8 +153,9 @@ class Layout:
         return [i for i in self.items if isinstance(i, TextLine) and (role is None or i.role == role)]
 
 
-def line(x: float, baseline: float, s: str, weight: str, size: float, color: str, anchor: str = "start",
-         role: str = "") -> TextLine:
+def line(
+    x: float, baseline: float, s: str, weight: str, size: float, color: str, anchor: str = "start", role: str = ""
+) -> TextLine:
     """A measured TextLine."""
     return TextLine(x, baseline, s, weight, size, color, anchor, text.measure(s, weight, size), role)
 
@@ -193,8 +194,7 @@ def _icon_hardware(top: float) -> list[Item]:
 
 
 def _icon_lightning(top: float) -> list[Item]:
-    pts = ((25.6, top), (18.2, top + 8.3), (23.2, top + 8.3), (21.2, top + 14.2),
-           (28.6, top + 5.8), (23.6, top + 5.8))
+    pts = ((25.6, top), (18.2, top + 8.3), (23.2, top + 8.3), (21.2, top + 14.2), (28.6, top + 5.8), (23.6, top + 5.8))
     return [Path(pts, outline=ICON, width=1.2)]
 
 
@@ -221,8 +221,9 @@ def static_items() -> tuple[Item, ...]:
         line(left + mark + 5, 28.5, title, "regular", 16, WHITE, role="title"),
         line(MARGIN, 71, "Model", "regular", 12, GREY_TEXT, role="caption"),
     ]
-    for baseline, caption, icon in zip(ROW_BASELINES, ("Scored", "Task", "Hardware"),
-                                       (_icon_calendar, _icon_task, _icon_hardware), strict=True):
+    for baseline, caption, icon in zip(
+        ROW_BASELINES, ("Scored", "Task", "Hardware"), (_icon_calendar, _icon_task, _icon_hardware), strict=True
+    ):
         items += icon(baseline - 11)
         items.append(line(LABEL_X, baseline, caption, "regular", 12, GREY_TEXT, role="caption"))
     for y in DIVIDERS:
@@ -262,7 +263,11 @@ def button_text(data: LabelData) -> str:
     if data.verified:
         return f"Learn More: {display_link(data.link)}"
     board = app_url("leaderboard")
-    return f"Self-reported · Learn More: {display_link(board)}" if urlsplit(board).netloc else "Self-reported: not verified"
+    return (
+        f"Self-reported · Learn More: {display_link(board)}"
+        if urlsplit(board).netloc
+        else "Self-reported: not verified"
+    )
 
 
 def _qr_item(url: str) -> QRItem:
@@ -279,11 +284,23 @@ def _stamp() -> tuple[list[Item], text.Fitted]:
     note = line(QR_X + QR_SIZE / 2, 0, "not verified", "regular", 7, STAMP, "middle", role="stamp")
     block = fitted.height + fitted.line_height
     items: list[Item] = [Box(QR_X, QR_Y, QR_SIZE, QR_SIZE, fill="#fff7ed", outline=STAMP, width=1.5, radius=4)]
-    head = _centred_lines(fitted, QR_X + QR_SIZE / 2, QR_Y + QR_SIZE / 2 - (block - fitted.height) / 2, STAMP,
-                          "middle", "stamp")
+    head = _centred_lines(
+        fitted, QR_X + QR_SIZE / 2, QR_Y + QR_SIZE / 2 - (block - fitted.height) / 2, STAMP, "middle", "stamp"
+    )
     items += head
-    items.append(TextLine(note.x, head[-1].baseline + fitted.line_height, note.text, note.weight, note.size,
-                          note.color, note.anchor, note.width, note.role))
+    items.append(
+        TextLine(
+            note.x,
+            head[-1].baseline + fitted.line_height,
+            note.text,
+            note.weight,
+            note.size,
+            note.color,
+            note.anchor,
+            note.width,
+            note.role,
+        )
+    )
     return items, fitted
 
 
@@ -302,8 +319,11 @@ def build_layout(data: LabelData) -> Layout:
 
     row_cap = text.cap_height("medium", 12)
     for baseline, caption, role, value in zip(
-        ROW_BASELINES, ("Scored", "Task", "Hardware"), ("scored", "task", "hardware"),
-        (data.version, data.task, data.hardware), strict=True,
+        ROW_BASELINES,
+        ("Scored", "Task", "Hardware"),
+        ("scored", "task", "hardware"),
+        (data.version, data.task, data.hardware),
+        strict=True,
     ):
         width = RIGHT - _caption_right(caption) - GAP
         fitted[role] = text.fit(value, "medium", ROW_SIZES, width, 2, 14 / 12, 22, line_cost=4)
@@ -327,7 +347,5 @@ def build_layout(data: LabelData) -> Layout:
         stamp_items, fitted["stamp"] = _stamp()
         items += stamp_items
 
-    missing = frozenset().union(
-        *(text.missing_glyphs(i.text, i.weight) for i in items if isinstance(i, TextLine))
-    )
+    missing = frozenset().union(*(text.missing_glyphs(i.text, i.weight) for i in items if isinstance(i, TextLine)))
     return Layout(data, tuple(items), fitted, centres, missing)

@@ -42,8 +42,10 @@ def _bounds(item: Box | Path) -> tuple[int, int, int, int]:
         x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
     pad = item.width + 1
     return (
-        max(0, math.floor((x0 - pad) * SCALE)), max(0, math.floor((y0 - pad) * SCALE)),
-        min(SIZE[0], math.ceil((x1 + pad) * SCALE)), min(SIZE[1], math.ceil((y1 + pad) * SCALE)),
+        max(0, math.floor((x0 - pad) * SCALE)),
+        max(0, math.floor((y0 - pad) * SCALE)),
+        min(SIZE[0], math.ceil((x1 + pad) * SCALE)),
+        min(SIZE[1], math.ceil((y1 + pad) * SCALE)),
     )
 
 
@@ -95,7 +97,9 @@ def _qr_image(item: QRItem) -> tuple[Image.Image, tuple[int, int]]:
     px = round(item.module * SCALE)
     modules = Image.frombytes("L", (n, n), bytes(0 if dark else 255 for row in item.matrix for dark in row))
     return modules.resize((n * px, n * px), Image.Resampling.NEAREST).convert("RGBA"), (
-        round(item.x * SCALE), round(item.y * SCALE))
+        round(item.x * SCALE),
+        round(item.y * SCALE),
+    )
 
 
 def draw_items(image: Image.Image, items: tuple[Item, ...] | list[Item]) -> None:
@@ -123,7 +127,7 @@ def _static_image() -> Image.Image:
 def render_layout(layout: Layout) -> Image.Image:
     """Rasterise a layout: the cached static part, then what is particular to this label."""
     image = _static_image().copy()
-    draw_items(image, layout.items[len(static_items()):])
+    draw_items(image, layout.items[len(static_items()) :])
     return image
 
 

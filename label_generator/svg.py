@@ -36,15 +36,21 @@ def _n(v: float) -> str:
 
 
 def _paint(fill: str | None, outline: str | None, width: float) -> str:
-    stroke = f' stroke="{outline}" stroke-width="{_n(width)}" stroke-linejoin="round" stroke-linecap="round"' if outline else ""
+    stroke = (
+        f' stroke="{outline}" stroke-width="{_n(width)}" stroke-linejoin="round" stroke-linecap="round"'
+        if outline
+        else ""
+    )
     return f' fill="{fill or "none"}"{stroke}'
 
 
 def _box(b: Box) -> str:
     inset = b.width / 2 if b.outline else 0.0
     radius = max(0.0, b.radius - inset)
-    return (f'<rect x="{_n(b.x + inset)}" y="{_n(b.y + inset)}" width="{_n(b.w - 2 * inset)}" '
-            f'height="{_n(b.h - 2 * inset)}" rx="{_n(radius)}"{_paint(b.fill, b.outline, b.width)}/>')
+    return (
+        f'<rect x="{_n(b.x + inset)}" y="{_n(b.y + inset)}" width="{_n(b.w - 2 * inset)}" '
+        f'height="{_n(b.h - 2 * inset)}" rx="{_n(radius)}"{_paint(b.fill, b.outline, b.width)}/>'
+    )
 
 
 def _path(p: Path) -> str:
@@ -55,9 +61,11 @@ def _path(p: Path) -> str:
 
 def _text(t: TextLine) -> str:
     length = f' textLength="{_n(t.width)}" lengthAdjust="spacingAndGlyphs"' if t.width > 0 else ""
-    return (f'<text x="{_n(t.x)}" y="{_n(t.baseline)}" font-family="{FONT_FAMILY}" font-size="{_n(t.size)}" '
-            f'font-weight="{FONT_WEIGHT[t.weight]}" fill="{t.color}" text-anchor="{t.anchor}"{length}>'
-            f"{escape(t.text)}</text>")
+    return (
+        f'<text x="{_n(t.x)}" y="{_n(t.baseline)}" font-family="{FONT_FAMILY}" font-size="{_n(t.size)}" '
+        f'font-weight="{FONT_WEIGHT[t.weight]}" fill="{t.color}" text-anchor="{t.anchor}"{length}>'
+        f"{escape(t.text)}</text>"
+    )
 
 
 def _qr(q: QRItem) -> str:
@@ -70,7 +78,9 @@ def _qr(q: QRItem) -> str:
                 start = c
                 while c < len(row) and row[c]:
                     c += 1
-                runs.append(f"M{_n(q.x + start * m)} {_n(q.y + r * m)}h{_n((c - start) * m)}v{_n(m)}h-{_n((c - start) * m)}z")
+                runs.append(
+                    f"M{_n(q.x + start * m)} {_n(q.y + r * m)}h{_n((c - start) * m)}v{_n(m)}h-{_n((c - start) * m)}z"
+                )
             c += 1
     return f'<path d="{"".join(runs)}" fill="#000000" shape-rendering="crispEdges"/>'
 
@@ -94,12 +104,14 @@ def render_svg(data: LabelData) -> str:
     if data.verified:
         href = escape(data.link)
         bx, by, bw, bh = BUTTON
-        links = (f'<a href="{href}"><rect x="{_n(bx)}" y="{_n(by)}" width="{_n(bw)}" height="{_n(bh)}" fill-opacity="0"/></a>'
-                 f'<a href="{href}"><rect x="{_n(QR_X)}" y="{_n(QR_Y)}" width="{_n(QR_SIZE)}" height="{_n(QR_SIZE)}" fill-opacity="0"/></a>')
+        links = (
+            f'<a href="{href}"><rect x="{_n(bx)}" y="{_n(by)}" width="{_n(bw)}" height="{_n(bh)}" fill-opacity="0"/></a>'
+            f'<a href="{href}"><rect x="{_n(QR_X)}" y="{_n(QR_Y)}" width="{_n(QR_SIZE)}" height="{_n(QR_SIZE)}" fill-opacity="0"/></a>'
+        )
     meta = escape(json.dumps(data.metadata(), ensure_ascii=False), quote=False)
     title = escape(f"AI Energy Score label: {data.model_id} ({data.status})")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH * 2}" height="{HEIGHT * 2}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{title}">\n'
-        f"<title>{title}</title>\n<metadata id=\"aienergy-label\">{meta}</metadata>\n{body}\n{links}\n</svg>\n"
+        f'<title>{title}</title>\n<metadata id="aienergy-label">{meta}</metadata>\n{body}\n{links}\n</svg>\n'
     )

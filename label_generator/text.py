@@ -212,8 +212,9 @@ def cap_height(weight: str, size: float) -> float:
     return -pil_font(str(INTER[weight]), _px(size)).getbbox("H", anchor="ls")[1] / SCALE
 
 
-def draw_text(draw: ImageDraw.ImageDraw, x: float, baseline: float, text: str, weight: str, size: float,
-              fill: str) -> None:
+def draw_text(
+    draw: ImageDraw.ImageDraw, x: float, baseline: float, text: str, weight: str, size: float, fill: str
+) -> None:
     """Draw `text` with its left end at logical (x, baseline), font run by font run."""
     px = x * SCALE
     for path, part in runs(text, weight):
@@ -236,8 +237,14 @@ def _pieces(text: str, breaks: frozenset[str]) -> list[str]:
     return [*out, cur] if cur else out
 
 
-def _wrap(text: str, weight: str, size: float, width: float, breaks: frozenset[str],
-          measure_fn: Callable[[str, str, float], float] = approx_measure) -> tuple[list[str], bool]:
+def _wrap(
+    text: str,
+    weight: str,
+    size: float,
+    width: float,
+    breaks: frozenset[str],
+    measure_fn: Callable[[str, str, float], float] = approx_measure,
+) -> tuple[list[str], bool]:
     """Greedy line breaking after the characters of `breaks`: (lines, True if a piece wider than a
     line had to break between characters). No line is wider than `width` (as `measure_fn` measures)
     unless one character is."""
@@ -312,8 +319,16 @@ def lines_within(height: float, weight: str, size: float, line_ratio: float) -> 
     return 1 + max(0, int((height - cap_height(weight, size) - DESCENT * size) // (size * line_ratio)))
 
 
-def fit(text: str, weight: str, sizes: tuple[float, ...], width: float, max_lines: int,
-        line_ratio: float, max_height: float | None = None, line_cost: float = 0.0) -> Fitted:
+def fit(
+    text: str,
+    weight: str,
+    sizes: tuple[float, ...],
+    width: float,
+    max_lines: int,
+    line_ratio: float,
+    max_height: float | None = None,
+    line_cost: float = 0.0,
+) -> Fitted:
     """`text` fitted into lines of `width`: at most `max_lines` lines (and within `max_height` if
     given), at the best size of `sizes` (largest first).
 

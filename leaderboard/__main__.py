@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from leaderboard.app import build_demo
-from shared.ui import CSS, base_url
+from shared.web.links import CSS, base_url
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """The workload calculator: queries per day with one model -> kWh per year, CO2e, everyday equivalents.
 
-All arithmetic is shared.units' (`yearly_workload`); this module only validates the inputs, adds the
+All arithmetic is shared.method.units' (`yearly_workload`); this module only validates the inputs, adds the
 method's optional whole-server estimate (2 x GPU) and renders the answer.
 """
 
@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 from leaderboard.render import esc
-from shared.units import SERVER_TO_GPU_FACTOR, US_2024_GRID_G_PER_KWH, Workload, format_energy, yearly_workload
+from shared.method.units import SERVER_TO_GPU_FACTOR, US_2024_GRID_G_PER_KWH, Workload, format_energy, yearly_workload
 
 DEFAULT_QUERIES_PER_DAY = 100_000
 DEFAULT_PUE = 1.0
@@ -104,7 +104,8 @@ def calculator_html(
         return '<p class="lb-muted">Choose a model (or click “Details” on a row) to estimate its yearly footprint.</p>'
     try:
         est = estimate(
-            model_id, wh_per_1k,
+            model_id,
+            wh_per_1k,
             math.nan if queries_per_day is None else float(queries_per_day),
             math.nan if grid_g_per_kwh is None else float(grid_g_per_kwh),
             math.nan if pue is None else float(pue),

@@ -17,10 +17,10 @@ from urllib.parse import quote
 
 from leaderboard.detail import fact_text, queries_text
 from leaderboard.render import ci_text, esc, format_params, hub_link, random_weights_badge, stars_html
-from shared.store import RatedResult
-from shared.tasks import TASKS
-from shared.ui import app_url
-from shared.units import format_energy
+from shared.method.tasks import TASKS
+from shared.method.units import format_energy
+from shared.store.models import RatedResult
+from shared.web.links import app_url
 
 MAX_COMPARE = 4
 # Software always shown; any other package appears only where its version differs between the results.
@@ -95,33 +95,44 @@ def _measured(results: Sequence[RatedResult]) -> list[CompareRow]:
     recs = [r.record for r in results]
     energies = [rec.gpu_energy_wh_per_1k for rec in recs]
     rows = [
-        CompareRow("Stars", tuple(f"{r.stars} of 5" if r.stars else "unrated" for r in results),
-                   tuple(stars_html(r.stars) for r in results), comparable=False),
+        CompareRow(
+            "Stars",
+            tuple(f"{r.stars} of 5" if r.stars else "unrated" for r in results),
+            tuple(stars_html(r.stars) for r in results),
+            comparable=False,
+        ),
         CompareRow("GPU energy per 1,000 queries", tuple(format_energy(e) for e in energies), comparable=False),
-        CompareRow("Energy vs the most frugal here", tuple(ratio_text(x) for x in energy_ratios(energies)),
-                   comparable=False),
+        CompareRow(
+            "Energy vs the most frugal here", tuple(ratio_text(x) for x in energy_ratios(energies)), comparable=False
+        ),
     ]
     cis = [rec.ci95 for rec in recs]
     # ci_text takes NaN for "no interval" (a single repetition), as the table's frame stores it.
     ci_cells = tuple(ci_text(*(ci or (math.nan, math.nan))) for ci in cis)
-    rows.append(CompareRow(
-        "95% confidence interval (Wh / 1k)",
-        tuple("n/a" if ci is None else "{:,.4g} – {:,.4g}".format(*ci) for ci in cis),
-        ci_cells, comparable=False,
-    ))
+    rows.append(
+        CompareRow(
+            "95% confidence interval (Wh / 1k)",
+            tuple("n/a" if ci is None else "{:,.4g} – {:,.4g}".format(*ci) for ci in cis),
+            ci_cells,
+            comparable=False,
+        )
+    )
     if any(rec.quality_score is not None for rec in recs):
-        rows.append(CompareRow("Quality score", tuple(fact_text(rec.quality_score) for rec in recs),
-                               comparable=False))
+        rows.append(CompareRow("Quality score", tuple(fact_text(rec.quality_score) for rec in recs), comparable=False))
     phases: list[str] = []  # union of the phases, in the order they were first recorded
     for rec in recs:
         phases += [p for p in rec.phases_wh_per_1k if p not in phases]
     for phase in phases:
-        rows.append(CompareRow(
-            f"Phase: {phase} (Wh / 1k)",
-            tuple(format_energy(rec.phases_wh_per_1k[phase]) if phase in rec.phases_wh_per_1k else NOT_RECORDED
-                  for rec in recs),
-            comparable=False,
-        ))
+        rows.append(
+            CompareRow(
+                f"Phase: {phase} (Wh / 1k)",
+                tuple(
+                    format_energy(rec.phases_wh_per_1k[phase]) if phase in rec.phases_wh_per_1k else NOT_RECORDED
+                    for rec in recs
+                ),
+                comparable=False,
+            )
+        )
     return rows
 
 
@@ -161,8 +172,9 @@ def _setup(results: Sequence[RatedResult]) -> list[CompareRow]:
 def _configuration(results: Sequence[RatedResult]) -> list[CompareRow]:
     keys = sorted({key for r in results for key in r.record.config})
     rows = [
-        CompareRow(key, tuple(fact_text(r.record.config[key]) if key in r.record.config else NOT_RECORDED
-                              for r in results))
+        CompareRow(
+            key, tuple(fact_text(r.record.config[key]) if key in r.record.config else NOT_RECORDED for r in results)
+        )
         for key in keys
     ]
     # What changed between the runs comes first; the keys they share follow, each group alphabetical.
@@ -172,18 +184,31 @@ def _configuration(results: Sequence[RatedResult]) -> list[CompareRow]:
 def comparison(rated: Sequence[RatedResult]) -> Comparison:
     """The rows comparing up to MAX_COMPARE results (further ones are left out), in the order given."""
     results = tuple(rated[:MAX_COMPARE])
-    return Comparison(results, {
-        "Measured": _measured(results),
-        "Setup": _setup(results),
-        "Configuration": _configuration(results),
-        "Identifiers": [
-            CompareRow("Result id", tuple(r.result_id for r in results),
-                       tuple(f"<code>{esc(r.result_id)}</code>" for r in results), comparable=False),
-            CompareRow("Bundle sha256", tuple(r.bundle_sha256[:SHORT_SHA] for r in results),
-                       tuple(f'<code title="{esc(r.bundle_sha256)}">{esc(r.bundle_sha256[:SHORT_SHA])}</code>'
-                             for r in results), comparable=False),
-        ],
-    })
+    return Comparison(
+        results,
+        {
+            "Measured": _measured(results),
+            "Setup": _setup(results),
+            "Configuration": _configuration(results),
+            "Identifiers": [
+                CompareRow(
+                    "Result id",
+                    tuple(r.result_id for r in results),
+                    tuple(f"<code>{esc(r.result_id)}</code>" for r in results),
+                    comparable=False,
+                ),
+                CompareRow(
+                    "Bundle sha256",
+                    tuple(r.bundle_sha256[:SHORT_SHA] for r in results),
+                    tuple(
+                        f'<code title="{esc(r.bundle_sha256)}">{esc(r.bundle_sha256[:SHORT_SHA])}</code>'
+                        for r in results
+                    ),
+                    comparable=False,
+                ),
+            ],
+        },
+    )
 
 
 def compare_url(rated: Sequence[RatedResult]) -> str:
@@ -240,6 +265,6 @@ def compare_html(rated: Sequence[RatedResult]) -> str:
     return (
         f'<div class="lb-compare-view">{_summary_html(comp)}'
         f'<div class="lb-compare-wrap"><table class="lb-compare"><thead><tr><th>Model</th>{head}</tr></thead>'
-        f'<tbody>{"".join(body)}</tbody></table></div>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
         f'<p><a href="{esc(compare_url(comp.results))}">Link to this comparison</a></p></div>'
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from leaderboard.table import results_frame, split_by_task
-from shared.store import RatedResult, Store, VersionInfo
+from shared.store.models import RatedResult, Store, VersionInfo
 
 EMPTY_FRAME = results_frame([])
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from leaderboard.render import esc, format_params, hub_link, stars_html
+from shared.method.tasks import DEFAULT_SAMPLES, TASKS
+from shared.method.units import format_energy
 from shared.records import FORMAT_REFERENCE
-from shared.store import RatedResult
-from shared.tasks import DEFAULT_SAMPLES, TASKS
-from shared.ui import label_url, result_url
-from shared.units import format_energy
+from shared.store.models import RatedResult
+from shared.web.links import label_url, result_url
 
 Rows = list[tuple[str, str]]
 
@@ -69,10 +69,7 @@ def fact_text(value: Any) -> str:
 
 def phase_shares(phases: dict[str, float], total: float) -> list[PhaseShare]:
     """Each phase's energy and its share of the rated total."""
-    return [
-        PhaseShare(name, float(wh), (float(wh) / total) if total > 0 else None)
-        for name, wh in phases.items()
-    ]
+    return [PhaseShare(name, float(wh), (float(wh) / total) if total > 0 else None) for name, wh in phases.items()]
 
 
 def queries_text(samples: int) -> str:
@@ -111,9 +108,15 @@ def environment_rows(env: dict[str, Any], hardware: str, gpu_count: int) -> Rows
             rows.append(("Power limit", ", ".join(f"{w:g} W" for w in sorted(limits))))
         if mem:
             rows.append(("GPU memory", ", ".join(f"{m / 1024:,.0f} GiB" for m in sorted(mem))))
-    for key, label in (("meter", "Energy meter"), ("driver_version", "NVIDIA driver"), ("cuda_version", "CUDA"),
-                       ("idle_power_w", "Idle power (W)"), ("counter_update_period_ms", "Counter update period (ms)"),
-                       ("platform", "Platform"), ("contaminated", "Other GPU processes seen")):
+    for key, label in (
+        ("meter", "Energy meter"),
+        ("driver_version", "NVIDIA driver"),
+        ("cuda_version", "CUDA"),
+        ("idle_power_w", "Idle power (W)"),
+        ("counter_update_period_ms", "Counter update period (ms)"),
+        ("platform", "Platform"),
+        ("contaminated", "Other GPU processes seen"),
+    ):
         if key in env and env[key] not in (None, ""):
             rows.append((label, fact_text(env[key])))
     for name, version in sorted((env.get("software") or {}).items()):
@@ -132,19 +135,26 @@ def provenance(rated: RatedResult, version_name: str = "") -> Provenance:
     if task and task.has_classes:
         measurement.append(("Class", rec.model_class or "not recorded"))
     measurement += [
-        ("Stars", f"{rated.stars} of 5" + (f" in {version_name}" if version_name else "") if rated.stars else "unrated"),
+        (
+            "Stars",
+            f"{rated.stars} of 5" + (f" in {version_name}" if version_name else "") if rated.stars else "unrated",
+        ),
         ("Parameters", format_params(rec.parameters) or "not recorded"),
         ("Precision", rec.precision or "not recorded"),
         ("Random weights", "yes: a random-weight replica, same compute" if rec.random_weights else "no"),
         ("Quality score", fact_text(rec.quality_score)),
         ("Run finished (UTC)", rec.created_utc or "not recorded"),
         ("Runner", rec.runner or "not recorded"),
-        ("Bundle format", "reference runner (converted)" if rec.source_format == FORMAT_REFERENCE else rec.source_format),
+        (
+            "Bundle format",
+            "reference runner (converted)" if rec.source_format == FORMAT_REFERENCE else rec.source_format,
+        ),
     ]
     sections: dict[str, Rows] = {
         "Measurement": measurement,
         "Repetitions and spread": spread_rows(rated),
-        "Configuration": [(k, fact_text(v)) for k, v in sorted(rec.config.items())] or [("Configuration", "not recorded")],
+        "Configuration": [(k, fact_text(v)) for k, v in sorted(rec.config.items())]
+        or [("Configuration", "not recorded")],
         "Dataset": [(k, fact_text(v)) for k, v in sorted(rec.dataset.items())] or [("Dataset", "not recorded")],
         "GPU and software environment": environment_rows(rec.environment, rec.hardware, rec.gpu_count),
         "Identifiers": [
@@ -186,7 +196,7 @@ def detail_html(rated: RatedResult, version_name: str = "") -> str:
         f'<div class="lb-kpis"><div class="lb-kpi"><div class="v">{esc(format_energy(rec.gpu_energy_wh_per_1k))}</div>'
         f'<div class="k">GPU energy per 1,000 queries</div></div>'
         f'<div class="lb-kpi"><div class="v">{stars_html(rated.stars)}</div><div class="k">Energy score'
-        f'{" in " + esc(version_name) if version_name else ""}</div></div></div>'
+        f"{' in ' + esc(version_name) if version_name else ''}</div></div></div>"
     )
     sections = []
     for title, rows in prov.sections.items():
@@ -204,5 +214,7 @@ def detail_html(rated: RatedResult, version_name: str = "") -> str:
 
 def detail_placeholder_html(message: str = "") -> str:
     """The detail tab before a result is chosen."""
-    text = message or "Click “Details” on a row of the table, or pick a model above, to see where its number comes from."
+    text = (
+        message or "Click “Details” on a row of the table, or pick a model above, to see where its number comes from."
+    )
     return f'<p class="lb-muted">{esc(text)}</p>'

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from shared.records import ResultRecord
-from shared.store import RatedResult, VersionInfo
+from shared.store.models import RatedResult, VersionInfo
 
 # CSV column -> frame column, in the order written.
 CSV_COLUMNS: dict[str, str] = {

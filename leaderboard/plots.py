@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from shared.ui import GREEN
+from shared.web.links import GREEN
 
 STAR_COLORS = {5: GREEN, 4: "#8cc665", 3: "#e9c46a", 2: "#f4a261", 1: "#e76f51"}
 UNRATED_COLOR = "#9e9e9e"
@@ -74,8 +74,11 @@ def _energy_bar_axis(energy: pd.Series) -> dict[str, object]:
     low, high = float(energy.min()), float(energy.max())
     if low <= 0 or high / low < LOG_BARS_FROM_RATIO:
         return {"type": "linear", "rangemode": "tozero", "title": {"text": LINEAR_ENERGY_AXIS}}
-    return {"type": "log", "range": [math.floor(math.log10(low)), math.log10(high) + 0.1],
-            "title": {"text": ENERGY_AXIS}}
+    return {
+        "type": "log",
+        "range": [math.floor(math.log10(low)), math.log10(high) + 0.1],
+        "title": {"text": ENERGY_AXIS},
+    }
 
 
 def energy_per_model(frame: pd.DataFrame, title: str = "GPU energy per model") -> go.Figure:
@@ -89,16 +92,23 @@ def energy_per_model(frame: pd.DataFrame, title: str = "GPU energy per model") -
     ordered = frame.sort_values("energy", kind="stable").reset_index(drop=True)
     ordered = ordered.assign(rank=ordered.index + 1)
     many = len(ordered) > MAX_BARS
-    fig = go.Figure(layout=_layout(
-        title,
-        yaxis=_energy_bar_axis(ordered["energy"]),
-        xaxis={"title": {"text": "Models, by rank (hover for names)"}} if many
-        else {"categoryorder": "array", "categoryarray": ordered["model_id"].to_numpy(dtype=object)},
-        bargap=0.15,
-    ))
+    fig = go.Figure(
+        layout=_layout(
+            title,
+            yaxis=_energy_bar_axis(ordered["energy"]),
+            xaxis={"title": {"text": "Models, by rank (hover for names)"}}
+            if many
+            else {"categoryorder": "array", "categoryarray": ordered["model_id"].to_numpy(dtype=object)},
+            bargap=0.15,
+        )
+    )
     for name, color, part in _star_groups(ordered):
-        common = {"name": name, "marker": {"color": color}, "customdata": _custom(part, "hardware"),
-                  "hovertemplate": HOVER}
+        common = {
+            "name": name,
+            "marker": {"color": color},
+            "customdata": _custom(part, "hardware"),
+            "hovertemplate": HOVER,
+        }
         if many:
             fig.add_trace(go.Scattergl(mode="markers", **_xy(part, "rank", "energy"), **common))
         else:
@@ -111,17 +121,24 @@ def energy_vs_parameters(frame: pd.DataFrame, title: str = "GPU energy against p
     known = frame[frame["parameters"].notna() & (frame["parameters"] > 0)]
     if known.empty:
         return _empty(title, "No result reports its parameter count")
-    fig = go.Figure(layout=_layout(
-        title,
-        xaxis={"type": "log", "title": {"text": "Parameters (log scale)"}},
-        yaxis={"type": "log", "title": {"text": ENERGY_AXIS}},
-    ))
+    fig = go.Figure(
+        layout=_layout(
+            title,
+            xaxis={"type": "log", "title": {"text": "Parameters (log scale)"}},
+            yaxis={"type": "log", "title": {"text": ENERGY_AXIS}},
+        )
+    )
     for name, color, part in _star_groups(known):
-        fig.add_trace(go.Scattergl(
-            **_xy(part, "parameters", "energy"), mode="markers", name=name,
-            marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#444"}},
-            customdata=_custom(part, "precision"), hovertemplate=HOVER,
-        ))
+        fig.add_trace(
+            go.Scattergl(
+                **_xy(part, "parameters", "energy"),
+                mode="markers",
+                name=name,
+                marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#444"}},
+                customdata=_custom(part, "precision"),
+                hovertemplate=HOVER,
+            )
+        )
     return fig
 
 
@@ -132,8 +149,7 @@ def pareto_frontier(energy: Sequence[float], quality: Sequence[float]) -> list[i
     one of the two strictly better. Points with a NaN in either value are ignored.
     """
     pts = [
-        (e, -q, i) for i, (e, q) in enumerate(zip(energy, quality, strict=True))
-        if not (math.isnan(e) or math.isnan(q))
+        (e, -q, i) for i, (e, q) in enumerate(zip(energy, quality, strict=True)) if not (math.isnan(e) or math.isnan(q))
     ]
     pts.sort()
     frontier: list[int] = []
@@ -150,22 +166,34 @@ def energy_vs_quality(frame: pd.DataFrame, title: str = "Quality against GPU ene
     known = frame[frame["quality"].notna()].reset_index(drop=True)
     if known.empty:
         return _empty(title, "No result of this view reports a quality score")
-    fig = go.Figure(layout=_layout(
-        title,
-        xaxis={"type": "log", "title": {"text": ENERGY_AXIS}},
-        yaxis={"title": {"text": "Quality score (0-100, higher is better)"}},
-    ))
+    fig = go.Figure(
+        layout=_layout(
+            title,
+            xaxis={"type": "log", "title": {"text": ENERGY_AXIS}},
+            yaxis={"title": {"text": "Quality score (0-100, higher is better)"}},
+        )
+    )
     for name, color, part in _star_groups(known):
-        fig.add_trace(go.Scatter(
-            **_xy(part, "energy", "quality"), mode="markers", name=name,
-            marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#444"}},
-            customdata=_custom(part, "quality"), hovertemplate=HOVER,
-        ))
+        fig.add_trace(
+            go.Scatter(
+                **_xy(part, "energy", "quality"),
+                mode="markers",
+                name=name,
+                marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#444"}},
+                customdata=_custom(part, "quality"),
+                hovertemplate=HOVER,
+            )
+        )
     front = known.iloc[pareto_frontier(list(known["energy"]), list(known["quality"]))]
-    fig.add_trace(go.Scatter(
-        **_xy(front, "energy", "quality"), mode="lines+markers", name="Pareto frontier",
-        line={"color": "#313131", "dash": "dash", "shape": "hv"},
-        marker={"symbol": "diamond-open", "size": 12, "color": "#313131"},
-        text=front["model_id"].to_numpy(dtype=object), hovertemplate="<b>%{text}</b> (Pareto-optimal)<extra></extra>",
-    ))
+    fig.add_trace(
+        go.Scatter(
+            **_xy(front, "energy", "quality"),
+            mode="lines+markers",
+            name="Pareto frontier",
+            line={"color": "#313131", "dash": "dash", "shape": "hv"},
+            marker={"symbol": "diamond-open", "size": 12, "color": "#313131"},
+            text=front["model_id"].to_numpy(dtype=object),
+            hovertemplate="<b>%{text}</b> (Pareto-optimal)<extra></extra>",
+        )
+    )
     return fig

@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 
 from leaderboard.table import COLUMNS, EnergySpread, has_quality
-from shared.tasks import DEFAULT_SAMPLES, Task
-from shared.ui import DARK, GREEN, app_url
-from shared.units import format_energy
+from shared.method.tasks import DEFAULT_SAMPLES, Task
+from shared.method.units import format_energy
+from shared.web.links import DARK, GREEN, app_url
 
 HUB = "https://huggingface.co"
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -130,15 +130,21 @@ def _badge(text: str, title: str) -> str:
 
 def random_weights_badge() -> str:
     """The 'random weights' badge put beside a model measured on a random-weight replica."""
-    return _badge("random weights", "Measured on a random-weight replica of the architecture: same compute, not the trained weights")
+    return _badge(
+        "random weights",
+        "Measured on a random-weight replica of the architecture: same compute, not the trained weights",
+    )
 
 
 def short_workload_badge(samples: int) -> str:
     """The badge of a demo result measured on fewer than the standard samples ('' for a full run)."""
     if not samples or samples >= DEFAULT_SAMPLES:
         return ""
-    return _badge(f"{samples:,} queries", f"Measured on {samples:,} of the standard {DEFAULT_SAMPLES:,} queries per repetition, "
-                  "normalised per 1,000 queries (demo data)")
+    return _badge(
+        f"{samples:,} queries",
+        f"Measured on {samples:,} of the standard {DEFAULT_SAMPLES:,} queries per repetition, "
+        "normalised per 1,000 queries (demo data)",
+    )
 
 
 def energy_bar(energy: float, task_max: float) -> str:
@@ -220,7 +226,7 @@ def table_html(
     head.append('<th title="Provenance of the number: configuration, dataset, spread, environment">Detail</th>')
     start = page * page_size
     body = []
-    for row in view.iloc[start:start + page_size].to_dict("records"):
+    for row in view.iloc[start : start + page_size].to_dict("records"):
         cells = "".join(_cell(k, row, task_max) for k in keys)
         rid = esc(row["result_id"])
         body.append(
@@ -229,7 +235,7 @@ def table_html(
         )
     return (
         f'<div class="lb-table-wrap"><table class="lb-table"><thead><tr>{"".join(head)}</tr></thead>'
-        f'<tbody>{"".join(body)}</tbody></table></div>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
@@ -279,8 +285,7 @@ def empty_state_html(task: Task | None, version_name: str | None) -> str:
         assert task is not None
         title = f"No {esc(task.display_name.lower())} results in {esc(version_name)} yet"
         lead = (
-            f"Be the first: one rating is the GPU energy of 1,000 queries (each a {esc(task.query_unit)}) "
-            f"on one H100."
+            f"Be the first: one rating is the GPU energy of 1,000 queries (each a {esc(task.query_unit)}) on one H100."
         )
     return (
         f'<div class="lb-empty"><h3>{title}</h3><p>{lead}</p>{_submit_steps()}'

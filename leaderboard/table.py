@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from shared.store import RatedResult
+from shared.store.models import RatedResult
 
 ALL_CLASSES = "All"
 MODEL_CLASSES = ("A", "B", "C")
@@ -35,18 +35,34 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("model", "Model", "Model id on the Hugging Face Hub; the link opens its Hub page."),
     Column("provider", "Provider", "Owner of the model id on the Hub (the part before the slash)."),
-    Column("class", "Class", "Text-generation size class: A fits one consumer GPU (up to ~20B parameters), "
-           "B one H100 (~20B-66B), C several H100s (over 66B). Stars compare models of one class only."),
-    Column("energy", "GPU energy (Wh / 1k queries)", "GPU energy of inference in watt-hours per 1,000 queries "
-           "(mean over repetitions). The bar is scaled to the task's most energy-hungry result."),
-    Column("stars", "Stars", "1 to 5 stars: the task's [min, max] energy range split into five equal bands; "
-           "the most frugal band gets 5 stars. Frozen in the selected leaderboard version."),
+    Column(
+        "class",
+        "Class",
+        "Text-generation size class: A fits one consumer GPU (up to ~20B parameters), "
+        "B one H100 (~20B-66B), C several H100s (over 66B). Stars compare models of one class only.",
+    ),
+    Column(
+        "energy",
+        "GPU energy (Wh / 1k queries)",
+        "GPU energy of inference in watt-hours per 1,000 queries "
+        "(mean over repetitions). The bar is scaled to the task's most energy-hungry result.",
+    ),
+    Column(
+        "stars",
+        "Stars",
+        "1 to 5 stars: the task's [min, max] energy range split into five equal bands; "
+        "the most frugal band gets 5 stars. Frozen in the selected leaderboard version.",
+    ),
     Column("parameters", "Parameters", "Parameter count of the model (B = billions, M = millions)."),
     Column("precision", "Precision", "Data type the model ran in (float32, bfloat16, float16, ...)."),
     Column("hardware", "Hardware", "GPU the run was measured on (xN when several GPUs were used)."),
     Column("date", "Date", "Date the measured run finished (UTC)."),
-    Column("ci", "95% CI (Wh / 1k)", "95% confidence interval of the mean GPU energy over the run's "
-           "repetitions, in Wh per 1,000 queries. Sorting orders by its width relative to the mean."),
+    Column(
+        "ci",
+        "95% CI (Wh / 1k)",
+        "95% confidence interval of the mean GPU energy over the run's "
+        "repetitions, in Wh per 1,000 queries. Sorting orders by its width relative to the mean.",
+    ),
     Column("quality", "Quality", "Task quality score (0-100) reported with the result, where present."),
 )
 
@@ -68,10 +84,32 @@ SORT_LABELS: dict[str, str] = {c.key: c.label for c in COLUMNS}
 DEFAULT_SORT = "energy"
 
 FRAME_COLUMNS = (
-    "result_id", "submission_id", "bundle_sha256", "version_id", "task_id", "model_id", "provider",
-    "model_name", "model_class", "energy", "std", "ci_low", "ci_high", "ci_rel_width", "stars",
-    "parameters", "precision", "hardware", "gpu_count", "date", "random_weights", "quality",
-    "repetitions", "samples", "search_key", "provider_sort",
+    "result_id",
+    "submission_id",
+    "bundle_sha256",
+    "version_id",
+    "task_id",
+    "model_id",
+    "provider",
+    "model_name",
+    "model_class",
+    "energy",
+    "std",
+    "ci_low",
+    "ci_high",
+    "ci_rel_width",
+    "stars",
+    "parameters",
+    "precision",
+    "hardware",
+    "gpu_count",
+    "date",
+    "random_weights",
+    "quality",
+    "repetitions",
+    "samples",
+    "search_key",
+    "provider_sort",
 )
 
 
@@ -87,14 +125,36 @@ def results_frame(results: list[RatedResult]) -> pd.DataFrame:
     for r in results:
         rec = r.record
         lo, hi = rec.ci95 or (math.nan, math.nan)
-        rows.append((
-            r.result_id, r.submission_id, r.bundle_sha256, r.version_id or "", rec.task_id, rec.model_id,
-            rec.provider, rec.model_name, rec.model_class or "", rec.gpu_energy_wh_per_1k, rec.std_wh_per_1k,
-            lo, hi, _ci_rel_width(rec.gpu_energy_wh_per_1k, lo, hi),
-            r.stars, rec.parameters, rec.precision or "", rec.hardware, rec.gpu_count,
-            (rec.created_utc or "")[:10], bool(rec.random_weights), rec.quality_score, rec.repetitions,
-            rec.samples, rec.model_id.lower(), rec.provider.lower(),
-        ))
+        rows.append(
+            (
+                r.result_id,
+                r.submission_id,
+                r.bundle_sha256,
+                r.version_id or "",
+                rec.task_id,
+                rec.model_id,
+                rec.provider,
+                rec.model_name,
+                rec.model_class or "",
+                rec.gpu_energy_wh_per_1k,
+                rec.std_wh_per_1k,
+                lo,
+                hi,
+                _ci_rel_width(rec.gpu_energy_wh_per_1k, lo, hi),
+                r.stars,
+                rec.parameters,
+                rec.precision or "",
+                rec.hardware,
+                rec.gpu_count,
+                (rec.created_utc or "")[:10],
+                bool(rec.random_weights),
+                rec.quality_score,
+                rec.repetitions,
+                rec.samples,
+                rec.model_id.lower(),
+                rec.provider.lower(),
+            )
+        )
     frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
     for col in ("energy", "std", "ci_low", "ci_high", "ci_rel_width", "parameters", "quality", "stars"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")

@@ -38,8 +38,8 @@ from leaderboard.table import (
     has_quality,
     select_view,
 )
-from shared.store import RatedResult, Store
-from shared.tasks import TASKS, get_task
+from shared.method.tasks import TASKS, get_task
+from shared.store.models import RatedResult, Store
 
 DEFAULT_TASK = "text_generation"
 MAX_MODEL_CHOICES = 500
@@ -153,24 +153,35 @@ class Leaderboard:
     def version_choices(self) -> list[tuple[str, str]]:
         """(label, id) of every published version, newest first; re-reads the list."""
         found = self.data.refresh_versions()
-        return [
-            (f"{v.name} (latest)" if i == 0 else v.name, v.id) for i, v in enumerate(found)
-        ]
+        return [(f"{v.name} (latest)" if i == 0 else v.name, v.id) for i, v in enumerate(found)]
 
-    def view(self, version_id: str | None, task_id: str, model_class: str | None = None, query: str = "",
-             sort: str = DEFAULT_SORT, descending: bool = False) -> pd.DataFrame:
+    def view(
+        self,
+        version_id: str | None,
+        task_id: str,
+        model_class: str | None = None,
+        query: str = "",
+        sort: str = DEFAULT_SORT,
+        descending: bool = False,
+    ) -> pd.DataFrame:
         """The rows a visitor's filter, search and sort select."""
         data = self.data.version(version_id)
-        return select_view(data.task(task_id) if data else EMPTY_FRAME, model_class, query or "",
-                           sort if sort in SORT_COLUMNS else DEFAULT_SORT, bool(descending))
+        return select_view(
+            data.task(task_id) if data else EMPTY_FRAME,
+            model_class,
+            query or "",
+            sort if sort in SORT_COLUMNS else DEFAULT_SORT,
+            bool(descending),
+        )
 
     def forget_selections(self) -> None:
         """Drop the memoised views (the version data stays cached)."""
         with self._lock:
             self._selections.clear()
 
-    def _selection(self, data: VersionData, task_id: str, model_class: str | None, query: str, sort: str,
-                   descending: bool) -> _Selection:
+    def _selection(
+        self, data: VersionData, task_id: str, model_class: str | None, query: str, sort: str, descending: bool
+    ) -> _Selection:
         """The view, callout and CSV of a state, memoised (a version never changes, so neither do they)."""
         key = (data.info.id, task_id, model_class or ALL_CLASSES, " ".join(query.lower().split()), sort, descending)
         with self._lock:
@@ -190,16 +201,25 @@ class Leaderboard:
                 self._selections.popitem(last=False)
         return found
 
-    def table(self, version_id: str | None, task_id: str, model_class: str | None = None, query: str = "",
-              sort: str = DEFAULT_SORT, descending: bool = False, page: int = 0) -> TableView:
+    def table(
+        self,
+        version_id: str | None,
+        task_id: str,
+        model_class: str | None = None,
+        query: str = "",
+        sort: str = DEFAULT_SORT,
+        descending: bool = False,
+        page: int = 0,
+    ) -> TableView:
         """The callout, the page of the table, the pager and the CSV of one state."""
         task = get_task(task_id)
         sort = sort if sort in SORT_COLUMNS else DEFAULT_SORT
         query = query or ""
         data = self.data.version(version_id)
         if data is None or data.task(task_id).empty:
-            return TableView("", empty_state_html(task, data.info.name if data else None), "", 0, 1, 0, None,
-                             EMPTY_FRAME)
+            return TableView(
+                "", empty_state_html(task, data.info.name if data else None), "", 0, 1, 0, None, EMPTY_FRAME
+            )
         sel = self._selection(data, task_id, model_class, query, sort, bool(descending))
         rows = len(sel.view)
         if rows == 0:
@@ -209,8 +229,7 @@ class Leaderboard:
         body = table_html(sel.view, task, data.task_max.get(task_id, 0.0), sort, bool(descending), page)
         return TableView(sel.callout, body, pager_text(rows, page), page, pages, rows, sel.csv_path, sel.view)
 
-    def plots(self, version_id: str | None, task_id: str, model_class: str | None = None,
-              query: str = "") -> Plots:
+    def plots(self, version_id: str | None, task_id: str, model_class: str | None = None, query: str = "") -> Plots:
         """The figures of the view (sort does not matter to them)."""
         view = self.view(version_id, task_id, model_class, query)
         scope = task_scope(task_id, model_class)
@@ -233,8 +252,9 @@ class Leaderboard:
                 choices.insert(0, (choice_label(found.record.model_id, found.record.gpu_energy_wh_per_1k), keep))
         return choices
 
-    def compare_selection(self, version_id: str | None, task_id: str | None,
-                          result_ids: list[str] | str | None) -> list[RatedResult]:
+    def compare_selection(
+        self, version_id: str | None, task_id: str | None, result_ids: list[str] | str | None
+    ) -> list[RatedResult]:
         """The chosen results that can be compared in a view: those of the version (with its stars) and
         of the task, in the order chosen, at most MAX_COMPARE; unknown ids are ignored."""
         ids = split_ids(result_ids) if isinstance(result_ids, str) else list(dict.fromkeys(result_ids or []))
@@ -244,8 +264,9 @@ class Leaderboard:
         found = [data.results[rid] for rid in ids if rid in data.results]
         return [r for r in found if task_id is None or r.record.task_id == task_id][:MAX_COMPARE]
 
-    def compare_choices(self, version_id: str | None, task_id: str, view: pd.DataFrame,
-                        selected: list[str] | None) -> tuple[list[tuple[str, str]], list[str]]:
+    def compare_choices(
+        self, version_id: str | None, task_id: str, view: pd.DataFrame, selected: list[str] | None
+    ) -> tuple[list[tuple[str, str]], list[str]]:
         """The Compare picker for a view: (choices, the selection kept).
 
         The choices are the model picker's (the view's rows). A chosen result stays chosen while the
@@ -256,12 +277,14 @@ class Leaderboard:
         kept = self.compare_selection(version_id, task_id, selected)
         choices = self.model_choices(view)
         shown = {rid for _, rid in choices}
-        hidden = [(choice_label(r.record.model_id, r.record.gpu_energy_wh_per_1k), r.result_id)
-                  for r in kept if r.result_id not in shown]
+        hidden = [
+            (choice_label(r.record.model_id, r.record.gpu_energy_wh_per_1k), r.result_id)
+            for r in kept
+            if r.result_id not in shown
+        ]
         return hidden + choices, [r.result_id for r in kept]
 
-    def compare(self, version_id: str | None, result_ids: list[str] | str | None,
-                task_id: str | None = None) -> str:
+    def compare(self, version_id: str | None, result_ids: list[str] | str | None, task_id: str | None = None) -> str:
         """The side-by-side comparison of the chosen results of a version (and task, when given)."""
         return compare_html(self.compare_selection(version_id, task_id, result_ids))
 
@@ -277,14 +300,22 @@ class Leaderboard:
         info = self.data.info(rated.version_id) if rated.version_id else None
         return detail_html(rated, info.name if info else "")
 
-    def calculator(self, version_id: str | None, result_id: str | None, queries_per_day: float | None,
-                   grid_g_per_kwh: float | None, pue: float | None, whole_server: bool = False) -> str:
+    def calculator(
+        self,
+        version_id: str | None,
+        result_id: str | None,
+        queries_per_day: float | None,
+        grid_g_per_kwh: float | None,
+        pue: float | None,
+        whole_server: bool = False,
+    ) -> str:
         """The workload calculator's answer for the chosen result."""
         rated = self.data.result(result_id, version_id) if result_id else None
         if rated is None:
             return calculator_html(None, None, queries_per_day, grid_g_per_kwh, pue, whole_server)
-        return calculator_html(rated.record.model_id, rated.record.gpu_energy_wh_per_1k, queries_per_day,
-                               grid_g_per_kwh, pue, whole_server)
+        return calculator_html(
+            rated.record.model_id, rated.record.gpu_energy_wh_per_1k, queries_per_day, grid_g_per_kwh, pue, whole_server
+        )
 
     def version_json_path(self, version_id: str | None) -> Path | None:
         """The whole version as a JSON file (written once per version)."""
@@ -316,8 +347,14 @@ class Leaderboard:
             return InitialState(version, task or DEFAULT_TASK)
         rated = self.data.result(result_id, version or None)
         if rated is None:
-            return InitialState(version, task or DEFAULT_TASK, "", f"No published result {result_id!r}: it may be "
-                                "pending review, rejected, or not yet in a leaderboard version.", tab="detail")
+            return InitialState(
+                version,
+                task or DEFAULT_TASK,
+                "",
+                f"No published result {result_id!r}: it may be "
+                "pending review, rejected, or not yet in a leaderboard version.",
+                tab="detail",
+            )
         data = self.data.version(version)
         in_version = data is not None and result_id in data.results
         version = version if in_version else rated.version_id or version
@@ -332,4 +369,3 @@ def next_sort(current: str, descending: bool, clicked: str) -> tuple[str, bool]:
     if clicked == current:
         return current, not descending
     return clicked, clicked in DESCENDING_FIRST
-

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import RunnerError
-from shared.tasks import Task
+from shared.method.tasks import Task
 
 SAMPLE_DATA = Path(__file__).resolve().parent / "sample_data"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
@@ -120,7 +120,9 @@ def _hub_rows(dataset_id: str, split: str, task: Task, need: int) -> tuple[list[
     try:
         import datasets
     except ImportError as exc:
-        raise RunnerError("Loading a Hub dataset needs the `datasets` package (pip install datasets), or pass a local file.") from exc
+        raise RunnerError(
+            "Loading a Hub dataset needs the `datasets` package (pip install datasets), or pass a local file."
+        ) from exc
     try:
         ds = datasets.load_dataset(dataset_id, split=split, streaming=True)
     except Exception as exc:

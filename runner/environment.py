@@ -13,9 +13,19 @@ from typing import Any
 from runner import RUNNER_NAME, __version__
 from runner.host import HostSnapshot, host_snapshot
 from runner.nvml_meter import GpuDevice, GpuProcess, GpuStatic
-from shared.schema import SCHEMA_VERSION, Environment, GpuInfo
+from shared.bundle.schema import SCHEMA_VERSION, Environment, GpuInfo
 
-SOFTWARE = ("torch", "transformers", "diffusers", "datasets", "nvidia-ml-py", "pydantic", "tokenizers", "safetensors", "numpy")
+SOFTWARE = (
+    "torch",
+    "transformers",
+    "diffusers",
+    "datasets",
+    "nvidia-ml-py",
+    "pydantic",
+    "tokenizers",
+    "safetensors",
+    "numpy",
+)
 
 
 def software_versions() -> dict[str, str]:

@@ -36,12 +36,11 @@ from runner.host import PIN_OFF, choose_core, host_snapshot, pinned
 from runner.models import resolve_source
 from runner.nvml_meter import EnergyMeter, GpuDevice, IdleMeasurement, Window, open_device
 from runner.progress import Progress
+from runner.run_files import finalize_report, measured_phase, repetition, run_files
 from runner.steady import DRY_RUN_STEADY_S, STEADY_WARMUP_S, SteadyWarmup
 from runner.workloads import Prepared, SampleOutcome, Workload, make_workload, new_shape_items, shape_keys
-from shared.classes import class_for_parameters, gpu_count_problem
-from shared.energy import split_from_prefill_share
-from shared.run_files import finalize_report, measured_phase, repetition, run_files
-from shared.schema import (
+from shared.bundle.energy import split_from_prefill_share
+from shared.bundle.schema import (
     ENERGY_WH_FILE,
     ENVIRONMENT_FILE,
     REPORT_FILE,
@@ -54,8 +53,9 @@ from shared.schema import (
     Repetition,
     RunReport,
 )
-from shared.tasks import PASS_GENERATE, PREPROCESS_PHASE, Task, get_task
-from shared.units import mean_power_w, wh_per_1k_queries
+from shared.method.classes import class_for_parameters, gpu_count_problem
+from shared.method.tasks import PASS_GENERATE, PREPROCESS_PHASE, Task, get_task
+from shared.method.units import mean_power_w, wh_per_1k_queries
 
 log = logging.getLogger("runner")
 
@@ -304,7 +304,9 @@ class Run:
                 raise
             raise SampleFailure(f"sample {i} failed in the {name} phase: {type(exc).__name__}: {exc}") from exc
 
-    def _pass(self, name: str, items: list[Prepared], fn: Any, label: str, in_total: bool = True) -> tuple[Phase, PassStats]:
+    def _pass(
+        self, name: str, items: list[Prepared], fn: Any, label: str, in_total: bool = True
+    ) -> tuple[Phase, PassStats]:
         """Run `fn` over every item inside one measured window.
 
         Python's cyclic garbage collector is paused inside the window, so a collection cannot land
@@ -357,7 +359,9 @@ class Run:
         assert self.device is not None
         found = self.watch.check(self.device)
         if found:
-            self.note(f"WARNING: other processes on the GPU during {name}: {[p.pid for p in found]}; the run is flagged contaminated")
+            self.note(
+                f"WARNING: other processes on the GPU during {name}: {[p.pid for p in found]}; the run is flagged contaminated"
+            )
 
     def execute(self) -> RunReport:
         """Run every step after `prepare_model`; return the complete report. Faults propagate to `run()`."""
@@ -371,7 +375,9 @@ class Run:
         source = cfg.dataset or (str(default_local_dataset(self.task)) if cfg.dry_run else None)
         self.dataset = load_samples(source, self.task, cfg.samples)
         self.timings["dataset_load_s"] = time.perf_counter() - t
-        self.note(f"dataset {self.dataset.id}: {len(self.dataset.rows)} samples, {self.dataset.dropped_empty} empty rows dropped")
+        self.note(
+            f"dataset {self.dataset.id}: {len(self.dataset.rows)} samples, {self.dataset.dropped_empty} empty rows dropped"
+        )
         self.finish_idle()
         assert self.meter is not None
 
@@ -382,12 +388,17 @@ class Run:
         self.timings["model_load_s"] = time.perf_counter() - t
         self.watch.adopt_new(self.device)  # type: ignore[arg-type]
         self.max_input_tokens = wl.max_input_tokens() if wl.config() is not None else None
-        self.note(f"model loaded in {self.timings['model_load_s']:.1f} s ({wl.parameters:,} parameters, {wl.dtype_str})")
+        self.note(
+            f"model loaded in {self.timings['model_load_s']:.1f} s ({wl.parameters:,} parameters, {wl.dtype_str})"
+        )
 
         window = self.meter.start(PREPROCESS_PHASE)
         items = wl.preprocess(self.dataset.rows)
         self.meter.stop(window)
-        pre_stats = PassStats(input_tokens=sum(i.input_tokens or 0 for i in items), has_tokens=any(i.input_tokens is not None for i in items))
+        pre_stats = PassStats(
+            input_tokens=sum(i.input_tokens or 0 for i in items),
+            has_tokens=any(i.input_tokens is not None for i in items),
+        )
         self.phases_pre = self._phase(window, len(items), pre_stats, True)
 
         with pinned(self.cpu_core):
@@ -420,7 +431,9 @@ class Run:
             self.shape_warmup_samples = len(todo)
             self.timings["shape_warmup_s"] = time.perf_counter() - t
             self.timings["warmup_s"] += self.timings["shape_warmup_s"]
-            self.note(f"shape warm-up: {len(todo)} samples of new input shapes in {self.timings['shape_warmup_s']:.1f} s (untracked)")
+            self.note(
+                f"shape warm-up: {len(todo)} samples of new input shapes in {self.timings['shape_warmup_s']:.1f} s (untracked)"
+            )
         self._steady_warm_up(items)
 
     def _steady_warm_up(self, items: list[Prepared]) -> None:
@@ -441,8 +454,10 @@ class Run:
         if cap > 0:
             rec = steady.record()
             state = "steady" if steady.steady else f"NOT steady after the {cap:.0f} s cap (repetitions may drift)"
-            self.note(f"steady warm-up: {rec['chunks']} chunks of {steady.chunk_samples} samples in {steady.elapsed_s:.1f} s, "
-                      f"first {rec['first_chunk_s']} s, best {rec['best_earlier_s']} -> {rec['best_recent_s']} s: {state} (untracked)")
+            self.note(
+                f"steady warm-up: {rec['chunks']} chunks of {steady.chunk_samples} samples in {steady.elapsed_s:.1f} s, "
+                f"first {rec['first_chunk_s']} s, best {rec['best_earlier_s']} -> {rec['best_recent_s']} s: {state} (untracked)"
+            )
 
     def _repetitions(self, items: list[Prepared]) -> None:
         """The measured passes. With two-pass, the prefill-only passes run after all generate passes:
@@ -453,17 +468,23 @@ class Run:
         gc.collect()
         gc.freeze()  # the model, data and library objects: later collections skip them (run() unfreezes)
         for r in range(cfg.repetitions):
-            main, stats = self._pass(self.task.pass_phase, items, wl.run, f"{self.task.pass_phase} {r + 1}/{cfg.repetitions}")
+            main, stats = self._pass(
+                self.task.pass_phase, items, wl.run, f"{self.task.pass_phase} {r + 1}/{cfg.repetitions}"
+            )
             self.reps.append(repetition(r, self.phases_pre, [main], cfg.samples))
             if self.task.pass_phase == PASS_GENERATE and main.duration_s > 0:
                 share = min(1.0, stats.prefill_s / main.duration_s)
                 self.split_estimates.append(wh_per_1k_queries(main.gpu_energy_wh, cfg.samples) * share)
             power = f", mean {mean_power_w(main.gpu_energy_wh, main.duration_s):.1f} W" if main.duration_s > 0 else ""
-            self.note(f"repetition {r + 1}: {self.reps[-1].gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries ({main.duration_s:.1f} s{power})")
+            self.note(
+                f"repetition {r + 1}: {self.reps[-1].gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries ({main.duration_s:.1f} s{power})"
+            )
         if self.split_mode != SPLIT_TWO:
             return
         for r, rep in enumerate(list(self.reps)):
-            pre_pass, _ = self._pass(PREFILL_PASS, items, wl.run_prefill, f"prefill {r + 1}/{cfg.repetitions}", in_total=False)
+            pre_pass, _ = self._pass(
+                PREFILL_PASS, items, wl.run_prefill, f"prefill {r + 1}/{cfg.repetitions}", in_total=False
+            )
             self.reps[r] = repetition(r, self.phases_pre, [*rep.phases, pre_pass], cfg.samples)
 
     # -- report ------------------------------------------------------------------------------------
@@ -472,7 +493,9 @@ class Run:
         cfg = self.cfg
         wl = self.workload
         task = self.task
-        pre = self.phases_pre or Phase(name=PREPROCESS_PHASE, duration_s=0.0, samples=0, counter_start_mj=[], counter_end_mj=[], gpu_energy_wh=0.0)
+        pre = self.phases_pre or Phase(
+            name=PREPROCESS_PHASE, duration_s=0.0, samples=0, counter_start_mj=[], counter_end_mj=[], gpu_energy_wh=0.0
+        )
         model = ModelInfo(
             id=(wl.source.model_id if wl else cfg.model) or "unknown",
             revision=wl.source.revision if wl else None,
@@ -514,7 +537,12 @@ class Run:
             failure=failure,
             task=task.id,
             model=model,
-            dataset=DatasetInfo(id=ds.id if ds else str(cfg.dataset or task.dataset_id), split=ds.split if ds else task.split, samples=cfg.samples, sha256=ds.sha256 if ds else None),
+            dataset=DatasetInfo(
+                id=ds.id if ds else str(cfg.dataset or task.dataset_id),
+                split=ds.split if ds else task.split,
+                samples=cfg.samples,
+                sha256=ds.sha256 if ds else None,
+            ),
             config=config,
             preprocess=pre,
             repetitions=self.reps,
@@ -527,7 +555,12 @@ class Run:
             estimate = sum(self.split_estimates) / len(self.split_estimates) if self.split_estimates else 0.0
             report.split_single_pass_prefill_wh = estimate  # type: ignore[attr-defined]
             if self.split_mode == SPLIT_TWO:
-                prefill = [wh_per_1k_queries(p.gpu_energy_wh, cfg.samples) for rep in self.reps for p in rep.phases if p.name == PREFILL_PASS]
+                prefill = [
+                    wh_per_1k_queries(p.gpu_energy_wh, cfg.samples)
+                    for rep in self.reps
+                    for p in rep.phases
+                    if p.name == PREFILL_PASS
+                ]
                 report.split = split_from_prefill_share(report, sum(prefill) / len(prefill), SPLIT_TWO)
             elif self.split_mode == SPLIT_SINGLE:
                 report.split = split_from_prefill_share(report, estimate, SPLIT_SINGLE)
@@ -536,9 +569,19 @@ class Run:
     def environment(self) -> Environment:
         """environment.json (a minimal one when the device never opened)."""
         if self.device is None:
-            return Environment(schema_version=SCHEMA_VERSION, meter="simulated" if self.cfg.dry_run else "nvml", gpus=[])
-        return build_environment(self.device, self.static, self.temps_start, self.idle_power_w, self.update_period_ms, self.watch,
-                                 self.clocks_start, self.host_start)
+            return Environment(
+                schema_version=SCHEMA_VERSION, meter="simulated" if self.cfg.dry_run else "nvml", gpus=[]
+            )
+        return build_environment(
+            self.device,
+            self.static,
+            self.temps_start,
+            self.idle_power_w,
+            self.update_period_ms,
+            self.watch,
+            self.clocks_start,
+            self.host_start,
+        )
 
     def logs(self) -> dict[str, bytes]:
         """The bundle's logs: the run log and the raw counter trace."""

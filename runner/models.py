@@ -17,7 +17,14 @@ from runner.errors import RunnerError
 
 REPLICA_MARKER = "replica.json"
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.pth")
-DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16", "bfloat16": "bfloat16", "bf16": "bfloat16"}
+DTYPES = {
+    "float32": "float32",
+    "fp32": "float32",
+    "float16": "float16",
+    "fp16": "float16",
+    "bfloat16": "bfloat16",
+    "bf16": "bfloat16",
+}
 
 
 @dataclass
@@ -107,7 +114,9 @@ def load_transformers_model(
     else:
         torch.manual_seed(seed)
         if multi_gpu:
-            raise RunnerError("A config-only replica cannot be spread over several GPUs; save its weights with `runner replica` first.")
+            raise RunnerError(
+                "A config-only replica cannot be spread over several GPUs; save its weights with `runner replica` first."
+            )
         # Built directly on the device: a 30B replica initialises in seconds and needs no disk.
         with torch.device(device):
             model = model_cls.from_config(config, dtype=dtype)

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from runner.errors import MeterError
-from shared.schema import METER_NVML, METER_SIMULATED
-from shared.units import mj_to_wh
+from shared.bundle.schema import METER_NVML, METER_SIMULATED
+from shared.method.units import mj_to_wh
 
 # NVML's energy counter is an unsigned 64-bit number of mJ.
 COUNTER_WRAP_MJ = 2**64
@@ -275,7 +275,10 @@ class SimulatedDevice:
 
     def static_info(self) -> list[GpuStatic]:
         """A simulated H100 (named as such)."""
-        return [GpuStatic(index=i, name=SIMULATED_GPU_NAME, power_limit_w=700.0, memory_total_mib=81559.0) for i in self.indices]
+        return [
+            GpuStatic(index=i, name=SIMULATED_GPU_NAME, power_limit_w=700.0, memory_total_mib=81559.0)
+            for i in self.indices
+        ]
 
     def temperatures_c(self) -> list[float | None]:
         """No sensor."""
@@ -387,7 +390,7 @@ class EnergyMeter:
 
     @property
     def meter(self) -> str:
-        """"nvml" or "simulated"."""
+        """ "nvml" or "simulated"."""
         return self.device.meter
 
     def _unwrap(self, raw: list[int]) -> list[int]:
@@ -430,7 +433,12 @@ class EnergyMeter:
         while reading.counters_mj == first.counters_mj and self.clock() < deadline:
             reading = self._read("", sync=False)
         self.trace.append(
-            {"label": label, "time_s": reading.time_s, "counters_mj": list(reading.counters_mj), "raw_mj": list(reading.raw_mj)}
+            {
+                "label": label,
+                "time_s": reading.time_s,
+                "counters_mj": list(reading.counters_mj),
+                "raw_mj": list(reading.raw_mj),
+            }
         )
         return reading
 
@@ -446,8 +454,16 @@ class EnergyMeter:
             gap = self.clock() - after.end.time_s
             if gap <= CHAIN_GAP_S:
                 edge = after.end
-                self.trace.append({"label": f"{name}:start", "time_s": edge.time_s, "counters_mj": list(edge.counters_mj),
-                                   "raw_mj": list(edge.raw_mj), "chained_to": after.name, "gap_s": round(gap, 6)})
+                self.trace.append(
+                    {
+                        "label": f"{name}:start",
+                        "time_s": edge.time_s,
+                        "counters_mj": list(edge.counters_mj),
+                        "raw_mj": list(edge.raw_mj),
+                        "chained_to": after.name,
+                        "gap_s": round(gap, 6),
+                    }
+                )
                 return Window(name=name, start=edge)
         return Window(name=name, start=self.read_at_edge(f"{name}:start"))
 
@@ -479,8 +495,14 @@ class EnergyMeter:
         return self._progress_wh
 
 
-def poll_updates(device: GpuDevice, min_s: float, min_periods: int = 0, max_s: float | None = None,
-                 stop: threading.Event | None = None, grace_s: float | None = None) -> tuple[float | None, float]:
+def poll_updates(
+    device: GpuDevice,
+    min_s: float,
+    min_periods: int = 0,
+    max_s: float | None = None,
+    stop: threading.Event | None = None,
+    grace_s: float | None = None,
+) -> tuple[float | None, float]:
     """Read the counter back to back for at least `min_s` seconds and until `min_periods` whole
     periods were timed and `stop` (if given) is set, but no longer than `max_s`, nor longer than
     `grace_s` after `stop` was first seen set. Returns (update period in ms, or None if fewer than 3

@@ -20,7 +20,9 @@ class Progress:
         enabled: False hides the bar (tests, benchmarks).
     """
 
-    def __init__(self, total: int, label: str, meter: EnergyMeter | None, window: Window | None, enabled: bool = True) -> None:
+    def __init__(
+        self, total: int, label: str, meter: EnergyMeter | None, window: Window | None, enabled: bool = True
+    ) -> None:
         self.meter = meter
         self.window = window
         self._bar: Any = None
@@ -41,6 +43,8 @@ class Progress:
     def __enter__(self) -> Progress:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._bar is not None:
             self._bar.close()

@@ -24,7 +24,7 @@ from runner.errors import RunnerError
 from runner.models import REPLICA_MARKER
 from runner.samples import vocabulary
 from runner.workloads import WORKLOADS
-from shared.tasks import Task, get_task
+from shared.method.tasks import Task, get_task
 
 SPECIAL_TOKENS = ["<pad>", "<unk>", "<s>", "</s>", "<mask>"]
 ENCODER_TASKS = ("extractive_qa", "text_classification", "sentence_similarity")
@@ -64,7 +64,9 @@ def _image_processor(config: Any) -> Any:
     from transformers.models.auto.image_processing_auto import IMAGE_PROCESSOR_MAPPING_NAMES
 
     vision = getattr(config, "vision_config", None) or config
-    names = IMAGE_PROCESSOR_MAPPING_NAMES.get(getattr(vision, "model_type", config.model_type)) or IMAGE_PROCESSOR_MAPPING_NAMES.get(config.model_type)
+    names = IMAGE_PROCESSOR_MAPPING_NAMES.get(
+        getattr(vision, "model_type", config.model_type)
+    ) or IMAGE_PROCESSOR_MAPPING_NAMES.get(config.model_type)
     if not names:
         raise RunnerError(f"No image processor is known for model type {config.model_type!r}.")
     # The PIL variants need no torchvision.
@@ -97,7 +99,9 @@ def build_preprocessor(task: Task, config: Any) -> Any:
         from transformers import Blip2Processor
 
         tokenizer = word_tokenizer(vocab - 1, False, _text_max_length(config))
-        processor = Blip2Processor(_image_processor(config), tokenizer, num_query_tokens=getattr(config, "num_query_tokens", 32))
+        processor = Blip2Processor(
+            _image_processor(config), tokenizer, num_query_tokens=getattr(config, "num_query_tokens", 32)
+        )
         config.image_token_id = tokenizer.convert_tokens_to_ids("<image>")
         config.image_token_index = config.image_token_id
         return processor
@@ -114,7 +118,9 @@ def _auto_config(config_dict: dict[str, Any]) -> Any:
     return AutoConfig.for_model(model_type, **data)
 
 
-def build_replica(config_path: Path, out: Path, task_id: str, model_id: str | None = None, weights: bool = True, seed: int = 0) -> Path:
+def build_replica(
+    config_path: Path, out: Path, task_id: str, model_id: str | None = None, weights: bool = True, seed: int = 0
+) -> Path:
     """Write a replica directory for `task_id` from a config file; returns `out`."""
     task = get_task(task_id)
     try:
@@ -156,7 +162,9 @@ def _clip_tokenizer(folder: Path, max_length: int) -> Any:
     from transformers import CLIPTokenizer
 
     # GPT-2's byte -> printable character table, which CLIP's byte-level BPE reads.
-    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    printable = (
+        list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    )
     extra = iter(range(256, 512))
     chars = [chr(b) if b in printable else chr(next(extra)) for b in range(256)]
     vocab = {c: i for i, c in enumerate(chars)}
@@ -189,14 +197,22 @@ def _build_diffusion(raw: dict[str, Any], out: Path, seed: int) -> None:
         cls_name = spec.pop("_class_name")
         if name == "text_encoder":
             # The encoder pools at the end-of-text token: make its ids the tokenizer's.
-            spec.update(bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+            spec.update(
+                bos_token_id=tokenizer.bos_token_id,
+                eos_token_id=tokenizer.eos_token_id,
+                pad_token_id=tokenizer.pad_token_id,
+            )
             config = _auto_config(spec)
             components[name] = getattr(transformers, cls_name)(config)
         else:
             cls = getattr(diffusers, cls_name)
             components[name] = cls.from_config(spec) if name == "scheduler" else cls(**spec)
     pipe_cls = getattr(diffusers, raw.get("_class_name", "StableDiffusionPipeline"))
-    extra = {k: None for k in ("safety_checker", "feature_extractor", "image_encoder") if k in pipe_cls.__init__.__code__.co_varnames}
+    extra = {
+        k: None
+        for k in ("safety_checker", "feature_extractor", "image_encoder")
+        if k in pipe_cls.__init__.__code__.co_varnames
+    }
     if "requires_safety_checker" in pipe_cls.__init__.__code__.co_varnames:
         extra["requires_safety_checker"] = False
     pipe = pipe_cls(**components, **extra)

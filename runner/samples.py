@@ -113,7 +113,9 @@ def _wav(seconds: float, rate: int, rng: random.Random) -> bytes:
     return buf.getvalue()
 
 
-def write_samples(out: Path, rows: int, images: int, audio: int, image_size: int = 96, audio_seconds: float = 1.0) -> None:
+def write_samples(
+    out: Path, rows: int, images: int, audio: int, image_size: int = 96, audio_seconds: float = 1.0
+) -> None:
     """Write <task>.jsonl files, images/NNNN.png and audio/NNNN.wav under `out`."""
     out.mkdir(parents=True, exist_ok=True)
     for task in TEXT_SETS:

@@ -1,7 +1,7 @@
 """One workload per task: how a model is loaded, how a dataset row becomes model inputs (the counted
 preprocess phase), and what one sample of the measured pass does (generate, forward or call).
 
-All tasks run at batch size 1 with greedy decoding and fixed generation lengths from shared.tasks.
+All tasks run at batch size 1 with greedy decoding and fixed generation lengths from shared.method.tasks.
 Generation goes through the model classes' `generate` with an explicit GenerationConfig, so a model's
 own sampling defaults (temperature, beams, no-repeat n-grams) cannot change the workload, and the
 first token is timed (one synchronize per sample) for the single-pass prefill/decode split.
@@ -16,7 +16,7 @@ from typing import Any
 
 from runner.errors import RunnerError
 from runner.models import ModelSource, count_parameters, load_transformers_model, torch_dtype
-from shared.tasks import PASS_GENERATE, PRECISION_FP32, Task
+from shared.method.tasks import PASS_GENERATE, PRECISION_FP32, Task
 
 # Inputs are truncated to the model's positions minus the new tokens; 512 when the config says none.
 DEFAULT_MAX_POSITIONS = 512
@@ -129,7 +129,16 @@ class Workload:
 
     model_cls_name = "AutoModel"
 
-    def __init__(self, task: Task, source: ModelSource, dtype: str | None, device: str, multi_gpu: bool, seed: int = 0, reasoning: str = "off") -> None:
+    def __init__(
+        self,
+        task: Task,
+        source: ModelSource,
+        dtype: str | None,
+        device: str,
+        multi_gpu: bool,
+        seed: int = 0,
+        reasoning: str = "off",
+    ) -> None:
         self.task = task
         self.source = source
         self.dtype_name = dtype
@@ -184,7 +193,9 @@ class Workload:
     def load(self) -> None:
         """Load the model and its preprocessor."""
         self.dtype = self.resolved_dtype()
-        self.model = load_transformers_model(self.model_cls(), self.source, self.config(), self.dtype, self.device, self.multi_gpu, self.seed)
+        self.model = load_transformers_model(
+            self.model_cls(), self.source, self.config(), self.dtype, self.device, self.multi_gpu, self.seed
+        )
         self.parameters = sum(p.numel() for p in self.model.parameters())
         self.load_preprocessor()
 
@@ -240,7 +251,12 @@ class _TextTokens(Workload):
     """Tasks whose input is one text column, tokenized with truncation."""
 
     def _tokenize(self, *texts: str) -> Prepared:
-        enc = self.tokenizer(*texts, return_tensors="pt", truncation=True if len(texts) == 1 else "only_second", max_length=self.max_input_tokens())
+        enc = self.tokenizer(
+            *texts,
+            return_tensors="pt",
+            truncation=True if len(texts) == 1 else "only_second",
+            max_length=self.max_input_tokens(),
+        )
         return Prepared(dict(enc), int(enc["input_ids"].shape[1]))
 
     def preprocess(self, rows: list[dict[str, Any]]) -> list[Prepared]:
@@ -519,7 +535,9 @@ class ImageGeneration(Workload):
         self.pipe = self.pipe.to(self.device)
         self.pipe.set_progress_bar_config(disable=True)
         self.parameters = sum(
-            sum(p.numel() for p in c.parameters()) for c in self.pipe.components.values() if isinstance(c, torch.nn.Module)
+            sum(p.numel() for p in c.parameters())
+            for c in self.pipe.components.values()
+            if isinstance(c, torch.nn.Module)
         )
 
     def preprocess(self, rows: list[dict[str, Any]]) -> list[Prepared]:
@@ -556,7 +574,9 @@ WORKLOADS: dict[str, type[Workload]] = {
 }
 
 
-def make_workload(task: Task, source: ModelSource, dtype: str | None, device: str, multi_gpu: bool, seed: int, reasoning: str) -> Workload:
+def make_workload(
+    task: Task, source: ModelSource, dtype: str | None, device: str, multi_gpu: bool, seed: int, reasoning: str
+) -> Workload:
     """The workload of a task."""
     cls = WORKLOADS[task.id]
     if task.pass_phase == PASS_GENERATE and not issubclass(cls, _Generating):  # pragma: no cover - registry guard

@@ -35,12 +35,28 @@ class SpaceSpec:
 
 
 SPACES = (
-    SpaceSpec("aienergyscore-leaderboard", "AI Energy Score Leaderboard", "leaderboard", "⚡",
-              "GPU energy ratings of AI models per task and class"),
-    SpaceSpec("aienergyscore-submit", "AI Energy Score Submission Portal", "submission_portal", "📤",
-              "Submit an energy benchmark bundle for review", oauth=True),
-    SpaceSpec("aienergyscore-label", "AI Energy Score Label", "label_generator", "🏷️",
-              "Download the verifiable energy label of a rated model"),
+    SpaceSpec(
+        "aienergyscore-leaderboard",
+        "AI Energy Score Leaderboard",
+        "leaderboard",
+        "⚡",
+        "GPU energy ratings of AI models per task and class",
+    ),
+    SpaceSpec(
+        "aienergyscore-submit",
+        "AI Energy Score Submission Portal",
+        "submission_portal",
+        "📤",
+        "Submit an energy benchmark bundle for review",
+        oauth=True,
+    ),
+    SpaceSpec(
+        "aienergyscore-label",
+        "AI Energy Score Label",
+        "label_generator",
+        "🏷️",
+        "Download the verifiable energy label of a rated model",
+    ),
 )
 
 APP_TEMPLATE = '''"""Hugging Face Space entry point: starts {package} as `python -m {package}` would."""

@@ -17,8 +17,9 @@ import gradio as gr
 import pandas as pd
 from gradio.utils import get_upload_folder
 
-from shared.store import Attestation, Store, Submitter, open_store
-from shared.ui import CSS, nav_html
+from shared.store.factory import open_store
+from shared.store.models import Attestation, Store, Submitter
+from shared.web.links import CSS, nav_html
 from submission_portal import service
 from submission_portal.auth import Reviewer, authorize
 from submission_portal.config import PortalConfig
@@ -211,7 +212,12 @@ class PortalHandlers:
         frame, choices = self._pending(who)
         vid, vname = service.next_version()
         return (
-            gr.update(visible=True), f"Reviewing as {who.name}.", frame, choices, vid, vname,
+            gr.update(visible=True),
+            f"Reviewing as {who.name}.",
+            frame,
+            choices,
+            vid,
+            vname,
             service.versions_text(self.store),
         )
 
@@ -282,7 +288,9 @@ def build_demo(store: Store | None = None, config: PortalConfig | None = None) -
         with gr.Tabs():
             with gr.Tab("Submit", id="submit"):
                 bundle = gr.File(
-                    label=f"Bundle .zip (at most {limit_mb:.0f} MB)", file_types=[".zip"], type="filepath",
+                    label=f"Bundle .zip (at most {limit_mb:.0f} MB)",
+                    file_types=[".zip"],
+                    type="filepath",
                     elem_id="bundle-file",
                 )
                 check_box = gr.Textbox(
@@ -293,19 +301,26 @@ def build_demo(store: Store | None = None, config: PortalConfig | None = None) -
                     gr.Checkbox(label=f"{title}: {text}", value=False, elem_id=f"term-{key}")
                     for key, title, text in service.TERMS
                 ]
-                gr.Markdown("## Who submits" + (
-                    "\nSigned in with Hugging Face, your Hub account is recorded; name and contact are optional."
-                    if config.oauth else "\nYour contact is seen only by reviewers; it is never published."
-                ))
+                gr.Markdown(
+                    "## Who submits"
+                    + (
+                        "\nSigned in with Hugging Face, your Hub account is recorded; name and contact are optional."
+                        if config.oauth
+                        else "\nYour contact is seen only by reviewers; it is never published."
+                    )
+                )
                 with gr.Row():
                     name = gr.Textbox(label="Name or organisation", max_length=200, elem_id="submitter-name")
-                    contact = gr.Textbox(label="Contact (e-mail or HF user)", max_length=200, elem_id="submitter-contact")
+                    contact = gr.Textbox(
+                        label="Contact (e-mail or HF user)", max_length=200, elem_id="submitter-contact"
+                    )
                 submit_btn = gr.Button("Submit for review", variant="primary", interactive=False, elem_id="submit-btn")
                 outcome = gr.Markdown(elem_id="outcome")
                 with gr.Row():
                     sub_id = gr.Textbox(label="Submission id", interactive=False, elem_id="submission-id", scale=1)
-                    details = gr.Textbox(label="Details", lines=4, max_lines=40, interactive=False,
-                                         elem_id="outcome-details", scale=3)
+                    details = gr.Textbox(
+                        label="Details", lines=4, max_lines=40, interactive=False, elem_id="outcome-details", scale=3
+                    )
             with gr.Tab("Status", id="status"):
                 lookup = gr.Textbox(label="Submission id", placeholder="sub_0123456789ab", elem_id="lookup-id")
                 lookup_btn = gr.Button("Look up", elem_id="lookup-btn")
@@ -316,16 +331,22 @@ def build_demo(store: Store | None = None, config: PortalConfig | None = None) -
                     queue_filter = gr.Radio(list(QUEUE_FILTERS), value="All", label="Show", scale=3)
                     refresh_btn = gr.Button("Refresh", elem_id="queue-refresh", scale=1)
                 queue_df = gr.Dataframe(
-                    value=_frame([], service.QUEUE_COLUMNS), headers=service.QUEUE_COLUMNS, interactive=False,
-                    wrap=True, elem_id="queue-table",
+                    value=_frame([], service.QUEUE_COLUMNS),
+                    headers=service.QUEUE_COLUMNS,
+                    interactive=False,
+                    wrap=True,
+                    elem_id="queue-table",
                     # The status and reason are what people come for: keep them in view.
                     column_widths=["13%", "14%", "25%", "13%", "8%", "12%", "15%"],
                 )
             with gr.Tab("Reviewer", id="reviewer"):
                 gr.Markdown(
                     "For reviewers only: enter the reviewer token"
-                    + (f", or sign in with Hugging Face as a member of **{config.reviewer_org}**"
-                       if config.oauth and config.reviewer_org else "")
+                    + (
+                        f", or sign in with Hugging Face as a member of **{config.reviewer_org}**"
+                        if config.oauth and config.reviewer_org
+                        else ""
+                    )
                     + "."
                 )
                 with gr.Row():
@@ -334,18 +355,26 @@ def build_demo(store: Store | None = None, config: PortalConfig | None = None) -
                 reviewer_msg = gr.Markdown(elem_id="reviewer-msg")
                 with gr.Column(visible=False) as panel:
                     pending_df = gr.Dataframe(
-                        value=_frame([], service.REVIEW_COLUMNS), headers=service.REVIEW_COLUMNS,
-                        interactive=False, wrap=True, label="Pending submissions",
+                        value=_frame([], service.REVIEW_COLUMNS),
+                        headers=service.REVIEW_COLUMNS,
+                        interactive=False,
+                        wrap=True,
+                        label="Pending submissions",
                     )
-                    review_id = gr.Dropdown(label="Submission to review", choices=[], allow_custom_value=True,
-                                            elem_id="review-id")
+                    review_id = gr.Dropdown(
+                        label="Submission to review", choices=[], allow_custom_value=True, elem_id="review-id"
+                    )
                     review_detail = gr.Textbox(label="Details", lines=8, max_lines=40, interactive=False)
-                    reason = gr.Textbox(label="Reason (required to reject; the submitter reads it)", elem_id="review-reason")
+                    reason = gr.Textbox(
+                        label="Reason (required to reject; the submitter reads it)", elem_id="review-reason"
+                    )
                     with gr.Row():
                         approve_btn = gr.Button("Approve", variant="primary", elem_id="approve-btn")
                         reject_btn = gr.Button("Reject", variant="stop", elem_id="reject-btn")
                     review_msg = gr.Markdown(elem_id="review-msg")
-                    gr.Markdown("### Publish the next leaderboard version\nFreezes every approved result with recalibrated stars.")
+                    gr.Markdown(
+                        "### Publish the next leaderboard version\nFreezes every approved result with recalibrated stars."
+                    )
                     with gr.Row():
                         version_id = gr.Textbox(label="Version id", elem_id="version-id")
                         version_name = gr.Textbox(label="Version name", elem_id="version-name")
@@ -365,7 +394,9 @@ def build_demo(store: Store | None = None, config: PortalConfig | None = None) -
         submit_btn.click(
             lambda: ("Validating the bundle and storing it...", "", ""), None, [outcome, details, sub_id], queue=False
         ).then(
-            h.submit_clicked, [bundle, *terms, name, contact], [outcome, details, sub_id, bundle, check_box],
+            h.submit_clicked,
+            [bundle, *terms, name, contact],
+            [outcome, details, sub_id, bundle, check_box],
             **validating,
         ).then(h.queue, queue_filter, queue_df)
 
@@ -388,7 +419,9 @@ def build_demo(store: Store | None = None, config: PortalConfig | None = None) -
                 fn, [token, review_id, reason], [review_msg, pending_df, review_id], api_visibility="undocumented"
             ).then(h.queue, queue_filter, queue_df)
         publish_btn.click(
-            h.publish, [token, version_id, version_name, version_notes], [publish_msg, versions_box],
+            h.publish,
+            [token, version_id, version_name, version_notes],
+            [publish_msg, versions_box],
             api_visibility="undocumented",
         )
     demo.portal_handlers = h  # type: ignore[attr-defined]  # for tests and embedding

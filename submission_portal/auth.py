@@ -60,9 +60,7 @@ def _org_names(entries: Any) -> set[str]:
     return names
 
 
-def organisations(
-    profile: Mapping[str, Any] | None, oauth_token: str | None, whoami: WhoAmI | None = None
-) -> set[str]:
+def organisations(profile: Mapping[str, Any] | None, oauth_token: str | None, whoami: WhoAmI | None = None) -> set[str]:
     """Lower-cased names of the Hugging Face organisations of a logged-in user.
 
     Read from the OAuth user info when it lists them, else from the Hub's whoami with the user's

@@ -24,7 +24,7 @@ def validate_command(path: str, config: PortalConfig) -> int:
 
 def serve_command(store_path: str | None, config: PortalConfig) -> int:
     """Serve the portal alone until interrupted (GRADIO_SERVER_PORT / GRADIO_SERVER_NAME honoured)."""
-    from shared.store import open_store
+    from shared.store.factory import open_store
     from submission_portal.app import build_demo, launch_kwargs
 
     demo = build_demo(open_store(store_path), config)

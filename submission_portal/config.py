@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from shared.safezip import ZipLimits
+from shared.bundle.safezip import ZipLimits
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ OAUTH_ENV = "AIENERGY_OAUTH"
 DEFAULT_MAX_UPLOAD_MB = 200.0
 DEFAULT_CONCURRENCY = 2
 MB = 1_000_000  # decimal, as the messages print sizes (ZipLimits defaults are in MiB)
-# shared.safezip's limits with the upload limit in decimal megabytes (200 MB, not 200 MiB).
+# shared.bundle.safezip's limits with the upload limit in decimal megabytes (200 MB, not 200 MiB).
 DEFAULT_LIMITS = replace(ZipLimits(), max_zip_bytes=int(DEFAULT_MAX_UPLOAD_MB * MB))
 
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from shared.bundle import ValidationReport, validate_bundle
-from shared.safezip import ZipLimits
-from shared.store import (
+from shared.bundle.problems import ValidationReport
+from shared.bundle.safezip import ZipLimits
+from shared.bundle.validate import validate_bundle
+from shared.store.models import (
     STATUS_APPROVED,
     STATUS_PENDING,
     STATUS_REJECTED,
@@ -27,7 +28,7 @@ from shared.store import (
     Submission,
     Submitter,
 )
-from shared.versions import version_for
+from shared.store.versions import version_for
 from submission_portal.auth import Reviewer
 from submission_portal.config import DEFAULT_LIMITS
 
@@ -61,8 +62,16 @@ TERMS: tuple[tuple[str, str, str], ...] = (
 )
 QUEUE_COLUMNS = ["Submission", "Submitted (UTC)", "Model", "Task", "Wh / 1k queries", "Status", "Reason"]
 REVIEW_COLUMNS = [
-    "Submission", "Submitted (UTC)", "Model", "Task", "Wh / 1k queries", "Submitter", "HF user", "Contact",
-    "Warnings", "File",
+    "Submission",
+    "Submitted (UTC)",
+    "Model",
+    "Task",
+    "Wh / 1k queries",
+    "Submitter",
+    "HF user",
+    "Contact",
+    "Warnings",
+    "File",
 ]
 
 
@@ -302,8 +311,12 @@ def status_text(store: Store, submission_id: str | None) -> str:
 
 def _public_row(sub: Submission) -> list[str]:
     return [
-        sub.id, sub.created_at.replace("+00:00", ""), sub.model_id, sub.task_id,
-        f"{sub.gpu_energy_wh_per_1k:.4f}", STATUS_LABELS.get(sub.status, sub.status),
+        sub.id,
+        sub.created_at.replace("+00:00", ""),
+        sub.model_id,
+        sub.task_id,
+        f"{sub.gpu_energy_wh_per_1k:.4f}",
+        STATUS_LABELS.get(sub.status, sub.status),
         sub.review_reason if sub.status == STATUS_REJECTED else "",
     ]
 
@@ -328,8 +341,16 @@ def review_rows(store: Store, reviewer: Reviewer | None) -> list[list[str]]:
         return []
     return [
         [
-            s.id, s.created_at.replace("+00:00", ""), s.model_id, s.task_id, f"{s.gpu_energy_wh_per_1k:.4f}",
-            s.submitter_name, s.hf_username, s.submitter_contact, " | ".join(s.warnings), s.filename,
+            s.id,
+            s.created_at.replace("+00:00", ""),
+            s.model_id,
+            s.task_id,
+            f"{s.gpu_energy_wh_per_1k:.4f}",
+            s.submitter_name,
+            s.hf_username,
+            s.submitter_contact,
+            " | ".join(s.warnings),
+            s.filename,
         ]
         for s in store.submissions(STATUS_PENDING)[:MAX_QUEUE_ROWS]
     ]
@@ -356,7 +377,8 @@ def review_detail(store: Store, reviewer: Reviewer | None, submission_id: str | 
             f"Model: {r.model_id} ({r.parameters:,} parameters, {r.precision}, class {r.model_class or '-'})",
             f"Task: {r.task_id}; {r.repetitions} repetitions of {r.samples} samples",
             f"GPU energy: {r.gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries (std {r.std_wh_per_1k:.4f}, 95% CI "
-            + ("n/a: one repetition" if r.ci95 is None else "{:.4f} to {:.4f}".format(*r.ci95)) + ")",
+            + ("n/a: one repetition" if r.ci95 is None else "{:.4f} to {:.4f}".format(*r.ci95))
+            + ")",
             f"Hardware: {r.gpu_count} x {r.hardware}; runner {r.runner}; created {r.created_utc}",
             f"Phases (Wh / 1k): {', '.join(f'{k} {v:.4f}' for k, v in r.phases_wh_per_1k.items())}",
             f"Config: {r.config}",
@@ -380,7 +402,10 @@ def review(
 ) -> ActionResult:
     """Approve or reject a pending submission (a rejection needs a reason the submitter will read)."""
     if reviewer is None:
-        return ActionResult(False, "Reviewer access required: enter the reviewer token or log in as a member of the reviewers' organisation.")
+        return ActionResult(
+            False,
+            "Reviewer access required: enter the reviewer token or log in as a member of the reviewers' organisation.",
+        )
     sid = normalise_id(submission_id)
     if not sid:
         return ActionResult(False, "Choose the submission to review (an id such as sub_0123456789ab).")

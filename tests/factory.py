@@ -12,10 +12,10 @@ import random
 import zipfile
 from typing import Any
 
-from shared.bundle import make_bundle
-from shared.run_files import finalize_report, measured_phase, repetition, run_files
-from shared.schema import SCHEMA_VERSION, DatasetInfo, Environment, GpuInfo, ModelInfo, PhaseSplit, RunReport
-from shared.tasks import PASS_GENERATE, get_task
+from runner.run_files import finalize_report, measured_phase, repetition, run_files
+from shared.bundle.make import make_bundle
+from shared.bundle.schema import SCHEMA_VERSION, DatasetInfo, Environment, GpuInfo, ModelInfo, PhaseSplit, RunReport
+from shared.method.tasks import PASS_GENERATE, get_task
 
 H100 = "NVIDIA H100 80GB HBM3"
 
@@ -48,8 +48,14 @@ def make_report(
     reps = []
     for i in range(repetitions):
         jitter = 1 + rng.uniform(-0.01, 0.01)
-        main = window(task.pass_phase, total_mj * 0.99 * jitter, duration_s=60.0, samples=samples,
-                      input_tokens=samples * 40, output_tokens=samples * 10)
+        main = window(
+            task.pass_phase,
+            total_mj * 0.99 * jitter,
+            duration_s=60.0,
+            samples=samples,
+            input_tokens=samples * 40,
+            output_tokens=samples * 10,
+        )
         reps.append(repetition(i, pre, [main], samples))
     report = RunReport(
         schema_version=SCHEMA_VERSION,

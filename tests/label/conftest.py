@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import pytest
 from PIL import Image
 
-from shared.bundle import validate_bundle
-from shared.store import Attestation, SQLiteStore, Submitter
+from shared.bundle.validate import validate_bundle
+from shared.store.models import Attestation, Submitter
+from shared.store.sqlite import SQLiteStore
 from tests.factory import make_bundle_bytes
 
 BASE_URL = "https://aienergy.example.org"
@@ -28,7 +29,9 @@ def add_approved(store: SQLiteStore, **bundle_kw: object) -> str:
     data = make_bundle_bytes(**bundle_kw)
     report = validate_bundle(data)
     assert report.ok and report.record is not None, report.problems
-    sub, _ = store.add_submission(data, "run.zip", report.record, Submitter(name="tester"), Attestation(True, True, True))
+    sub, _ = store.add_submission(
+        data, "run.zip", report.record, Submitter(name="tester"), Attestation(True, True, True)
+    )
     store.review(sub.id, True, "", "reviewer")
     return sub.result_id
 
@@ -49,8 +52,9 @@ def published(tmp_store: SQLiteStore, base_url: str) -> Published:
         results[model] = add_approved(tmp_store, task_id="image_classification", model_id=model, energy_wh=energy)
     results["acme/talker"] = add_approved(tmp_store, task_id="text_generation", model_id="acme/talker", energy_wh=2.37)
     tmp_store.publish_version("2026-10", "October 2026")
-    results["acme/gamma"] = add_approved(tmp_store, task_id="image_classification", model_id="acme/gamma",
-                                         energy_wh=12000.0)
+    results["acme/gamma"] = add_approved(
+        tmp_store, task_id="image_classification", model_id="acme/gamma", energy_wh=12000.0
+    )
     tmp_store.publish_version("2026-11", "November 2026")
     return Published(tmp_store, results)
 

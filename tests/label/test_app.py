@@ -9,7 +9,7 @@ import pytest
 
 from label_generator.app import build_demo, catalog
 from label_generator.render import read_metadata
-from shared.ui import result_url
+from shared.web.links import result_url
 from tests.conftest import serve
 from tests.label.conftest import Published, open_png
 

@@ -16,7 +16,7 @@ from label_generator.__main__ import main
 from label_generator.badge import badge_image_url, badge_markdown
 from label_generator.data import label_for_result, typed
 from label_generator.render import read_metadata
-from shared.ui import result_url
+from shared.web.links import result_url
 from tests.label.conftest import Published, open_png
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -57,7 +57,9 @@ def test_badge_of_a_self_reported_label_says_so() -> None:
     assert "x__y--z" not in md, "the model id is in the alt text only, not in the badge path"
 
 
-def test_cli_renders_a_result_from_the_store(published: Published, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_renders_a_result_from_the_store(
+    published: Published, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rid = published.results["acme/gamma"]
     out = tmp_path / "label.png"
     assert main(["render", "--result", rid, "--store", str(published.store.path), "-o", str(out), "--badge"]) == 0
@@ -72,13 +74,53 @@ def test_cli_renders_a_result_from_the_store(published: Published, tmp_path: Pat
 def test_cli_from_fields_is_self_reported_unless_it_matches(published: Published, tmp_path: Path) -> None:
     store = str(published.store.path)
     own = tmp_path / "own.svg"
-    assert main(["render", "--model", "mine", "--provider", "me", "--task", "Text generation", "--energy-wh", "3.2",
-                 "--stars", "4", "--hardware", "NVIDIA H100 80GB HBM3", "--store", store, "-o", str(own)]) == 0
+    assert (
+        main(
+            [
+                "render",
+                "--model",
+                "mine",
+                "--provider",
+                "me",
+                "--task",
+                "Text generation",
+                "--energy-wh",
+                "3.2",
+                "--stars",
+                "4",
+                "--hardware",
+                "NVIDIA H100 80GB HBM3",
+                "--store",
+                store,
+                "-o",
+                str(own),
+            ]
+        )
+        == 0
+    )
     assert '"aienergy:status": "self-reported"' in own.read_text()
     real = label_for_result(published.store, published.results["acme/talker"])
     same = tmp_path / "same.png"
-    assert main(["render", "--model", "acme/talker", "--task", "text_generation", "--energy-wh",
-                 str(real.energy_wh_per_1k), "--stars", str(real.stars), "--store", store, "-o", str(same)]) == 0
+    assert (
+        main(
+            [
+                "render",
+                "--model",
+                "acme/talker",
+                "--task",
+                "text_generation",
+                "--energy-wh",
+                str(real.energy_wh_per_1k),
+                "--stars",
+                str(real.stars),
+                "--store",
+                store,
+                "-o",
+                str(same),
+            ]
+        )
+        == 0
+    )
     assert read_metadata(same.read_bytes())["aienergy:result_id"] == real.result_id
 
 
@@ -92,9 +134,30 @@ def test_cli_explains_what_is_missing(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_module_runs_as_a_command(tmp_path: Path) -> None:
     out = tmp_path / "l.png"
     proc = subprocess.run(
-        [sys.executable, "-m", "label_generator", "render", "--model", "acme/m", "--task", "asr", "--energy-wh", "12345",
-         "--stars", "2", "--version", "November 2026", "--store", str(tmp_path / "s.sqlite3"), "-o", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "label_generator",
+            "render",
+            "--model",
+            "acme/m",
+            "--task",
+            "asr",
+            "--energy-wh",
+            "12345",
+            "--stars",
+            "2",
+            "--version",
+            "November 2026",
+            "--store",
+            str(tmp_path / "s.sqlite3"),
+            "-o",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     meta = read_metadata(out.read_bytes())

@@ -33,7 +33,7 @@ from label_generator.layout import (
     build_layout,
 )
 from label_generator.render import read_metadata, render_label, render_png
-from shared.ui import result_url
+from shared.web.links import result_url
 from tests.label.conftest import Published, open_png
 
 S = text.SCALE
@@ -42,9 +42,18 @@ S = text.SCALE
 def verified(**kw: object) -> LabelData:
     """A verified label with typical values, overridable."""
     fields: dict[str, object] = dict(
-        provider="openai-community", model_name="gpt2", task="Text generation", energy_wh_per_1k=2.37, stars=1,
-        version="February 2025", hardware="NVIDIA H100-80GB", link="https://aienergy.example.org/leaderboard?result=res_0123456789ab",
-        result_id="res_0123456789ab", version_id="2025-02", bundle_sha256="ab" * 32, task_id="text_generation",
+        provider="openai-community",
+        model_name="gpt2",
+        task="Text generation",
+        energy_wh_per_1k=2.37,
+        stars=1,
+        version="February 2025",
+        hardware="NVIDIA H100-80GB",
+        link="https://aienergy.example.org/leaderboard?result=res_0123456789ab",
+        result_id="res_0123456789ab",
+        version_id="2025-02",
+        bundle_sha256="ab" * 32,
+        task_id="text_generation",
     )
     fields.update(kw)
     return LabelData(**fields)  # type: ignore[arg-type]
@@ -111,7 +120,12 @@ def test_metadata_holds_result_energy_version_and_bundle_hash(published: Publish
     assert meta["aienergy:status"] == "verified" and meta["aienergy:url"] == result_url(rid)
     assert meta["aienergy:stars"] == str(rated.stars)
     text_chunks = {body.split(b"\0", 1)[0] for kind, body in png_chunks(png) if kind == b"tEXt"}
-    assert {b"aienergy:result_id", b"aienergy:energy_wh_per_1k", b"aienergy:version", b"aienergy:bundle_sha256"} <= text_chunks
+    assert {
+        b"aienergy:result_id",
+        b"aienergy:energy_wh_per_1k",
+        b"aienergy:version",
+        b"aienergy:bundle_sha256",
+    } <= text_chunks
 
 
 def test_newest_version_is_the_default_and_stars_are_frozen_per_version(published: Published) -> None:
@@ -135,8 +149,11 @@ def _ink_columns(image: Image.Image, x0: float, x1: float, y0: float, y1: float)
 @pytest.mark.parametrize(
     "model, energy, hardware",
     [
-        ("a-very-long-provider-name-for-testing/" + "an-extremely-long-model-name-" * 4 + "v2", 1234567890123.0,
-         "NVIDIA GeForce RTX 4090 Laptop GPU with a really long name"),
+        (
+            "a-very-long-provider-name-for-testing/" + "an-extremely-long-model-name-" * 4 + "v2",
+            1234567890123.0,
+            "NVIDIA GeForce RTX 4090 Laptop GPU with a really long name",
+        ),
         ("x" * MAX_MODEL_ID, 9999.0, "NVIDIA H100 80GB HBM3"),
         ("OrganisationWithoutAnyBreaks/ModelNameWithoutAnyBreaksEitherAtAll", 0.00042, ""),
     ],
@@ -150,7 +167,9 @@ def test_long_names_and_values_are_fitted_inside_the_card(model: str, energy: fl
     name_lines = layout.lines("name")
     assert "".join(ln.text for ln in name_lines).replace(" ", "") == data.model_id.replace(" ", "")
     assert name_lines[-1].baseline + 0.25 * name_lines[-1].size <= NAME_BOTTOM + 0.5
-    assert layout.fitted["energy"].lines and "".join(layout.fitted["energy"].lines).replace(" ", "") == data.energy_text.replace(" ", "")
+    assert layout.fitted["energy"].lines and "".join(layout.fitted["energy"].lines).replace(
+        " ", ""
+    ) == data.energy_text.replace(" ", "")
     image = render_label(data)
     body = (47.0, 312.0)  # between header and button
     assert _ink_columns(image, 2, MARGIN - 0.5, *body) == 0, "ink in the left margin"
@@ -206,8 +225,9 @@ def test_self_reported_label_says_so_and_has_no_qr_code() -> None:
 
 def test_typed_values_of_an_approved_result_make_its_verified_label(published: Published) -> None:
     real = label_for_result(published.store, published.results["acme/talker"])
-    same = typed("acme/talker", "Text generation", real.energy_wh_per_1k, real.stars, "November 2026",
-                 "NVIDIA H100 80GB HBM3")
+    same = typed(
+        "acme/talker", "Text generation", real.energy_wh_per_1k, real.stars, "November 2026", "NVIDIA H100 80GB HBM3"
+    )
     match = match_result(published.store, same)
     assert match is not None and match.result_id == real.result_id and match.verified
     inflated = typed("acme/talker", "text_generation", real.energy_wh_per_1k * 0.5, real.stars)
@@ -218,8 +238,9 @@ def test_rendering_is_deterministic() -> None:
     assert render_png(verified()) == render_png(verified())
 
 
-@pytest.mark.parametrize("bad", [dict(stars=6), dict(energy_wh_per_1k=float("nan")), dict(model_name=" "),
-                                 dict(provider="p" * MAX_MODEL_ID)])
+@pytest.mark.parametrize(
+    "bad", [dict(stars=6), dict(energy_wh_per_1k=float("nan")), dict(model_name=" "), dict(provider="p" * MAX_MODEL_ID)]
+)
 def test_invalid_label_data_is_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         verified(**bad)

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from shared.bundle import validate_bundle
-from shared.schema import ModelInfo
-from shared.store import Attestation, SQLiteStore, Submitter
+from shared.bundle.schema import ModelInfo
+from shared.bundle.validate import validate_bundle
+from shared.store.models import Attestation, Submitter
+from shared.store.sqlite import SQLiteStore
 from tests.factory import make_bundle_bytes, make_report
 
 CLASS_PARAMS = {"A": 1_000_000_000, "B": 30_000_000_000, None: 300_000_000}
@@ -50,8 +51,14 @@ SECOND = [
 
 def submit(store: SQLiteStore, spec: Spec, seed: int) -> str:
     """Validate, store and approve one synthetic bundle; returns its result id."""
-    report = make_report(task_id=spec.task_id, model_id=spec.model_id, energy_wh=spec.energy_wh,
-                         model_class=spec.model_class, parameters=CLASS_PARAMS[spec.model_class], seed=seed)
+    report = make_report(
+        task_id=spec.task_id,
+        model_id=spec.model_id,
+        energy_wh=spec.energy_wh,
+        model_class=spec.model_class,
+        parameters=CLASS_PARAMS[spec.model_class],
+        seed=seed,
+    )
     extra = {"random_weights": spec.random_weights}
     if spec.quality is not None:
         extra["quality_score"] = spec.quality
@@ -60,8 +67,9 @@ def submit(store: SQLiteStore, spec: Spec, seed: int) -> str:
     bundle = make_bundle_bytes(report=report)
     checked = validate_bundle(bundle)
     assert checked.ok and checked.record is not None, checked.text()
-    sub, _ = store.add_submission(bundle, f"{spec.model_id}.zip", checked.record,
-                                  Submitter("tester"), Attestation(True, True, True))
+    sub, _ = store.add_submission(
+        bundle, f"{spec.model_id}.zip", checked.record, Submitter("tester"), Attestation(True, True, True)
+    )
     store.review(sub.id, True, "", "reviewer")
     return sub.result_id
 

@@ -43,8 +43,14 @@ def wait_rows(page: Any, expected: list[str]) -> None:
     )
 
 
-TEXT_GENERATION = ["acme/frugal-1b", "zeta/mid-1b", "acme/hungry-1b", "bigco/large-30b", "bigco/huge-30b",
-                   "bigco/medium-30b"]
+TEXT_GENERATION = [
+    "acme/frugal-1b",
+    "zeta/mid-1b",
+    "acme/hungry-1b",
+    "bigco/large-30b",
+    "bigco/huge-30b",
+    "bigco/medium-30b",
+]
 
 
 def test_visitor_journey(page: Any, served: Any) -> None:
@@ -76,7 +82,8 @@ def test_visitor_journey(page: Any, served: Any) -> None:
     text = detail.inner_text()
     assert store_result.bundle_sha256 in text and store_result.submission_id in text
     assert detail.locator("a", has_text="Generate its label").get_attribute("href") == (
-        f"/label?result={store_result.result_id}")
+        f"/label?result={store_result.result_id}"
+    )
 
     # Download the current view as CSV.
     with page.expect_download() as info:

@@ -19,7 +19,7 @@ from leaderboard.plots import (
 )
 from leaderboard.table import results_frame
 from shared.records import FORMAT_REFERENCE
-from shared.store import RatedResult
+from shared.store.models import RatedResult
 from tests.leaderboard.conftest import Filled
 from tests.leaderboard.test_table import rated
 
@@ -34,7 +34,9 @@ def test_yearly_energy_and_co2() -> None:
     assert est.workload.equivalents.microwave_hours == pytest.approx(73.0)
     assert est.workload.equivalents.led_bulb_hours == pytest.approx(7300.0)
     assert (est.workload.equivalents.ebike_miles_low, est.workload.equivalents.ebike_miles_high) == (
-        pytest.approx(1460.0), pytest.approx(2920.0))
+        pytest.approx(1460.0),
+        pytest.approx(2920.0),
+    )
 
 
 def test_pue_and_whole_server_scale_the_energy() -> None:
@@ -88,8 +90,9 @@ def test_phase_shares_sum_to_the_total() -> None:
 
 def test_detail_of_a_sparse_reference_record() -> None:
     base = rated("acme/a", 1.0)
-    rec = dataclasses.replace(base.record, source_format=FORMAT_REFERENCE, environment={}, config={}, dataset={},
-                              repetitions=1)
+    rec = dataclasses.replace(
+        base.record, source_format=FORMAT_REFERENCE, environment={}, config={}, dataset={}, repetitions=1
+    )
     facts = provenance(RatedResult(base.result_id, "sub", "ff" * 32, rec, None, None))
     flat = {k: v for rows in facts.sections.values() for k, v in rows}
     assert flat["Configuration"] == "not recorded" and flat["Stars"] == "unrated"
@@ -144,10 +147,14 @@ def test_energy_vs_parameters_skips_unknown_counts() -> None:
 
 
 def test_energy_vs_quality_marks_the_frontier() -> None:
-    frame = results_frame([
-        rated("acme/cheap", 1.0, 5, quality=40.0), rated("acme/waste", 5.0, 3, quality=35.0),
-        rated("acme/best", 8.0, 1, quality=80.0), rated("acme/unscored", 2.0, 5),
-    ])
+    frame = results_frame(
+        [
+            rated("acme/cheap", 1.0, 5, quality=40.0),
+            rated("acme/waste", 5.0, 3, quality=35.0),
+            rated("acme/best", 8.0, 1, quality=80.0),
+            rated("acme/unscored", 2.0, 5),
+        ]
+    )
     fig = energy_vs_quality(frame)
     frontier = next(t for t in fig.data if t.name == "Pareto frontier")
     assert list(frontier.text) == ["acme/cheap", "acme/best"]

@@ -24,7 +24,7 @@ from leaderboard.compare import (
     ratio_text,
 )
 from leaderboard.views import Leaderboard, split_ids
-from shared.store import RatedResult
+from shared.store.models import RatedResult
 from tests.conftest import serve
 from tests.leaderboard.conftest import Filled, Spec, fill_store, submit
 from tests.leaderboard.test_table import rated
@@ -80,7 +80,7 @@ def section(rows: list[Row], title: str) -> list[Row]:
     """The rows of one section (between its heading row and the next)."""
     start = next(i for i, r in enumerate(rows) if "lb-section" in r.classes and r.label == title)
     out = []
-    for row in rows[start + 1:]:
+    for row in rows[start + 1 :]:
         if "lb-section" in row.classes:
             break
         out.append(row)
@@ -99,10 +99,18 @@ ENV = {"software": {"torch": "2.11.0", "transformers": "5.0.0", "numpy": "2.5.2"
 @pytest.fixture
 def pair() -> list[RatedResult]:
     """Two results of one task that differ in two config keys (one only the second records)."""
-    a = with_setup(rated("acme/small", 2.0, 5), config=dict(BASE_CONFIG), environment=ENV,
-                   phases_wh_per_1k={"prefill": 0.5, "decode": 1.5})
-    b = with_setup(rated("acme/large", 4.7, 2), config={**BASE_CONFIG, "batch_size": 8, "image_size": 1024},
-                   environment=ENV, phases_wh_per_1k={"prefill": 1.0, "decode": 3.7})
+    a = with_setup(
+        rated("acme/small", 2.0, 5),
+        config=dict(BASE_CONFIG),
+        environment=ENV,
+        phases_wh_per_1k={"prefill": 0.5, "decode": 1.5},
+    )
+    b = with_setup(
+        rated("acme/large", 4.7, 2),
+        config={**BASE_CONFIG, "batch_size": 8, "image_size": 1024},
+        environment=ENV,
+        phases_wh_per_1k={"prefill": 1.0, "decode": 3.7},
+    )
     return [a, b]
 
 
@@ -142,7 +150,9 @@ def test_energy_ratio_to_the_most_frugal_and_phase_union(pair: list[RatedResult]
     assert rows["Phase: decode (Wh / 1k)"].cells == ["1.50 Wh", "3.70 Wh"]
     # Order matters for the ratio only through which one is the smallest.
     assert {r.label: r for r in parse_rows(compare_html(pair[::-1]))}["Energy vs the most frugal here"].cells == [
-        "2.35x", "1.00x"]
+        "2.35x",
+        "1.00x",
+    ]
     assert energy_ratios([3.0, 1.5, 6.0]) == [2.0, 1.0, 4.0]
     assert energy_ratios([0.0, 2.0]) == [1.0, None] and ratio_text(None) == "n/a"
     assert ratio_text(1234.0) == "1,234.00x"
@@ -159,8 +169,9 @@ def test_phases_missing_in_one_result_read_not_recorded(pair: list[RatedResult])
 def test_hostile_model_id_and_config_are_escaped(pair: list[RatedResult]) -> None:
     a, b = pair
     evil_id = '<img src=x onerror="alert(1)">'
-    b = with_setup(b, model_id=evil_id, config={"<b>key</b>": "<script>alert('x')</script>"},
-                   runner='"><svg onload=alert(2)>')
+    b = with_setup(
+        b, model_id=evil_id, config={"<b>key</b>": "<script>alert('x')</script>"}, runner='"><svg onload=alert(2)>'
+    )
     b = dataclasses.replace(b, result_id='res_"><x')
     html = compare_html([a, b])
     for raw in ("<img", "<script", "<svg", "<b>key", 'res_"><x'):
@@ -206,8 +217,7 @@ def test_compare_ignores_unknown_ids_and_other_tasks(lb: Leaderboard, filled: Fi
     assert "lb-compare-note" in lb.compare("2026-11", [frugal, "res_unknown"], "text_generation")
     # A result that is not in the version cannot be compared in it.
     zeta = filled.ids["zeta/mid-1b"]
-    assert lb.compare_selection("2026-05", "text_generation", [zeta, frugal]) == [
-        lb.data.result(frugal, "2026-05")]
+    assert lb.compare_selection("2026-05", "text_generation", [zeta, frugal]) == [lb.data.result(frugal, "2026-05")]
 
 
 def test_picker_keeps_chosen_results_of_the_task_and_drops_the_rest(lb: Leaderboard, filled: Filled) -> None:
@@ -230,7 +240,11 @@ def test_compare_link_preselects_results_and_opens_the_tab(lb: Leaderboard, fill
     vit = filled.ids["google/vit-base-patch16-224"]
     start = lb.initial_state({"compare": f" {huge},{frugal},{huge},nope,{vit}"})
     assert (start.version_id, start.task_id, start.compare, start.tab) == (
-        "2026-11", "text_generation", (huge, frugal), "compare")
+        "2026-11",
+        "text_generation",
+        (huge, frugal),
+        "compare",
+    )
     # The task comes from the first result found, unless the link names one.
     assert lb.initial_state({"compare": f"{vit},{frugal}"}).task_id == "image_classification"
     assert lb.initial_state({"compare": f"{vit},{frugal}", "task": "text_generation"}).compare == (frugal,)

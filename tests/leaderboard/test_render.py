@@ -16,7 +16,7 @@ from leaderboard.render import (
     table_html,
 )
 from leaderboard.table import COLUMNS, energy_spread, results_frame
-from shared.tasks import TASKS
+from shared.method.tasks import TASKS
 from tests.leaderboard.test_table import rated
 
 TG, IC = TASKS["text_generation"], TASKS["image_classification"]

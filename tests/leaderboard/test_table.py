@@ -20,30 +20,47 @@ from leaderboard.table import (
     split_by_task,
 )
 from shared.records import ResultRecord
-from shared.store import RatedResult
+from shared.store.models import RatedResult
 
 
-def rated(model_id: str, energy: float, stars: int | None = 5, task: str = "text_generation",
-          cls: str | None = "A", params: int | None = None, quality: float | None = None,
-          ci: tuple[float, float] | None = None) -> RatedResult:
+def rated(
+    model_id: str,
+    energy: float,
+    stars: int | None = 5,
+    task: str = "text_generation",
+    cls: str | None = "A",
+    params: int | None = None,
+    quality: float | None = None,
+    ci: tuple[float, float] | None = None,
+) -> RatedResult:
     """A RatedResult built directly (the store is not needed for pure table logic)."""
     rec = ResultRecord(
-        task_id=task, model_id=model_id, gpu_energy_wh_per_1k=energy, model_class=cls, parameters=params,
-        quality_score=quality, ci95_low_wh_per_1k=ci[0] if ci else None, ci95_high_wh_per_1k=ci[1] if ci else None,
-        repetitions=10 if ci else 1, created_utc="2026-11-20T10:30:00+00:00", hardware="NVIDIA H100 80GB HBM3",
+        task_id=task,
+        model_id=model_id,
+        gpu_energy_wh_per_1k=energy,
+        model_class=cls,
+        parameters=params,
+        quality_score=quality,
+        ci95_low_wh_per_1k=ci[0] if ci else None,
+        ci95_high_wh_per_1k=ci[1] if ci else None,
+        repetitions=10 if ci else 1,
+        created_utc="2026-11-20T10:30:00+00:00",
+        hardware="NVIDIA H100 80GB HBM3",
     )
     return RatedResult(f"res_{model_id.replace('/', '_')}", "sub_x", "ab" * 32, rec, stars, "v1")
 
 
 @pytest.fixture
 def frame() -> pd.DataFrame:
-    return results_frame([
-        rated("Meta-Llama/Llama-3-8B", 8.0, 3, params=8_000_000_000, quality=60.0, ci=(7.6, 8.4)),
-        rated("qwen/Qwen2-1.5B", 1.5, 5, params=1_500_000_000, ci=(1.45, 1.55)),
-        rated("qwen/Qwen2-72B", 70.0, 1, cls="C", params=None),
-        rated("acme/tiny", 2.0, 5, params=100_000_000, quality=30.0),
-        rated("google/vit", 2.6, 5, task="image_classification", cls=None),
-    ])
+    return results_frame(
+        [
+            rated("Meta-Llama/Llama-3-8B", 8.0, 3, params=8_000_000_000, quality=60.0, ci=(7.6, 8.4)),
+            rated("qwen/Qwen2-1.5B", 1.5, 5, params=1_500_000_000, ci=(1.45, 1.55)),
+            rated("qwen/Qwen2-72B", 70.0, 1, cls="C", params=None),
+            rated("acme/tiny", 2.0, 5, params=100_000_000, quality=30.0),
+            rated("google/vit", 2.6, 5, task="image_classification", cls=None),
+        ]
+    )
 
 
 def test_frame_has_one_row_per_result_with_every_column(frame: pd.DataFrame) -> None:

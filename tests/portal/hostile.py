@@ -13,10 +13,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from shared.bundle import make_bundle
-from shared.run_files import run_files
-from shared.schema import Environment, RunReport
-from shared.store import Attestation, SQLiteStore, Submitter
+from runner.run_files import run_files
+from shared.bundle.make import make_bundle
+from shared.bundle.schema import Environment, RunReport
+from shared.store.models import Attestation, Submitter
+from shared.store.sqlite import SQLiteStore
 from tests.factory import make_env, make_report
 
 ALL_TERMS = Attestation(True, True, True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.store import SQLiteStore
+from shared.store.sqlite import SQLiteStore
 from submission_portal.app import build_demo
 from submission_portal.config import PortalConfig
 from tests.conftest import serve

@@ -7,7 +7,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from shared.store import SQLiteStore
+from shared.store.sqlite import SQLiteStore
 from submission_portal.app import PortalHandlers
 from submission_portal.config import PortalConfig
 from tests.factory import make_bundle_bytes
@@ -21,8 +21,7 @@ REJECTS = 5  # tampered bundles mixed in
 def test_sixty_five_concurrent_submissions(tmp_store: SQLiteStore, tmp_path: Path) -> None:
     handlers = PortalHandlers(tmp_store, PortalConfig())
     paths = [
-        write(tmp_path, f"b{i}.zip", make_bundle_bytes(seed=i, model_id=f"acme/model-{i}"))
-        for i in range(DISTINCT)
+        write(tmp_path, f"b{i}.zip", make_bundle_bytes(seed=i, model_id=f"acme/model-{i}")) for i in range(DISTINCT)
     ]
     bad = [
         write(tmp_path, f"bad{i}.zip", make_bundle_bytes(seed=100 + i, override={"GPU_ENERGY_WH.txt": b"0.1\n"}))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.safezip import ZipLimits
-from shared.store import SQLiteStore
+from shared.bundle.safezip import ZipLimits
+from shared.store.sqlite import SQLiteStore
 from submission_portal import service
 from submission_portal.config import MB, PortalConfig
 from tests.factory import make_bundle_bytes, make_env, make_report
@@ -55,7 +55,9 @@ def test_upload_over_size_limit_is_refused_before_reading(tmp_store: SQLiteStore
     assert row_counts(tmp_store) == (0, 0)
 
 
-def test_size_limit_applies_to_bytes_and_is_configurable(tmp_store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_size_limit_applies_to_bytes_and_is_configurable(
+    tmp_store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AIENERGY_MAX_UPLOAD_MB", "1")
     limits = PortalConfig.from_env().limits
     assert limits.max_zip_bytes == MB
@@ -177,7 +179,9 @@ def test_corrupt_compressed_stream(tmp_store: SQLiteStore) -> None:
 def test_json_too_large(tmp_store: SQLiteStore) -> None:
     noise = os.urandom(11 * MB).hex()  # 22 MB of text that compresses only 2-fold
     body = json.dumps({**report_dict(), "padding": noise}).encode()
-    assert_rejected(tmp_store, signed_bundle({"benchmark_report.json": body}), "benchmark_report.json is 2", "limit for JSON")
+    assert_rejected(
+        tmp_store, signed_bundle({"benchmark_report.json": body}), "benchmark_report.json is 2", "limit for JSON"
+    )
 
 
 @pytest.mark.parametrize(("depth", "message"), [(100, "nested deeper than 32 levels"), (100_000, "nested too deeply")])
@@ -206,7 +210,9 @@ def test_json_invalid(tmp_store: SQLiteStore) -> None:
 )
 def test_json_wrong_type(tmp_store: SQLiteStore, changes: dict, fragment: str) -> None:
     body = json.dumps(report_dict(**changes)).encode()
-    assert_rejected(tmp_store, signed_bundle({"benchmark_report.json": body}), "does not match the bundle schema", fragment)
+    assert_rejected(
+        tmp_store, signed_bundle({"benchmark_report.json": body}), "does not match the bundle schema", fragment
+    )
 
 
 def test_json_top_level_wrong_type(tmp_store: SQLiteStore) -> None:
@@ -224,7 +230,9 @@ def test_altered_energy_text_without_rehash(tmp_store: SQLiteStore) -> None:
 
 def test_altered_energy_text_with_rehashed_manifest(tmp_store: SQLiteStore) -> None:
     data = signed_bundle({"GPU_ENERGY_WH.txt": b"0.50\n"})
-    assert_rejected(tmp_store, data, "GPU_ENERGY_WH.txt says 0.5 Wh but the phase readings give", "the number was altered")
+    assert_rejected(
+        tmp_store, data, "GPU_ENERGY_WH.txt says 0.5 Wh but the phase readings give", "the number was altered"
+    )
 
 
 def test_file_hash_differs_from_manifest(tmp_store: SQLiteStore) -> None:
@@ -240,7 +248,9 @@ def test_file_added_to_bundle(tmp_store: SQLiteStore) -> None:
 def test_altered_phase_energy(tmp_store: SQLiteStore) -> None:
     d = report_dict()
     d["repetitions"][0]["phases"][0]["gpu_energy_wh"] *= 0.5
-    assert_rejected(tmp_store, signed_bundle({"benchmark_report.json": json.dumps(d).encode()}), "the number was altered")
+    assert_rejected(
+        tmp_store, signed_bundle({"benchmark_report.json": json.dumps(d).encode()}), "the number was altered"
+    )
 
 
 # --- what the run was ------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from shared.records import ResultRecord
-from shared.store import Attestation, SQLiteStore, Submitter
+from shared.store.models import Attestation, Submitter
+from shared.store.sqlite import SQLiteStore
 from submission_portal import service
 from submission_portal.app import PortalHandlers, build_demo, discard_upload
 from submission_portal.auth import Reviewer, authorize, organisations, token_ok
@@ -58,7 +59,9 @@ def test_same_bundle_twice_points_to_the_first(tmp_store: SQLiteStore) -> None:
     assert sub is not None and sub.submitter_name == "Alice Example"
 
 
-@pytest.mark.parametrize("terms", [(False, True, True), (True, False, True), (True, True, False), (False, False, False)])
+@pytest.mark.parametrize(
+    "terms", [(False, True, True), (True, False, True), (True, True, False), (False, False, False)]
+)
 def test_attestation_required(tmp_store: SQLiteStore, terms: tuple[bool, bool, bool]) -> None:
     outcome = service.submit(tmp_store, make_bundle_bytes(), "b.zip", Attestation(*terms), ALICE)
     assert outcome.status == "rejected"
@@ -197,7 +200,9 @@ def test_org_membership() -> None:
     assert authorize(config, None, outsider) is None
     assert authorize(config, "", None) is None
     # Without orgs in the profile, ask the Hub with the user's token; a failing Hub means no access.
-    assert authorize(config, None, {"preferred_username": "rev"}, "tok", lambda t: {"orgs": [{"name": "aienergyscore"}]})
+    assert authorize(
+        config, None, {"preferred_username": "rev"}, "tok", lambda t: {"orgs": [{"name": "aienergyscore"}]}
+    )
     assert organisations({"preferred_username": "rev"}, "tok", lambda t: 1 / 0) == set()
     # Org membership counts only when OAuth is on.
     assert authorize(PortalConfig(reviewer_org="AIEnergyScore", oauth=False), None, member) is None
@@ -309,12 +314,22 @@ def test_mounts_under_a_sub_path(tmp_store: SQLiteStore) -> None:
 def test_cli_validate(tmp_path: Path) -> None:
     good = write(tmp_path, "good.zip", make_bundle_bytes())
     bad = write(tmp_path, "bad.zip", make_bundle_bytes(override={"GPU_ENERGY_WH.txt": b"0.01\n"}))
-    ok = subprocess.run([sys.executable, "-m", "submission_portal", "validate", str(good)],
-                        cwd=REPO, capture_output=True, text=True, timeout=120)
+    ok = subprocess.run(
+        [sys.executable, "-m", "submission_portal", "validate", str(good)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("ACCEPTED") and "acme/tiny-model" in ok.stdout
-    no = subprocess.run([sys.executable, "-m", "submission_portal", "validate", str(bad)],
-                        cwd=REPO, capture_output=True, text=True, timeout=120)
+    no = subprocess.run(
+        [sys.executable, "-m", "submission_portal", "validate", str(bad)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert no.returncode == 1 and "REJECTED" in no.stdout and "altered" in no.stdout
     assert service.check_upload(str(bad)) == no.stdout.rstrip("\n")
 
@@ -340,7 +355,9 @@ def test_real_h100_bundle(tmp_store: SQLiteStore) -> None:
 
 
 def test_review_detail_of_one_repetition_has_no_interval(tmp_store: SQLiteStore) -> None:
-    one = submit(tmp_store, (FIXTURES / "h100_bundle.zip").read_bytes()).submission_id  # the real H100 run: 1 repetition
+    one = submit(
+        tmp_store, (FIXTURES / "h100_bundle.zip").read_bytes()
+    ).submission_id  # the real H100 run: 1 repetition
     assert "95% CI n/a: one repetition" in service.review_detail(tmp_store, ADMIN, one)
     many = submit(tmp_store, make_bundle_bytes(model_id="acme/many")).submission_id
     assert "95% CI n/a" not in service.review_detail(tmp_store, ADMIN, many)

@@ -11,10 +11,22 @@ from runner.cli import build_parser, main
 from runner.datasets_io import load_samples
 from runner.errors import RunnerError
 from runner.samples import write_samples
-from shared.tasks import get_task
+from shared.method.tasks import get_task
 
-RUN_OPTIONS = ("--task", "--model", "--out", "--dataset", "--pin-cpu", "--samples", "--repetitions", "--dtype", "--reasoning", "--phase-split",
-               "--device-ids", "--dry-run")
+RUN_OPTIONS = (
+    "--task",
+    "--model",
+    "--out",
+    "--dataset",
+    "--pin-cpu",
+    "--samples",
+    "--repetitions",
+    "--dtype",
+    "--reasoning",
+    "--phase-split",
+    "--device-ids",
+    "--dry-run",
+)
 
 
 def _help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:

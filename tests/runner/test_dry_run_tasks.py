@@ -11,16 +11,33 @@ import pytest
 
 from runner.cli import main
 from runner.samples import write_samples
-from shared.bundle import validate_bundle
-from shared.schema import REPORT_FILE
-from shared.tasks import TASKS
+from shared.bundle.schema import REPORT_FILE
+from shared.bundle.validate import validate_bundle
+from shared.method.tasks import TASKS
 
 
 @pytest.mark.parametrize("task", list(TASKS))
 def test_task_dry_run_bundle(task: str, tiny_models: dict[str, Path], tmp_path: Path) -> None:
     out, zip_path = tmp_path / "run", tmp_path / "run.zip"
-    rc = main(["run", "--task", task, "--model", str(tiny_models[task]), "--out", str(out), "--samples", "3",
-               "--repetitions", "2", "--warmup-samples", "1", "--dry-run", "--no-progress"])
+    rc = main(
+        [
+            "run",
+            "--task",
+            task,
+            "--model",
+            str(tiny_models[task]),
+            "--out",
+            str(out),
+            "--samples",
+            "3",
+            "--repetitions",
+            "2",
+            "--warmup-samples",
+            "1",
+            "--dry-run",
+            "--no-progress",
+        ]
+    )
     assert rc == 0
     assert main(["bundle", str(out), "-o", str(zip_path)]) == 0
     check = validate_bundle(zip_path)
@@ -30,19 +47,42 @@ def test_task_dry_run_bundle(task: str, tiny_models: dict[str, Path], tmp_path: 
     assert len(report["repetitions"]) == 2
     phases = [p["name"] for p in report["repetitions"][0]["phases"]]
     assert phases == [TASKS[task].pass_phase]
-    if TASKS[task].generation.max_new_tokens == TASKS[task].generation.min_new_tokens and TASKS[task].generation.max_new_tokens:
+    if (
+        TASKS[task].generation.max_new_tokens == TASKS[task].generation.min_new_tokens
+        and TASKS[task].generation.max_new_tokens
+    ):
         # Fixed-length generation really generates its tokens (summarization included).
         assert report["repetitions"][0]["phases"][0]["output_tokens"] == 3 * TASKS[task].generation.max_new_tokens
     if TASKS[task].has_classes:
         assert report["model"]["model_class"] == "A"
 
 
-def test_standard_sample_count_is_refused_only_for_the_simulated_meter(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+def test_standard_sample_count_is_refused_only_for_the_simulated_meter(
+    tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
     data = tmp_path / "data"
     write_samples(data, rows=1050, images=0, audio=0)
     out, zip_path = tmp_path / "run", tmp_path / "run.zip"
-    assert main(["run", "--task", "text_classification", "--model", str(tiny_models["text_classification"]), "--out", str(out),
-                 "--dataset", str(data / "text_classification.jsonl"), "--repetitions", "2", "--dry-run", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--task",
+                "text_classification",
+                "--model",
+                str(tiny_models["text_classification"]),
+                "--out",
+                str(out),
+                "--dataset",
+                str(data / "text_classification.jsonl"),
+                "--repetitions",
+                "2",
+                "--dry-run",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert main(["bundle", str(out), "-o", str(zip_path)]) == 0
     check = validate_bundle(zip_path)
     assert [p.code for p in check.problems] == ["simulated_meter"]
@@ -50,8 +90,30 @@ def test_standard_sample_count_is_refused_only_for_the_simulated_meter(tiny_mode
 
 def test_two_pass_records_prefill_pass_outside_the_total(tiny_models: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert main(["run", "--task", "text_generation", "--model", str(tiny_models["text_generation"]), "--out", str(out), "--samples", "3",
-                 "--repetitions", "2", "--warmup-samples", "1", "--phase-split", "two-pass", "--dry-run", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--task",
+                "text_generation",
+                "--model",
+                str(tiny_models["text_generation"]),
+                "--out",
+                str(out),
+                "--samples",
+                "3",
+                "--repetitions",
+                "2",
+                "--warmup-samples",
+                "1",
+                "--phase-split",
+                "two-pass",
+                "--dry-run",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     report = json.loads((out / REPORT_FILE).read_text())
     reps = [{p["name"]: p for p in rep["phases"]} for rep in report["repetitions"]]
     for phases in reps:

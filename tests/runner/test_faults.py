@@ -12,12 +12,20 @@ from runner.cli import EXIT_INCOMPLETE, EXIT_USAGE, main
 from runner.errors import MeterError, RefusedRun
 from runner.measure import RunConfig, run
 from runner.workloads import TextClassification
-from shared.schema import ENERGY_WH_FILE, REPORT_FILE, SUMMARY_FILE
+from shared.bundle.schema import ENERGY_WH_FILE, REPORT_FILE, SUMMARY_FILE
 
 
 def _cfg(model: Path, out: Path, **kw: object) -> RunConfig:
-    base: dict[str, object] = {"task": "text_classification", "model": str(model), "out": out, "samples": 4, "repetitions": 2,
-                               "dry_run": True, "warmup_samples": 1, "progress": False}
+    base: dict[str, object] = {
+        "task": "text_classification",
+        "model": str(model),
+        "out": out,
+        "samples": 4,
+        "repetitions": 2,
+        "dry_run": True,
+        "warmup_samples": 1,
+        "progress": False,
+    }
     base.update(kw)
     return RunConfig(**base)  # type: ignore[arg-type]
 
@@ -29,7 +37,9 @@ def _incomplete(out: Path) -> dict:
     return report
 
 
-def test_failing_sample_gives_incomplete_report(tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing_sample_gives_incomplete_report(
+    tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = {"n": 0}
     original = TextClassification.run
 
@@ -50,7 +60,9 @@ def test_failing_sample_gives_incomplete_report(tiny_models: dict[str, Path], tm
     assert not (tmp_path / "x.zip").exists()
 
 
-@pytest.mark.parametrize(("exc", "needle"), [(KeyboardInterrupt(), "Ctrl-C"), (MeterError("NVML failed to read GPU 0"), "NVML failed")])
+@pytest.mark.parametrize(
+    ("exc", "needle"), [(KeyboardInterrupt(), "Ctrl-C"), (MeterError("NVML failed to read GPU 0"), "NVML failed")]
+)
 def test_interrupt_and_meter_error_give_incomplete_report(
     tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: BaseException, needle: str
 ) -> None:
@@ -63,7 +75,9 @@ def test_interrupt_and_meter_error_give_incomplete_report(
     assert needle in _incomplete(out)["failure"]
 
 
-def test_cuda_out_of_memory_message(tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cuda_out_of_memory_message(
+    tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import torch
 
     def oom(self: TextClassification, item: object) -> object:
@@ -71,13 +85,30 @@ def test_cuda_out_of_memory_message(tiny_models: dict[str, Path], tmp_path: Path
 
     monkeypatch.setattr(TextClassification, "run", oom)
     out = tmp_path / "run"
-    rc = main(["run", "--task", "text_classification", "--model", str(tiny_models["text_classification"]), "--out", str(out),
-               "--samples", "3", "--repetitions", "1", "--dry-run", "--no-progress"])
+    rc = main(
+        [
+            "run",
+            "--task",
+            "text_classification",
+            "--model",
+            str(tiny_models["text_classification"]),
+            "--out",
+            str(out),
+            "--samples",
+            "3",
+            "--repetitions",
+            "1",
+            "--dry-run",
+            "--no-progress",
+        ]
+    )
     assert rc == EXIT_INCOMPLETE
     assert "CUDA out of memory" in _incomplete(out)["failure"]
 
 
-def test_stale_result_files_are_removed(tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stale_result_files_are_removed(
+    tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "run"
     out.mkdir()
     (out / ENERGY_WH_FILE).write_text("1.00\n")
@@ -90,13 +121,27 @@ def test_stale_result_files_are_removed(tiny_models: dict[str, Path], tmp_path: 
     _incomplete(out)
 
 
-def test_class_a_on_two_gpus_is_refused_up_front(tiny_models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_class_a_on_two_gpus_is_refused_up_front(
+    tiny_models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "run"
     with pytest.raises(RefusedRun, match="Class A models must run on exactly one GPU"):
         run(_cfg(tiny_models["text_generation"], out, task="text_generation", device_ids=[0, 1]))
     assert not out.exists()
-    rc = main(["run", "--task", "text_generation", "--model", str(tiny_models["text_generation"]), "--out", str(out),
-               "--device-ids", "0,1", "--dry-run"])
+    rc = main(
+        [
+            "run",
+            "--task",
+            "text_generation",
+            "--model",
+            str(tiny_models["text_generation"]),
+            "--out",
+            str(out),
+            "--device-ids",
+            "0,1",
+            "--dry-run",
+        ]
+    )
     assert rc == EXIT_USAGE
     assert "exactly one GPU" in capsys.readouterr().err
 
@@ -105,14 +150,39 @@ def test_class_c_may_use_several_gpus_in_principle(tiny_models: dict[str, Path],
     # Only the rule is checked here: a class C override passes the up-front refusal.
     from runner.measure import Run
 
-    r = Run(_cfg(tiny_models["text_generation"], tmp_path / "r", task="text_generation", device_ids=[0, 1], model_class="C"))
+    r = Run(
+        _cfg(tiny_models["text_generation"], tmp_path / "r", task="text_generation", device_ids=[0, 1], model_class="C")
+    )
     r.prepare_model()
     assert r.model_class == "C"
 
 
-@pytest.mark.parametrize(("task", "reasoning", "needle"), [("text_generation", "high", "--task reasoning"), ("reasoning", "off", "text_generation")])
-def test_reasoning_mode_must_match_task(tiny_models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], task: str, reasoning: str, needle: str) -> None:
-    rc = main(["run", "--task", task, "--model", str(tiny_models["text_generation"]), "--out", str(tmp_path / "r"), "--reasoning", reasoning, "--dry-run"])
+@pytest.mark.parametrize(
+    ("task", "reasoning", "needle"),
+    [("text_generation", "high", "--task reasoning"), ("reasoning", "off", "text_generation")],
+)
+def test_reasoning_mode_must_match_task(
+    tiny_models: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    task: str,
+    reasoning: str,
+    needle: str,
+) -> None:
+    rc = main(
+        [
+            "run",
+            "--task",
+            task,
+            "--model",
+            str(tiny_models["text_generation"]),
+            "--out",
+            str(tmp_path / "r"),
+            "--reasoning",
+            reasoning,
+            "--dry-run",
+        ]
+    )
     assert rc == EXIT_USAGE
     assert needle in capsys.readouterr().err
 
@@ -122,7 +192,9 @@ def test_bundle_of_a_non_run_directory(tmp_path: Path, capsys: pytest.CaptureFix
     assert "not a run directory" in capsys.readouterr().err
 
 
-def test_failure_in_the_shape_warm_up_names_it(tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_in_the_shape_warm_up_names_it(
+    tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = {"n": 0}
     original = TextClassification.run
 

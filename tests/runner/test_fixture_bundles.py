@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.bundle import validate_bundle
+from shared.bundle.validate import validate_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "h100_bundle.zip"

@@ -13,7 +13,7 @@ import pytest
 from runner.cli import main
 from runner.errors import RunnerError
 from runner.host import allowed_cores, choose_core, cpu_model, host_snapshot, pinned
-from shared.schema import ENVIRONMENT_FILE
+from shared.bundle.schema import ENVIRONMENT_FILE
 
 needs_affinity = pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform")
 
@@ -51,15 +51,19 @@ def test_pinned_moves_only_the_calling_thread_and_restores_it() -> None:
 
 
 def test_bad_pin_is_a_usage_error(tmp_path: os.PathLike[str], capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["run", "--task", "text_classification", "--model", str(tmp_path), "--out", str(tmp_path), "--pin-cpu", "fast"])
+    code = main(
+        ["run", "--task", "text_classification", "--model", str(tmp_path), "--out", str(tmp_path), "--pin-cpu", "fast"]
+    )
     assert code == 2
     assert "--pin-cpu takes auto, off or a CPU core number" in capsys.readouterr().err
 
 
 def test_cpu_model_reads_the_first_model_name(tmp_path: Path) -> None:
     info = tmp_path / "cpuinfo"
-    info.write_text("processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Platinum 8480+\n\n"
-                    "processor\t: 1\nmodel name\t: something else\n")
+    info.write_text(
+        "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Platinum 8480+\n\n"
+        "processor\t: 1\nmodel name\t: something else\n"
+    )
     assert cpu_model(info) == "Intel(R) Xeon(R) Platinum 8480+"
     info.write_text("processor\t: 0\nmodel name\t:\n")  # present but empty: fall back, never ""
     assert cpu_model(info) != ""
@@ -75,9 +79,30 @@ def test_host_snapshot_counts_the_usable_cores() -> None:
 
 def test_environment_records_the_host(tiny_models: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert main(["run", "--task", "text_classification", "--model", str(tiny_models["text_classification"]), "--out", str(out),
-                 "--samples", "4", "--repetitions", "1", "--warmup-samples", "1", "--dry-run", "--no-progress",
-                 "--steady-warmup-s", "0"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--task",
+                "text_classification",
+                "--model",
+                str(tiny_models["text_classification"]),
+                "--out",
+                str(out),
+                "--samples",
+                "4",
+                "--repetitions",
+                "1",
+                "--warmup-samples",
+                "1",
+                "--dry-run",
+                "--no-progress",
+                "--steady-warmup-s",
+                "0",
+            ]
+        )
+        == 0
+    )
     env = json.loads((out / ENVIRONMENT_FILE).read_text())
     assert env["host_cpus"] == len(allowed_cores())
     assert env["host_cpu_model"] == cpu_model()

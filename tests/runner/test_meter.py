@@ -133,7 +133,9 @@ def _fake_pynvml(energy_error: str | None) -> types.ModuleType:
     return mod
 
 
-@pytest.mark.parametrize(("kind", "message"), [("not_supported", "no cumulative energy counter"), ("error", "failed to read")])
+@pytest.mark.parametrize(
+    ("kind", "message"), [("not_supported", "no cumulative energy counter"), ("error", "failed to read")]
+)
 def test_missing_counter_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, kind: str, message: str) -> None:
     monkeypatch.setitem(sys.modules, "pynvml", _fake_pynvml(kind))
     with pytest.raises(MeterError, match=message):

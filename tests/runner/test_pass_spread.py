@@ -10,15 +10,23 @@ import pytest
 
 from runner.cli import main
 from runner.measure import RunConfig, run
-from shared.pass_spread import counted_passes, pass_spread
-from shared.schema import Phase, RunReport
+from shared.bundle.pass_spread import counted_passes, pass_spread
+from shared.bundle.schema import Phase, RunReport
 
 
 @pytest.fixture(scope="module")
 def three_reps(tiny_models: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> RunReport:
-    cfg = RunConfig(task="text_classification", model=str(tiny_models["text_classification"]),
-                    out=tmp_path_factory.mktemp("spread") / "r", samples=4, repetitions=3, dry_run=True,
-                    warmup_samples=1, progress=False, steady_warmup_s=0.0)
+    cfg = RunConfig(
+        task="text_classification",
+        model=str(tiny_models["text_classification"]),
+        out=tmp_path_factory.mktemp("spread") / "r",
+        samples=4,
+        repetitions=3,
+        dry_run=True,
+        warmup_samples=1,
+        progress=False,
+        steady_warmup_s=0.0,
+    )
     return run(cfg).report
 
 
@@ -44,13 +52,32 @@ def test_energy_that_follows_time_is_put_down_to_the_host(three_reps: RunReport)
     assert "energy follows pass time" in s.describe()
 
 
-def test_a_host_that_slows_during_the_run_is_named(three_reps: RunReport, tiny_models: dict[str, Path], tmp_path: Path) -> None:
-    cfg = RunConfig(task="text_classification", model=str(tiny_models["text_classification"]), out=tmp_path / "r", samples=4,
-                    repetitions=5, dry_run=True, warmup_samples=1, progress=False, steady_warmup_s=0.0)
+def test_a_host_that_slows_during_the_run_is_named(
+    three_reps: RunReport, tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
+    cfg = RunConfig(
+        task="text_classification",
+        model=str(tiny_models["text_classification"]),
+        out=tmp_path / "r",
+        samples=4,
+        repetitions=5,
+        dry_run=True,
+        warmup_samples=1,
+        progress=False,
+        steady_warmup_s=0.0,
+    )
     five = run(cfg).report
     # session 6's fresh H200: 2.4-3.0 s passes, then 3.6-4.4 s, at less power
-    slowing = _scripted(five, [(251 * 2.4 / 3600, 2.4), (225 * 3.0 / 3600, 3.0), (207 * 3.6 / 3600, 3.6),
-                               (191 * 4.4 / 3600, 4.4), (192 * 4.3 / 3600, 4.3)])
+    slowing = _scripted(
+        five,
+        [
+            (251 * 2.4 / 3600, 2.4),
+            (225 * 3.0 / 3600, 3.0),
+            (207 * 3.6 / 3600, 3.6),
+            (191 * 4.4 / 3600, 4.4),
+            (192 * 4.3 / 3600, 4.3),
+        ],
+    )
     s = pass_spread(slowing)
     assert s is not None
     assert s.time_drift_pct == pytest.approx(100 * ((4.4 + 4.3) / (2.4 + 3.0) - 1))  # middle pass left out
@@ -74,7 +101,9 @@ def test_power_spread_at_constant_time_is_not_put_down_to_the_host(three_reps: R
 
 def test_prefill_only_pass_is_left_out(three_reps: RunReport) -> None:
     base = three_reps.repetitions[0].phases[0]
-    prefill = base.model_copy(update={"name": "prefill_pass", "in_total": False, "gpu_energy_wh": 50.0, "duration_s": 99.0})
+    prefill = base.model_copy(
+        update={"name": "prefill_pass", "in_total": False, "gpu_energy_wh": 50.0, "duration_s": 99.0}
+    )
     passes = [(0.2, 10.0), (0.3, 12.0), (0.25, 11.0)]
     assert counted_passes(_scripted(three_reps, passes, prefill)) == passes
 
@@ -85,11 +114,34 @@ def test_one_repetition_or_a_zero_length_pass_gives_no_spread(three_reps: RunRep
     assert pass_spread(_scripted(three_reps, [(0.1, 1.0), (0.1, 0.0), (0.1, 1.0)])) is None
 
 
-def test_run_prints_the_spread_line(tiny_models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_prints_the_spread_line(
+    tiny_models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "run"
-    assert main(["run", "--task", "text_classification", "--model", str(tiny_models["text_classification"]), "--out", str(out),
-                 "--samples", "4", "--repetitions", "3", "--warmup-samples", "1", "--dry-run", "--no-progress",
-                 "--steady-warmup-s", "0"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--task",
+                "text_classification",
+                "--model",
+                str(tiny_models["text_classification"]),
+                "--out",
+                str(out),
+                "--samples",
+                "4",
+                "--repetitions",
+                "3",
+                "--warmup-samples",
+                "1",
+                "--dry-run",
+                "--no-progress",
+                "--steady-warmup-s",
+                "0",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "spread over 3 repetitions: pass energy CV" in printed
     reps = [ln for ln in (out / "logs" / "run.log").read_text().splitlines() if "] repetition " in ln]

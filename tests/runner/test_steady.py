@@ -8,7 +8,7 @@ from pathlib import Path
 
 from runner.cli import main
 from runner.steady import CHUNK_TARGET_S, SteadyWarmup
-from shared.schema import REPORT_FILE
+from shared.bundle.schema import REPORT_FILE
 
 
 def _feed(rule: SteadyWarmup, host: object, start_size: int = 1, samples: int = 1000) -> list[int]:
@@ -49,7 +49,7 @@ def test_a_noisy_steady_host_stops_after_two_windows() -> None:
 
 def test_the_cap_ends_a_ramp_that_never_ends_and_says_not_steady() -> None:
     rule = SteadyWarmup(max_s=30.0)
-    _feed(rule, lambda size, now: size * 5e-3 * 0.99 ** now)
+    _feed(rule, lambda size, now: size * 5e-3 * 0.99**now)
     assert not rule.steady
     assert 30.0 <= rule.elapsed_s < 30.0 + 2 * CHUNK_TARGET_S
     rec = rule.record()
@@ -75,8 +75,26 @@ def test_off_means_no_chunk_at_all() -> None:
 
 def test_dry_run_records_the_steady_warmup(tiny_models: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert main(["run", "--task", "text_classification", "--model", str(tiny_models["text_classification"]), "--out", str(out),
-                 "--samples", "12", "--repetitions", "2", "--dry-run", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--task",
+                "text_classification",
+                "--model",
+                str(tiny_models["text_classification"]),
+                "--out",
+                str(out),
+                "--samples",
+                "12",
+                "--repetitions",
+                "2",
+                "--dry-run",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     report = json.loads((out / REPORT_FILE).read_text())
     rec = report["config"]["steady_warmup"]
     assert rec["max_s"] == 0.25 and rec["elapsed_s"] >= 0.25 and rec["chunk_samples"] >= 1
@@ -84,7 +102,27 @@ def test_dry_run_records_the_steady_warmup(tiny_models: dict[str, Path], tmp_pat
     assert report["timings_s"]["warmup_s"] >= report["timings_s"]["steady_warmup_s"]
     assert "steady warm-up" in (out / "logs" / "run.log").read_text()
     off = tmp_path / "off"
-    assert main(["run", "--task", "text_classification", "--model", str(tiny_models["text_classification"]), "--out", str(off),
-                 "--samples", "12", "--repetitions", "1", "--dry-run", "--no-progress", "--steady-warmup-s", "0"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--task",
+                "text_classification",
+                "--model",
+                str(tiny_models["text_classification"]),
+                "--out",
+                str(off),
+                "--samples",
+                "12",
+                "--repetitions",
+                "1",
+                "--dry-run",
+                "--no-progress",
+                "--steady-warmup-s",
+                "0",
+            ]
+        )
+        == 0
+    )
     report = json.loads((off / REPORT_FILE).read_text())
     assert report["config"]["steady_warmup"]["chunks"] == 0 and report["timings_s"]["steady_warmup_s"] == 0.0

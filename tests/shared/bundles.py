@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shared.bundle import ValidationReport, make_bundle
-from shared.energy import counters_energy_wh, repetition_total_wh, split_from_prefill_share
-from shared.run_files import finalize_report, run_files
-from shared.schema import ENVIRONMENT_FILE, REPORT_FILE, Environment, RunReport
-from shared.tasks import PASS_GENERATE
-from shared.units import wh_per_1k_queries
+from runner.run_files import finalize_report, run_files
+from shared.bundle.energy import counters_energy_wh, repetition_total_wh, split_from_prefill_share
+from shared.bundle.make import make_bundle
+from shared.bundle.problems import ValidationReport
+from shared.bundle.schema import ENVIRONMENT_FILE, REPORT_FILE, Environment, RunReport
+from shared.method.tasks import PASS_GENERATE
+from shared.method.units import wh_per_1k_queries
 from tests.factory import make_env, make_report
 
 LOGS = {"run.log": b"synthetic test bundle\n"}

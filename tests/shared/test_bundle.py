@@ -13,12 +13,11 @@ import zipfile
 
 import pytest
 
-from shared.bundle import make_bundle, sha256_hex, validate_bundle
-from shared.energy import summary_file
-from shared.records import FORMAT_NATIVE
-from shared.run_files import run_files
-from shared.safezip import ZipLimits
-from shared.schema import (
+from runner.run_files import run_files
+from shared.bundle.energy import summary_file
+from shared.bundle.make import make_bundle, sha256_hex
+from shared.bundle.safezip import ZipLimits
+from shared.bundle.schema import (
     ENERGY_WH_FILE,
     ENVIRONMENT_FILE,
     MANIFEST_FILE,
@@ -27,7 +26,9 @@ from shared.schema import (
     SUMMARY_FILE,
     RunReport,
 )
-from shared.tasks import TASKS
+from shared.bundle.validate import validate_bundle
+from shared.method.tasks import TASKS
+from shared.records import FORMAT_NATIVE
 from tests.factory import H100, make_bundle_bytes, make_env, make_report, resigned, rewrite_zip
 from tests.shared.bundles import LOGS, bundle_of, codes, env_dict, problem, rebuild, report_dict
 
@@ -354,7 +355,11 @@ def test_altered_summary_mean() -> None:
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("ci95_high_wh_per_1k", 9.0), ("repetitions", 10), ("phases_wh_per_1k", {"preprocess": 0.0, "prefill": 0.1, "decode": 0.2})],
+    [
+        ("ci95_high_wh_per_1k", 9.0),
+        ("repetitions", 10),
+        ("phases_wh_per_1k", {"preprocess": 0.0, "prefill": 0.1, "decode": 0.2}),
+    ],
 )
 def test_altered_summary_details(key: str, value: object) -> None:
     d = report_dict()
@@ -669,7 +674,7 @@ def test_symlink_member() -> None:
     with zipfile.ZipFile(buf, "w") as zf:
         info = zipfile.ZipInfo("benchmark_report.json")
         info.create_system = 3
-        info.external_attr = (0o120777 << 16)
+        info.external_attr = 0o120777 << 16
         zf.writestr(info, "/etc/passwd")
     assert "symbolic link" in problem(validate_bundle(buf.getvalue()), "unsafe_zip")
 
@@ -727,7 +732,6 @@ def test_json_that_is_not_an_object_is_rejected(good: bytes, name: str, body: by
     rep = validate_bundle(data)
     assert not rep.ok and rep.record is None
     assert f"{name} must be a JSON object" in problem(rep, "schema")
-
 
 
 @pytest.mark.parametrize("value", ["high", 250, -1, True, [50]])

@@ -1,4 +1,4 @@
-"""Energy arithmetic shared by runner and validator (energy.py, run_files.py), and shared.ui links."""
+"""Energy arithmetic shared by runner and validator (energy.py, run_files.py), and shared.web.links."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from shared.energy import counters_energy_wh, energy_wh_text, same, summary_file
-from shared.run_files import finalize_report, measured_phase, run_files
-from shared.schema import ENERGY_WH_FILE, ENVIRONMENT_FILE, REPORT_FILE, SUMMARY_FILE
-from shared.ui import BASE_URL_ENV, SPACE_HOST_ENV, app_url, label_url, nav_html, result_url
+from runner.run_files import finalize_report, measured_phase, run_files
+from shared.bundle.energy import counters_energy_wh, energy_wh_text, same, summary_file
+from shared.bundle.schema import ENERGY_WH_FILE, ENVIRONMENT_FILE, REPORT_FILE, SUMMARY_FILE
+from shared.web.links import BASE_URL_ENV, SPACE_HOST_ENV, app_url, label_url, nav_html, result_url
 from tests.factory import make_env, make_report
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared.bundle import validate_bundle
+from shared.bundle.validate import validate_bundle
 from shared.records import FORMAT_REFERENCE
 from tests.shared.bundles import codes, problem
 
@@ -87,13 +87,19 @@ def test_reference_run_passes_and_is_marked() -> None:
     assert math.isclose(rec.gpu_energy_wh_per_1k, (0.00002 + 0.0005 + 0.0015) * 1000)
     assert set(rec.phases_wh_per_1k) == {"preprocess", "prefill", "decode"}
     assert (rec.task_id, rec.model_id, rec.model_class, rec.samples, rec.hardware) == (
-        "text_generation", "acme/tiny-model", "A", 1000, H100,
+        "text_generation",
+        "acme/tiny-model",
+        "A",
+        1000,
+        H100,
     )
     assert rec.runner == "optimum-benchmark energy_star"
 
 
 def test_reference_forward_task_passes_without_class_file() -> None:
-    data = reference_zip(task="image-classification", phases={"preprocess_dataset": 0.00001, "forward": 0.0026}, folder="")
+    data = reference_zip(
+        task="image-classification", phases={"preprocess_dataset": 0.00001, "forward": 0.0026}, folder=""
+    )
     rep = validate_bundle(data)
     assert rep.ok, rep.text()
     assert rep.record.task_id == "image_classification" and rep.record.model_class is None

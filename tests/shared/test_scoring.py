@@ -1,4 +1,4 @@
-"""Star scoring (shared/scoring.py): the formula, the documented edge cases and its properties."""
+"""Star scoring (shared/method/scoring.py): the formula, the documented edge cases and its properties."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from shared.scoring import assign_stars, band_edges, scoring_group, stars_by_group
+from shared.method.scoring import assign_stars, band_edges, scoring_group, stars_by_group
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,8 +32,15 @@ def formula(es: list[float]) -> list[int]:
 
 def test_done_when_command() -> None:
     out = subprocess.run(
-        [sys.executable, "-c", "from shared.scoring import assign_stars; print(assign_stars([1, 2, 3, 4, 5, 6]))"],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "from shared.method.scoring import assign_stars; print(assign_stars([1, 2, 3, 4, 5, 6]))",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     stars = eval(out)  # a printed list of ints
     assert isinstance(stars, list) and len(stars) == 6 and all(type(s) is int for s in stars)
@@ -108,8 +115,8 @@ def test_matches_the_formula_and_range(es: list[float]) -> None:
 @given(energies)
 def test_lower_energy_never_gets_fewer_stars(es: list[float]) -> None:
     stars = assign_stars(es)
-    for (e1, s1) in zip(es, stars, strict=True):
-        for (e2, s2) in zip(es, stars, strict=True):
+    for e1, s1 in zip(es, stars, strict=True):
+        for e2, s2 in zip(es, stars, strict=True):
             if e1 < e2:
                 assert s1 >= s2
 
@@ -185,9 +192,12 @@ def test_stars_by_group_rates_each_group_alone() -> None:
     ]
     stars = stars_by_group(items)
     assert stars == {
-        "tg-a-1": 5, "tg-a-2": 1,  # class A alone, not against class B
-        "tg-b-1": 1, "tg-b-2": 5,
-        "asr-1": 1, "asr-2": 5,  # no classes for ASR: both in one group
+        "tg-a-1": 5,
+        "tg-a-2": 1,  # class A alone, not against class B
+        "tg-b-1": 1,
+        "tg-b-2": 5,
+        "asr-1": 1,
+        "asr-2": 5,  # no classes for ASR: both in one group
         "rs-a-1": 5,  # reasoning is its own task
     }
 

@@ -1,4 +1,4 @@
-"""The embedded SQLite store (shared/store.py): pragmas, submissions, review, atomic writes, threads."""
+"""The embedded SQLite store (shared/store/sqlite.py): pragmas, submissions, review, atomic writes, threads."""
 
 from __future__ import annotations
 
@@ -8,29 +8,31 @@ from pathlib import Path
 
 import pytest
 
-import shared.store as store_mod
-from shared.bundle import sha256_hex, validate_bundle
+import shared.store.sqlite as store_mod
+from shared.bundle.make import sha256_hex
+from shared.bundle.validate import validate_bundle
 from shared.records import ResultRecord
-from shared.store import (
+from shared.store.factory import open_store
+from shared.store.models import (
     DEFAULT_STORE_PATH,
     STATUS_APPROVED,
     STATUS_PENDING,
     STATUS_REJECTED,
     STORE_ENV,
     Attestation,
-    SQLiteStore,
     StoreError,
     Submitter,
-    ids_for,
-    open_store,
 )
+from shared.store.sqlite import SQLiteStore, ids_for
 from tests.factory import make_bundle_bytes
 
 YES = Attestation(True, True, True)
 ME = Submitter(name="Ada", contact="ada@example.org", hf_username="ada")
 
 
-def record(model: str = "acme/m", energy: float = 2.0, task: str = "text_generation", cls: str | None = "A") -> ResultRecord:
+def record(
+    model: str = "acme/m", energy: float = 2.0, task: str = "text_generation", cls: str | None = "A"
+) -> ResultRecord:
     return ResultRecord(task_id=task, model_id=model, gpu_energy_wh_per_1k=energy, model_class=cls, samples=1000)
 
 
@@ -58,8 +60,10 @@ def test_wal_and_foreign_keys(tmp_store: SQLiteStore) -> None:
 
 def test_foreign_keys_are_enforced(tmp_store: SQLiteStore) -> None:
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"), tmp_store._tx() as db:
-        db.execute("INSERT INTO results(id, submission_id, task_id, model_id, gpu_energy_wh_per_1k, record_json)"
-                   " VALUES ('r', 'no-such-submission', 'asr', 'm', 1.0, '{}')")
+        db.execute(
+            "INSERT INTO results(id, submission_id, task_id, model_id, gpu_energy_wh_per_1k, record_json)"
+            " VALUES ('r', 'no-such-submission', 'asr', 'm', 1.0, '{}')"
+        )
     assert count(tmp_store, "results") == 0
 
 
@@ -95,12 +99,18 @@ def test_add_and_get_a_real_bundle(tmp_store: SQLiteStore) -> None:
     assert (sub.id, sub.result_id) == ids_for(sha256_hex(data))
     assert sub.bundle_sha256 == sha256_hex(data) == rep.bundle_sha256
     assert (sub.status, sub.filename, sub.submitter_name, sub.submitter_contact, sub.hf_username) == (
-        STATUS_PENDING, "run.zip", "Ada", "ada@example.org", "ada",
+        STATUS_PENDING,
+        "run.zip",
+        "Ada",
+        "ada@example.org",
+        "ada",
     )
     assert sub.attested_at and sub.created_at and sub.review_reason == ""
     assert sub.warnings == ("a warning",)
     assert (sub.task_id, sub.model_id, sub.gpu_energy_wh_per_1k) == (
-        "text_generation", "acme/tiny-model", rep.record.gpu_energy_wh_per_1k,
+        "text_generation",
+        "acme/tiny-model",
+        rep.record.gpu_energy_wh_per_1k,
     )
     assert tmp_store.get_bundle(sub.id) == data
     assert tmp_store.get_submission(sub.id) == sub
@@ -224,4 +234,7 @@ def test_record_json_round_trip_ignores_unknown_keys() -> None:
     assert ResultRecord.from_json(text) == rec
     assert ResultRecord.from_json(text[:-1] + ', "from_the_future": 1}') == rec
     assert (rec.provider, rec.model_name) == ("acme", "m")
-    assert (ResultRecord("asr", "whisper", 1.0).provider, ResultRecord("asr", "whisper", 1.0).model_name) == ("", "whisper")
+    assert (ResultRecord("asr", "whisper", 1.0).provider, ResultRecord("asr", "whisper", 1.0).model_name) == (
+        "",
+        "whisper",
+    )

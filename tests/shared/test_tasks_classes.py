@@ -1,10 +1,10 @@
-"""The task registry (shared/tasks.py) and the text-generation classes (shared/classes.py)."""
+"""The task registry (shared/method/tasks.py) and the text-generation classes (shared/method/classes.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from shared.classes import (
+from shared.method.classes import (
     CLASS_A_MAX_PARAMS,
     CLASS_B_MAX_PARAMS,
     ModelClass,
@@ -12,7 +12,7 @@ from shared.classes import (
     estimate_memory_gb,
     gpu_count_problem,
 )
-from shared.tasks import (
+from shared.method.tasks import (
     PASS_CALL,
     PASS_FORWARD,
     PASS_GENERATE,
@@ -32,7 +32,12 @@ METHOD = {
     "summarization": ("summarization", ("text",), "sshleifer/distilbart-cnn-12-6", (10, 10)),
     "extractive_qa": ("question-answering", ("question", "context"), "deepset/electra-base-squad2", None),
     "text_classification": ("text-classification", ("text",), "lvwerra/distilbert-imdb", None),
-    "sentence_similarity": ("sentence-similarity", ("sentence1", "sentence2"), "sentence-transformers/all-MiniLM-L6-v2", None),
+    "sentence_similarity": (
+        "sentence-similarity",
+        ("sentence1", "sentence2"),
+        "sentence-transformers/all-MiniLM-L6-v2",
+        None,
+    ),
     "image_classification": ("image-classification", ("image",), "google/vit-base-patch16-224", None),
     "object_detection": ("object-detection", ("image",), "facebook/detr-resnet-50", None),
     "asr": ("automatic-speech-recognition", ("audio",), "openai/whisper-large-v3", (100, 100)),

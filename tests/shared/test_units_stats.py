@@ -1,4 +1,4 @@
-"""Units, normalisation, CO2e, PUE, equivalents (shared/units.py) and repetition statistics (shared/stats.py)."""
+"""Units, normalisation, CO2e, PUE, equivalents (shared/method/units.py) and repetition statistics (shared/method/stats.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.stats import spread, t_quantile_975
-from shared.units import (
+from shared.method.stats import spread, t_quantile_975
+from shared.method.units import (
     US_2024_GRID_G_PER_KWH,
     co2e_g,
     everyday_equivalents,

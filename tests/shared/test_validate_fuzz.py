@@ -16,14 +16,17 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.bundle import ValidationReport, validate_bundle
-from shared.schema import ENVIRONMENT_FILE, MANIFEST_FILE, REPORT_FILE, SUMMARY_FILE
+from shared.bundle.problems import ValidationReport
+from shared.bundle.schema import ENVIRONMENT_FILE, MANIFEST_FILE, REPORT_FILE, SUMMARY_FILE
+from shared.bundle.validate import validate_bundle
 from tests.factory import make_bundle_bytes, make_report
 from tests.shared.bundles import bundle_of, env_dict, report_dict
 from tests.shared.test_reference_format import reference_zip
 
 # FUZZ_EXAMPLES=2000 for a long local run; the default keeps CI fast.
-FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 GOOD = make_bundle_bytes()
 REPORT = report_dict()
@@ -96,8 +99,19 @@ def test_random_bytes_behind_zip_magic(data: bytes) -> None:
 
 
 member_name = st.one_of(
-    st.sampled_from([MANIFEST_FILE, REPORT_FILE, ENVIRONMENT_FILE, SUMMARY_FILE, "GPU_ENERGY_WH.txt",
-                     "benchmark_config.json", "aienergyscore.json", "run/benchmark_report.json", "logs/x.log"]),
+    st.sampled_from(
+        [
+            MANIFEST_FILE,
+            REPORT_FILE,
+            ENVIRONMENT_FILE,
+            SUMMARY_FILE,
+            "GPU_ENERGY_WH.txt",
+            "benchmark_config.json",
+            "aienergyscore.json",
+            "run/benchmark_report.json",
+            "logs/x.log",
+        ]
+    ),
     st.text(alphabet="abcxyz./_-", min_size=1, max_size=20),
 )
 member_body = st.one_of(

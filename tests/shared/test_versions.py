@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from shared.store import SQLiteStore, StoreError
-from shared.versions import recompute_stars, version_for
+from shared.store.models import StoreError
+from shared.store.sqlite import SQLiteStore
+from shared.store.versions import recompute_stars, version_for
 from tests.shared.test_store import add
 
 

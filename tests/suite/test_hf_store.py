@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from shared.bundle import validate_bundle
-from shared.hf_store import REMOTE_PATH, HFDatasetStore, store_from_env
-from shared.store import Attestation, SQLiteStore, Submitter
+from shared.bundle.validate import validate_bundle
+from shared.store.factory import store_from_env
+from shared.store.hf_dataset import REMOTE_PATH, HFDatasetStore
+from shared.store.models import Attestation, Submitter
+from shared.store.sqlite import SQLiteStore
 from tests.factory import make_bundle_bytes
 
 
@@ -31,16 +33,23 @@ class FakeHub:
         assert repo_type == "dataset"
         return self._path(repo_id, filename).exists()
 
-    def hf_hub_download(self, repo_id: str, filename: str, repo_type: str | None = None,
-                        local_dir: Path | None = None, force_download: bool = False) -> str:
+    def hf_hub_download(
+        self,
+        repo_id: str,
+        filename: str,
+        repo_type: str | None = None,
+        local_dir: Path | None = None,
+        force_download: bool = False,
+    ) -> str:
         assert local_dir is not None and repo_type == "dataset"
         dest = Path(local_dir) / filename
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self._path(repo_id, filename), dest)
         return str(dest)
 
-    def upload_file(self, *, path_or_fileobj: str, path_in_repo: str, repo_id: str,
-                    repo_type: str, commit_message: str) -> None:
+    def upload_file(
+        self, *, path_or_fileobj: str, path_in_repo: str, repo_id: str, repo_type: str, commit_message: str
+    ) -> None:
         dest = self._path(repo_id, path_in_repo)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path_or_fileobj, dest)

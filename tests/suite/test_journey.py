@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 
 from label_generator.render import read_metadata
-from shared.scoring import assign_stars
-from shared.seed import DEMO_DIR
-from shared.store import SQLiteStore
+from seed import DEMO_DIR
+from shared.method.scoring import assign_stars
+from shared.store.sqlite import SQLiteStore
 from tests.conftest import FIXTURES, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -60,8 +60,11 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIENERGY_")}
     env.update(
-        GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", GRADIO_ANALYTICS_ENABLED="False",
-        AIENERGY_STORE=str(tmp / "store.sqlite3"), AIENERGY_ADMIN_TOKEN=TOKEN,
+        GRADIO_SERVER_PORT=str(port),
+        GRADIO_SERVER_NAME="127.0.0.1",
+        GRADIO_ANALYTICS_ENABLED="False",
+        AIENERGY_STORE=str(tmp / "store.sqlite3"),
+        AIENERGY_ADMIN_TOKEN=TOKEN,
         AIENERGY_DEMO_BUNDLES=str(_demo_without_fixture(tmp / "demo")),
     )
     log = (tmp / "app.log").open("w")

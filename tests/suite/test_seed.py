@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.bundle import validate_bundle
-from shared.seed import DEMO_DIR, main, seed_demo
-from shared.store import SQLiteStore
+from seed import DEMO_DIR, main, seed_demo
+from shared.bundle.validate import validate_bundle
+from shared.store.sqlite import SQLiteStore
 from tests.factory import make_bundle_bytes, make_env
 
 
@@ -43,7 +43,9 @@ def test_shipped_demo_bundles_all_validate(tmp_store: SQLiteStore) -> None:
     assert len({r.task_id for r in records}) >= 6
     assert all(r.random_weights and r.hardware.startswith("NVIDIA H100") for r in records)
     # A demo run on fewer samples says so, and the portal's own check still refuses it.
-    short = [(p, r) for p, r in zip(bundles, reports, strict=True) if any(w.code == "short_workload" for w in r.warnings)]
+    short = [
+        (p, r) for p, r in zip(bundles, reports, strict=True) if any(w.code == "short_workload" for w in r.warnings)
+    ]
     assert all(r.record is not None and r.record.samples < 1000 for _, r in short)
     assert all(not validate_bundle(p.read_bytes()).ok for p, _ in short)
 

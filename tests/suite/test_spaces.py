@@ -35,7 +35,7 @@ def test_each_space_has_front_matter_pinned_requirements_and_no_torch(spaces: li
         pins = [r for r in reqs if r and not r.startswith("#")]
         assert pins and all("==" in r for r in pins), pins
         assert not any(r.startswith("torch") for r in pins)
-        assert (folder / "shared" / "store.py").exists()
+        assert (folder / "shared" / "store" / "sqlite.py").exists()
         assert ("hf_oauth: true\n" in readme) == (folder.name == "aienergyscore-submit")
         sources = "\n".join(p.read_text() for p in folder.rglob("*.py"))
         assert not re.search(r"^\s*(import|from) torch", sources, re.M)
@@ -46,10 +46,15 @@ def test_each_space_starts_from_its_own_folder(spaces: list[Path], tmp_path: Pat
     for folder in spaces:
         port = free_port()
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        env.update(GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
-                   AIENERGY_STORE=str(tmp_path / f"{folder.name}.sqlite3"), GRADIO_ANALYTICS_ENABLED="False")
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=folder, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env.update(
+            GRADIO_SERVER_PORT=str(port),
+            GRADIO_SERVER_NAME="127.0.0.1",
+            AIENERGY_STORE=str(tmp_path / f"{folder.name}.sqlite3"),
+            GRADIO_ANALYTICS_ENABLED="False",
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         try:
             body = ""
             deadline = time.monotonic() + 90

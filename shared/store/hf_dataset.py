@@ -4,7 +4,7 @@ A Space's disk is not kept across restarts, so the SQLite file itself lives in a
 Space works on a local copy (an `SQLiteStore`, so every rule of the embedded store holds), pulls the
 latest copy before a write and at most every `refresh_s` seconds before a read, and pushes the file
 after every write. Only the portal writes; the leaderboard and label Spaces read. Configured by
-environment variables (see `store_from_env`).
+environment variables (see `shared.store.factory`).
 """
 
 from __future__ import annotations
@@ -19,19 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from shared.records import ResultRecord
-from shared.store import (
-    STORE_ENV,
-    Attestation,
-    RatedResult,
-    SQLiteStore,
-    Store,
-    Submission,
-    Submitter,
-    VersionInfo,
-)
+from shared.store.models import Attestation, RatedResult, Submission, Submitter, VersionInfo
+from shared.store.sqlite import SQLiteStore
 
-BACKEND_ENV = "AIENERGY_STORE_BACKEND"
-DATASET_ENV = "AIENERGY_HF_DATASET"
 TOKEN_ENV = "HF_TOKEN"
 REMOTE_PATH = "store/aienergy.sqlite3"
 
@@ -39,8 +29,9 @@ REMOTE_PATH = "store/aienergy.sqlite3"
 class HFDatasetStore:
     """Store whose SQLite file is synchronised with a Hugging Face dataset repository."""
 
-    def __init__(self, repo_id: str, api: Any | None = None, local_dir: str | Path | None = None,
-                 refresh_s: float = 30.0) -> None:
+    def __init__(
+        self, repo_id: str, api: Any | None = None, local_dir: str | Path | None = None, refresh_s: float = 30.0
+    ) -> None:
         if api is None:
             from huggingface_hub import HfApi
 
@@ -62,7 +53,10 @@ class HFDatasetStore:
             self._pulled_at = time.monotonic()
             return
         fetched = self.api.hf_hub_download(
-            self.repo_id, REMOTE_PATH, repo_type="dataset", local_dir=self.local_dir / "download",
+            self.repo_id,
+            REMOTE_PATH,
+            repo_type="dataset",
+            local_dir=self.local_dir / "download",
             force_download=True,
         )
         tmp = self.path.with_suffix(".incoming")
@@ -77,8 +71,11 @@ class HFDatasetStore:
         with sqlite3.connect(self.path) as db:
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.api.upload_file(
-            path_or_fileobj=str(self.path), path_in_repo=REMOTE_PATH, repo_id=self.repo_id,
-            repo_type="dataset", commit_message=message,
+            path_or_fileobj=str(self.path),
+            path_in_repo=REMOTE_PATH,
+            repo_id=self.repo_id,
+            repo_type="dataset",
+            commit_message=message,
         )
 
     def _fresh(self) -> SQLiteStore:
@@ -94,11 +91,26 @@ class HFDatasetStore:
             self._push(message)
             return out
 
-    def add_submission(self, bundle: bytes, filename: str, record: ResultRecord, submitter: Submitter,
-                       attestation: Attestation, warnings: list[str] | None = None) -> tuple[Submission, bool]:
+    def add_submission(
+        self,
+        bundle: bytes,
+        filename: str,
+        record: ResultRecord,
+        submitter: Submitter,
+        attestation: Attestation,
+        warnings: list[str] | None = None,
+    ) -> tuple[Submission, bool]:
         """See Store.add_submission; pushes the store after storing."""
-        return self._write(f"Submission of {record.model_id} ({record.task_id})", "add_submission",
-                           bundle, filename, record, submitter, attestation, warnings)
+        return self._write(
+            f"Submission of {record.model_id} ({record.task_id})",
+            "add_submission",
+            bundle,
+            filename,
+            record,
+            submitter,
+            attestation,
+            warnings,
+        )
 
     def review(self, submission_id: str, approve: bool, reason: str, reviewer: str) -> Submission:
         """See Store.review; pushes the store after the review."""
@@ -136,17 +148,3 @@ class HFDatasetStore:
     def get_result(self, result_id: str, version_id: str | None = None) -> RatedResult | None:
         """See Store.get_result."""
         return self._fresh().get_result(result_id, version_id)
-
-
-def store_from_env() -> Store:
-    """The store the environment asks for: `AIENERGY_STORE_BACKEND=hf-dataset` with
-    `AIENERGY_HF_DATASET=<org/name>` (and `HF_TOKEN` to write), else SQLite at `$AIENERGY_STORE`."""
-    backend = os.environ.get(BACKEND_ENV, "sqlite").strip().lower()
-    if backend in ("", "sqlite"):
-        return SQLiteStore(os.environ.get(STORE_ENV) or None)
-    if backend == "hf-dataset":
-        repo = os.environ.get(DATASET_ENV, "").strip()
-        if not repo:
-            raise SystemExit(f"{BACKEND_ENV}=hf-dataset needs {DATASET_ENV}=<org/dataset-name>.")
-        return HFDatasetStore(repo)
-    raise SystemExit(f"Unknown {BACKEND_ENV}={backend!r}: use 'sqlite' or 'hf-dataset'.")

@@ -1,30 +1,24 @@
-"""Making and validating submission bundles.
+"""Validating submission bundles.
 
-`make_bundle` zips a run's files with a manifest of sizes and hashes. `validate_bundle` reads an
-untrusted upload (our format, or a reference-runner run directory zipped) and returns every problem
+`validate_bundle` reads an untrusted upload (our format, or a reference-runner run directory zipped) and returns every problem
 it finds as a plain sentence; it never raises on bad input.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import math
-import zipfile
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from shared.classes import class_for_parameters, gpu_count_problem
-from shared.energy import counters_energy_wh, repetition_total_wh, same, summarize
-from shared.pass_spread import pass_spread
-from shared.records import FORMAT_NATIVE, ResultRecord
-from shared.safezip import BadJson, UnsafeZip, ZipLimits, load_json, read_zip
-from shared.schema import (
-    BUNDLE_FORMAT,
+from shared.bundle.energy import counters_energy_wh, repetition_total_wh, same, summarize
+from shared.bundle.make import sha256_hex
+from shared.bundle.pass_spread import pass_spread
+from shared.bundle.problems import ValidationReport
+from shared.bundle.reference_format import validate_reference
+from shared.bundle.safezip import BadJson, UnsafeZip, ZipLimits, load_json, read_zip
+from shared.bundle.schema import (
     ENERGY_WH_FILE,
     ENVIRONMENT_FILE,
     MANIFEST_FILE,
@@ -38,104 +32,14 @@ from shared.schema import (
     RunReport,
     Summary,
 )
-from shared.tasks import PASS_GENERATE, PREPROCESS_PHASE, TASKS, Task
-from shared.units import wh_per_1k_queries
+from shared.method.classes import class_for_parameters, gpu_count_problem
+from shared.method.tasks import PASS_GENERATE, PREPROCESS_PHASE, TASKS, Task
+from shared.method.units import wh_per_1k_queries
+from shared.records import FORMAT_NATIVE, ResultRecord
 
 OFFICIAL_GPU_MARK = "H100"
 # GPU_ENERGY_WH.txt carries two decimals, so it may differ from the mean by half a hundredth.
 TEXT_TOLERANCE_WH = 0.005 + 1e-9
-
-
-def sha256_hex(data: bytes) -> str:
-    """Hex sha256 of bytes."""
-    return hashlib.sha256(data).hexdigest()
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding of validation.
-
-    Attributes:
-        code: Stable machine-readable kind ("hash_mismatch", "altered_total", ...).
-        message: What is wrong and what to do, in one or two sentences.
-        file: The bundle file concerned, if any.
-    """
-
-    code: str
-    message: str
-    file: str | None = None
-
-
-@dataclass
-class ValidationReport:
-    """Outcome of validating one bundle.
-
-    Attributes:
-        problems: Errors: any one rejects the bundle.
-        warnings: Facts a reviewer should see that do not reject it.
-        record: The normalised result, when the bundle could be read far enough.
-        bundle_sha256: sha256 of the uploaded bytes ('' if they could not be read).
-        source_format: FORMAT_NATIVE or FORMAT_REFERENCE, once recognised.
-    """
-
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    record: ResultRecord | None = None
-    bundle_sha256: str = ""
-    source_format: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing rejects the bundle."""
-        return not self.problems
-
-    def add(self, code: str, message: str, file: str | None = None) -> None:
-        """Record an error."""
-        self.problems.append(Problem(code, message, file))
-
-    def warn(self, code: str, message: str, file: str | None = None) -> None:
-        """Record a warning."""
-        self.warnings.append(Problem(code, message, file))
-
-    def text(self) -> str:
-        """The report as plain text, one finding a line."""
-        lines = ["ACCEPTED" if self.ok else f"REJECTED: {len(self.problems)} problem(s)"]
-        lines += [f"  error: {p.message}" for p in self.problems]
-        lines += [f"  warning: {w.message}" for w in self.warnings]
-        if self.record is not None:
-            r = self.record
-            lines.append(
-                f"  result: {r.model_id} / {r.task_id}: {r.gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries"
-            )
-        return "\n".join(lines)
-
-
-def make_bundle(
-    files: dict[str, bytes],
-    runner_name: str,
-    runner_version: str,
-    created_utc: str | None = None,
-) -> bytes:
-    """Zip `files` (path -> bytes) with a manifest.json listing each one's size and sha256."""
-    if MANIFEST_FILE in files:
-        raise ValueError("files must not already contain a manifest.json")
-    manifest = Manifest(
-        schema_version=SCHEMA_VERSION,
-        format=BUNDLE_FORMAT,
-        runner_name=runner_name,
-        runner_version=runner_version,
-        created_utc=created_utc or datetime.now(UTC).isoformat(timespec="seconds"),
-        files=[
-            {"path": p, "size_bytes": len(b), "sha256": sha256_hex(b)}  # type: ignore[list-item]
-            for p, b in sorted(files.items())
-        ],
-    )
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(MANIFEST_FILE, manifest.model_dump_json(indent=2))
-        for path, body in sorted(files.items()):
-            zf.writestr(path, body)
-    return buf.getvalue()
 
 
 def _pydantic_message(name: str, exc: ValidationError) -> str:
@@ -156,7 +60,9 @@ def _read_bytes(source: str | Path | bytes, report: ValidationReport, limits: Zi
         path = Path(source)
         size = path.stat().st_size
         if size > limits.max_zip_bytes:
-            report.add("too_large", f"The file is {size / 1e6:.1f} MB, over the {limits.max_zip_bytes / 1e6:.0f} MB limit.")
+            report.add(
+                "too_large", f"The file is {size / 1e6:.1f} MB, over the {limits.max_zip_bytes / 1e6:.0f} MB limit."
+            )
             return None
         return path.read_bytes()
     except OSError as exc:
@@ -172,7 +78,9 @@ def _read_bytes(source: str | Path | bytes, report: ValidationReport, limits: Zi
 SHORT_WORKLOAD = "short_workload"
 
 
-def validate_bundle(source: str | Path | bytes, limits: ZipLimits = ZipLimits(), short_workload_ok: bool = False) -> ValidationReport:
+def validate_bundle(
+    source: str | Path | bytes, limits: ZipLimits = ZipLimits(), short_workload_ok: bool = False
+) -> ValidationReport:
     """Validate a bundle (path or bytes). Never raises on bad input: every problem is in the report.
 
     `short_workload_ok` is for the suite's own demo data only (never the portal): a run on fewer
@@ -190,14 +98,14 @@ def validate_bundle(source: str | Path | bytes, limits: ZipLimits = ZipLimits(),
         report.add("unsafe_zip", str(exc))
         return report
     except Exception as exc:  # a damaged zip that trips the zipfile module in an unforeseen way
-        report.add("unsafe_zip", f"The zip file is damaged ({type(exc).__name__}: {exc}). Create it again and re-upload.")
+        report.add(
+            "unsafe_zip", f"The zip file is damaged ({type(exc).__name__}: {exc}). Create it again and re-upload."
+        )
         return report
     try:
         if MANIFEST_FILE in contents:
             _validate_native(contents, report, limits, short_workload_ok)
         else:
-            from shared.reference_format import validate_reference
-
             validate_reference(contents, report, limits)
     except Exception as exc:
         report.add(
@@ -219,7 +127,11 @@ def _load(contents: dict[str, bytes], name: str, report: ValidationReport, limit
         return None
     if not isinstance(obj, dict):
         # None means "failed" to the callers, so a JSON null (or list, number) must be a problem here.
-        report.add("schema", f"{name} must be a JSON object, not {type(obj).__name__}. Re-create the bundle with `python -m runner bundle`.", name)
+        report.add(
+            "schema",
+            f"{name} must be a JSON object, not {type(obj).__name__}. Re-create the bundle with `python -m runner bundle`.",
+            name,
+        )
         return None
     return obj
 
@@ -245,7 +157,11 @@ def _check_manifest(contents: dict[str, bytes], report: ValidationReport, limits
     for f in manifest.files:
         body = contents.get(f.path)
         if body is None:
-            report.add("missing_file", f"{f.path} is listed in the manifest but missing from the zip. Bundle the whole run again.", f.path)
+            report.add(
+                "missing_file",
+                f"{f.path} is listed in the manifest but missing from the zip. Bundle the whole run again.",
+                f.path,
+            )
         elif len(body) != f.size_bytes or sha256_hex(body) != f.sha256:
             report.add(
                 "hash_mismatch",
@@ -254,14 +170,24 @@ def _check_manifest(contents: dict[str, bytes], report: ValidationReport, limits
                 f.path,
             )
     for name in sorted(set(contents) - listed - {MANIFEST_FILE}):
-        report.add("unlisted_file", f"{name} is in the zip but not in the manifest; files cannot be added to a bundle. Re-create it with `python -m runner bundle`.", name)
+        report.add(
+            "unlisted_file",
+            f"{name} is in the zip but not in the manifest; files cannot be added to a bundle. Re-create it with `python -m runner bundle`.",
+            name,
+        )
     for name in REQUIRED_FILES:
         if name not in contents:
-            report.add("missing_file", f"The bundle has no {name}. Re-create it with `python -m runner bundle` from a complete run.", name)
+            report.add(
+                "missing_file",
+                f"The bundle has no {name}. Re-create it with `python -m runner bundle` from a complete run.",
+                name,
+            )
     return manifest
 
 
-def _validate_native(contents: dict[str, bytes], report: ValidationReport, limits: ZipLimits, short_workload_ok: bool = False) -> None:
+def _validate_native(
+    contents: dict[str, bytes], report: ValidationReport, limits: ZipLimits, short_workload_ok: bool = False
+) -> None:
     report.source_format = FORMAT_NATIVE
     manifest = _check_manifest(contents, report, limits)
     if manifest is None:
@@ -398,7 +324,11 @@ def _check_environment(env: Environment, run: RunReport, has_classes: bool, repo
     if has_classes:
         cls = run.model.model_class
         if cls not in ("A", "B", "C"):
-            report.add("missing_class", "Text generation results need a model class (A, B or C) in benchmark_report.json.", REPORT_FILE)
+            report.add(
+                "missing_class",
+                "Text generation results need a model class (A, B or C) in benchmark_report.json.",
+                REPORT_FILE,
+            )
         else:
             msg = gpu_count_problem(cls, len(env.gpus))
             if msg:
@@ -412,7 +342,10 @@ def _check_environment(env: Environment, run: RunReport, has_classes: bool, repo
                     REPORT_FILE,
                 )
     if run.model.random_weights:
-        report.warn("random_weights", "The model was a random-weight replica built from its config: the energy reflects the architecture's compute, not trained outputs.")
+        report.warn(
+            "random_weights",
+            "The model was a random-weight replica built from its config: the energy reflects the architecture's compute, not trained outputs.",
+        )
 
 
 def _warn_host_drift(run: RunReport, report: ValidationReport) -> None:
@@ -431,13 +364,19 @@ def _warn_host_drift(run: RunReport, report: ValidationReport) -> None:
     )
 
 
-def _check_phases(run: RunReport, env: Environment, task: Task, report: ValidationReport, short_workload_ok: bool = False) -> bool:
+def _check_phases(
+    run: RunReport, env: Environment, task: Task, report: ValidationReport, short_workload_ok: bool = False
+) -> bool:
     """Recompute every phase's energy from its counters; False when the report cannot be trusted."""
     ok = True
     n_gpus = len(env.gpus)
     samples = run.dataset.samples
     if run.config.get("samples") not in (None, samples):
-        report.add("sample_count", f"The config asks for {run.config.get('samples')} samples but the dataset block says {samples}; the report was edited.", REPORT_FILE)
+        report.add(
+            "sample_count",
+            f"The config asks for {run.config.get('samples')} samples but the dataset block says {samples}; the report was edited.",
+            REPORT_FILE,
+        )
         ok = False
     if short_workload_ok and 0 < samples < task.samples:
         report.warn(
@@ -455,14 +394,20 @@ def _check_phases(run: RunReport, env: Environment, task: Task, report: Validati
         )
         ok = False
     if not run.repetitions:
-        report.add("no_repetitions", "The report has no measured repetition. Run the benchmark to completion.", REPORT_FILE)
+        report.add(
+            "no_repetitions", "The report has no measured repetition. Run the benchmark to completion.", REPORT_FILE
+        )
         return False
     all_phases = [("preprocess", run.preprocess)] + [
         (f"repetition {rep.index} {p.name}", p) for rep in run.repetitions for p in rep.phases
     ]
     for label, p in all_phases:
         if len(p.counter_start_mj) != n_gpus or len(p.counter_end_mj) != n_gpus:
-            report.add("counter_gpus", f"The {label} phase has counter readings for {len(p.counter_start_mj)} GPU(s) but the run used {n_gpus}.", REPORT_FILE)
+            report.add(
+                "counter_gpus",
+                f"The {label} phase has counter readings for {len(p.counter_start_mj)} GPU(s) but the run used {n_gpus}.",
+                REPORT_FILE,
+            )
             ok = False
             continue
         try:
@@ -493,20 +438,36 @@ def _check_phases(run: RunReport, env: Environment, task: Task, report: Validati
             continue
         main = next(p for p in rep.phases if p.in_total)
         if main.samples != samples:
-            report.add("sample_count", f"Repetition {rep.index} processed {main.samples} samples, not the {samples} the run declares. A rated run covers every sample.", REPORT_FILE)
+            report.add(
+                "sample_count",
+                f"Repetition {rep.index} processed {main.samples} samples, not the {samples} the run declares. A rated run covers every sample.",
+                REPORT_FILE,
+            )
             ok = False
         if main.gpu_energy_wh <= 0:
-            report.add("zero_energy", f"Repetition {rep.index} measured {main.gpu_energy_wh} Wh: a GPU always draws power, so the counter was not read. Check NVML and run again.", REPORT_FILE)
+            report.add(
+                "zero_energy",
+                f"Repetition {rep.index} measured {main.gpu_energy_wh} Wh: a GPU always draws power, so the counter was not read. Check NVML and run again.",
+                REPORT_FILE,
+            )
             ok = False
         total = repetition_total_wh(run.preprocess, rep.phases)
         if not same(total, rep.gpu_energy_wh) or not same(wh_per_1k_queries(total, samples), rep.gpu_energy_wh_per_1k):
-            report.add("altered_total", f"Repetition {rep.index}'s total disagrees with the sum of its phases: the number was altered.", REPORT_FILE)
+            report.add(
+                "altered_total",
+                f"Repetition {rep.index}'s total disagrees with the sum of its phases: the number was altered.",
+                REPORT_FILE,
+            )
             ok = False
     if task.pass_phase == PASS_GENERATE and run.split is not None and ok:
         summary = summarize(run, task)
         gen = summary.gpu_energy_wh_per_1k_mean - summary.phases_wh_per_1k[PREPROCESS_PHASE]
         if not same(run.split.prefill_wh + run.split.decode_wh, gen, rel=1e-6):
-            report.add("altered_split", "Prefill plus decode does not equal the measured generate energy: the split was altered.", REPORT_FILE)
+            report.add(
+                "altered_split",
+                "Prefill plus decode does not equal the measured generate energy: the split was altered.",
+                REPORT_FILE,
+            )
             ok = False
     return ok
 
@@ -514,9 +475,19 @@ def _check_phases(run: RunReport, env: Environment, task: Task, report: Validati
 def _check_summary(run: RunReport, summary: Summary, contents: dict[str, bytes], report: ValidationReport) -> None:
     mean = summary.gpu_energy_wh_per_1k_mean
     if run.summary is None:
-        report.add("no_summary", "benchmark_report.json has no summary block. Re-create the bundle with the runner.", REPORT_FILE)
-    elif not same(run.summary.gpu_energy_wh_per_1k_mean, mean) or not same(run.summary.gpu_energy_wh_per_1k_std, summary.gpu_energy_wh_per_1k_std, abs_=1e-9):
-        report.add("altered_total", f"The report's summary says {run.summary.gpu_energy_wh_per_1k_mean:.6f} Wh per 1,000 queries but its repetitions give {mean:.6f}: the number was altered.", REPORT_FILE)
+        report.add(
+            "no_summary",
+            "benchmark_report.json has no summary block. Re-create the bundle with the runner.",
+            REPORT_FILE,
+        )
+    elif not same(run.summary.gpu_energy_wh_per_1k_mean, mean) or not same(
+        run.summary.gpu_energy_wh_per_1k_std, summary.gpu_energy_wh_per_1k_std, abs_=1e-9
+    ):
+        report.add(
+            "altered_total",
+            f"The report's summary says {run.summary.gpu_energy_wh_per_1k_mean:.6f} Wh per 1,000 queries but its repetitions give {mean:.6f}: the number was altered.",
+            REPORT_FILE,
+        )
     else:
         _check_summary_details(run.summary, summary, report)
     try:
@@ -525,22 +496,38 @@ def _check_summary(run: RunReport, summary: Summary, contents: dict[str, bytes],
         report.add("bad_energy_file", f"{ENERGY_WH_FILE} must hold one number (Wh per 1,000 queries).", ENERGY_WH_FILE)
     else:
         if not abs(txt_value - mean) <= TEXT_TOLERANCE_WH:
-            report.add("altered_total", f"{ENERGY_WH_FILE} says {txt_value} Wh but the phase readings give {mean:.4f} Wh per 1,000 queries: the number was altered.", ENERGY_WH_FILE)
+            report.add(
+                "altered_total",
+                f"{ENERGY_WH_FILE} says {txt_value} Wh but the phase readings give {mean:.4f} Wh per 1,000 queries: the number was altered.",
+                ENERGY_WH_FILE,
+            )
     try:
         data = json.loads(contents[SUMMARY_FILE].decode("utf-8"), parse_constant=lambda c: float("nan"))
         total = float(data["total"])
         units = data.get("units")
     except (UnicodeDecodeError, ValueError, KeyError, TypeError):
-        report.add("bad_summary_file", f"{SUMMARY_FILE} must be a JSON object with \"units\": \"Wh\" and a numeric \"total\".", SUMMARY_FILE)
+        report.add(
+            "bad_summary_file",
+            f'{SUMMARY_FILE} must be a JSON object with "units": "Wh" and a numeric "total".',
+            SUMMARY_FILE,
+        )
         return
     if units != "Wh":
-        report.add("bad_summary_file", f"{SUMMARY_FILE} gives units {units!r}; it must be \"Wh\".", SUMMARY_FILE)
+        report.add("bad_summary_file", f'{SUMMARY_FILE} gives units {units!r}; it must be "Wh".', SUMMARY_FILE)
     if not same(total, mean):
-        report.add("altered_total", f"{SUMMARY_FILE} says a total of {total} Wh but the phase readings give {mean:.6f} Wh per 1,000 queries: the number was altered.", SUMMARY_FILE)
+        report.add(
+            "altered_total",
+            f"{SUMMARY_FILE} says a total of {total} Wh but the phase readings give {mean:.6f} Wh per 1,000 queries: the number was altered.",
+            SUMMARY_FILE,
+        )
     for name, wh in summary.phases_wh_per_1k.items():
         stated = data.get(f"{name}_wh")
         if isinstance(stated, bool) or not isinstance(stated, (int, float)) or not same(float(stated), wh):
-            report.add("altered_summary", f"{SUMMARY_FILE} says {name}_wh is {stated!r} but the phase readings give {wh:.6f} Wh per 1,000 queries: the number was altered.", SUMMARY_FILE)
+            report.add(
+                "altered_summary",
+                f"{SUMMARY_FILE} says {name}_wh is {stated!r} but the phase readings give {wh:.6f} Wh per 1,000 queries: the number was altered.",
+                SUMMARY_FILE,
+            )
 
 
 def _check_summary_details(stated: Summary, derived: Summary, report: ValidationReport) -> None:
@@ -553,8 +540,13 @@ def _check_summary_details(stated: Summary, derived: Summary, report: Validation
     }
     for name in sorted(set(stated.phases_wh_per_1k) | set(derived.phases_wh_per_1k)):
         fields[f"phases_wh_per_1k.{name}"] = (
-            stated.phases_wh_per_1k.get(name, float("nan")), derived.phases_wh_per_1k.get(name, float("nan"))
+            stated.phases_wh_per_1k.get(name, float("nan")),
+            derived.phases_wh_per_1k.get(name, float("nan")),
         )
     for name, (a, b) in fields.items():
         if not same(a, b):
-            report.add("altered_summary", f"The report's summary says {name} = {a} but its repetitions give {b}: the number was altered.", REPORT_FILE)
+            report.add(
+                "altered_summary",
+                f"The report's summary says {name} = {a} but its repetitions give {b}: the number was altered.",
+                REPORT_FILE,
+            )

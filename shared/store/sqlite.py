@@ -1,161 +1,39 @@
-"""The store: submissions, results and frozen leaderboard versions.
-
-`Store` is the small interface every app uses; `SQLiteStore` is the embedded default (WAL, foreign
-keys, every write in one transaction, so a failure leaves nothing half-written). Another backend (a
-Hugging Face dataset repository) implements the same interface.
-"""
+"""The embedded SQLite store (WAL, foreign keys, every write in one transaction, so a failure
+leaves nothing half-written)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
-from shared.bundle import sha256_hex
+from shared.method.scoring import scoring_group, stars_by_group
+from shared.method.tasks import TASKS
 from shared.records import ResultRecord
-from shared.scoring import scoring_group, stars_by_group
-from shared.tasks import TASKS
-
-STORE_ENV = "AIENERGY_STORE"
-STORE_SCHEMA_VERSION = 1
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_STORE_PATH = REPO_ROOT / "data" / "store" / "aienergy.sqlite3"
-
-STATUS_PENDING = "pending"
-STATUS_APPROVED = "approved"
-STATUS_REJECTED = "rejected"
-
-
-class StoreError(Exception):
-    """A store operation was refused; the message says why and what to do."""
-
-
-def now_utc() -> str:
-    """Current UTC time, ISO 8601 with seconds."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+from shared.store.models import (
+    DEFAULT_STORE_PATH,
+    STATUS_APPROVED,
+    STATUS_PENDING,
+    STATUS_REJECTED,
+    STORE_ENV,
+    STORE_SCHEMA_VERSION,
+    Attestation,
+    RatedResult,
+    StoreError,
+    Submission,
+    Submitter,
+    VersionInfo,
+    now_utc,
+)
 
 
-@dataclass(frozen=True)
-class Attestation:
-    """The three terms a submitter must accept (APPS.md).
-
-    Attributes:
-        public_data_sharing: The energy data derived from the submission will be published.
-        data_integrity: The logs are accurate, unaltered and produced by the specified procedure.
-        model_representation: The tested model is the production version, quantization included.
-    """
-
-    public_data_sharing: bool
-    data_integrity: bool
-    model_representation: bool
-
-    @property
-    def complete(self) -> bool:
-        """True when all three terms are accepted."""
-        return self.public_data_sharing and self.data_integrity and self.model_representation
-
-
-@dataclass(frozen=True)
-class Submitter:
-    """Who submitted: a Hugging Face user, or a name and contact."""
-
-    name: str
-    contact: str = ""
-    hf_username: str = ""
-
-
-@dataclass(frozen=True)
-class Submission:
-    """A stored submission (contact data included: don't show it publicly)."""
-
-    id: str
-    bundle_sha256: str
-    filename: str
-    submitter_name: str
-    submitter_contact: str
-    hf_username: str
-    attested_at: str
-    created_at: str
-    status: str
-    review_reason: str
-    reviewed_by: str
-    reviewed_at: str
-    result_id: str
-    task_id: str
-    model_id: str
-    gpu_energy_wh_per_1k: float
-    warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    """A published leaderboard version: a named, dated, frozen set of rated results."""
-
-    id: str
-    name: str
-    published_at: str
-    notes: str
-    result_count: int
-
-
-@dataclass(frozen=True)
-class RatedResult:
-    """A result as a version rates it (stars are None for a result not in that version)."""
-
-    result_id: str
-    submission_id: str
-    bundle_sha256: str
-    record: ResultRecord
-    stars: int | None
-    version_id: str | None
-
-
-class Store(Protocol):
-    """What the apps need from a store."""
-
-    def add_submission(
-        self,
-        bundle: bytes,
-        filename: str,
-        record: ResultRecord,
-        submitter: Submitter,
-        attestation: Attestation,
-        warnings: list[str] | None = None,
-    ) -> tuple[Submission, bool]:
-        """Store a validated bundle and its record; (submission, False) if the bundle was already stored."""
-
-    def get_submission(self, submission_id: str) -> Submission | None:
-        """One submission by id."""
-
-    def get_bundle(self, submission_id: str) -> bytes | None:
-        """The bundle bytes of a submission."""
-
-    def submissions(self, status: str | None = None) -> list[Submission]:
-        """Submissions, newest first, optionally of one status."""
-
-    def review(self, submission_id: str, approve: bool, reason: str, reviewer: str) -> Submission:
-        """Approve or reject a pending submission."""
-
-    def approved_results(self) -> list[RatedResult]:
-        """Every approved result (stars None): the candidates of the next version."""
-
-    def publish_version(self, version_id: str, name: str, notes: str = "") -> VersionInfo:
-        """Freeze every approved result into a new version with recalibrated stars."""
-
-    def versions(self) -> list[VersionInfo]:
-        """Published versions, newest first."""
-
-    def version_results(self, version_id: str) -> list[RatedResult]:
-        """The results of a version with the stars frozen in it."""
-
-    def get_result(self, result_id: str, version_id: str | None = None) -> RatedResult | None:
-        """One result, with its stars in `version_id` (or the newest version holding it)."""
+def sha256_hex(data: bytes) -> str:
+    """Hex sha256 of bytes."""
+    return hashlib.sha256(data).hexdigest()
 
 
 _SCHEMA = """
@@ -212,7 +90,7 @@ def ids_for(bundle_sha256: str) -> tuple[str, str]:
 
 def _submission(row: tuple) -> Submission:
     *head, warnings_json = row
-    return Submission(*head, warnings=tuple(json.loads(warnings_json)))
+    return Submission(*head, warnings=tuple(json.loads(warnings_json)))  # type: ignore[misc]
 
 
 class SQLiteStore:
@@ -299,17 +177,29 @@ class SQLiteStore:
                     " submitter_contact, hf_username, attested_at, created_at, status, warnings_json)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
                     (
-                        sub_id, digest, bundle, filename[:255], submitter.name.strip()[:200],
-                        submitter.contact.strip()[:200], submitter.hf_username.strip()[:100],
-                        stamp, stamp, json.dumps(warnings or []),
+                        sub_id,
+                        digest,
+                        bundle,
+                        filename[:255],
+                        submitter.name.strip()[:200],
+                        submitter.contact.strip()[:200],
+                        submitter.hf_username.strip()[:100],
+                        stamp,
+                        stamp,
+                        json.dumps(warnings or []),
                     ),
                 )
                 db.execute(
                     "INSERT INTO results(id, submission_id, task_id, model_id, model_class,"
                     " gpu_energy_wh_per_1k, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
-                        res_id, sub_id, record.task_id, record.model_id, record.model_class,
-                        record.gpu_energy_wh_per_1k, record.to_json(),
+                        res_id,
+                        sub_id,
+                        record.task_id,
+                        record.model_id,
+                        record.model_class,
+                        record.gpu_energy_wh_per_1k,
+                        record.to_json(),
                     ),
                 )
         existing = self.get_submission(row[0] if row else sub_id)
@@ -320,8 +210,7 @@ class SQLiteStore:
         """One submission by id, or None."""
         with self._read() as db:
             row = db.execute(
-                f"SELECT {_SUB_COLS} FROM submissions s JOIN results r ON r.submission_id = s.id"
-                " WHERE s.id = ?",
+                f"SELECT {_SUB_COLS} FROM submissions s JOIN results r ON r.submission_id = s.id WHERE s.id = ?",
                 (submission_id.strip(),),
             ).fetchone()
         return _submission(row) if row else None
@@ -354,11 +243,13 @@ class SQLiteStore:
             if row[0] != STATUS_PENDING:
                 raise StoreError(f"Submission {submission_id} is already {row[0]}.")
             db.execute(
-                "UPDATE submissions SET status = ?, review_reason = ?, reviewed_by = ?, reviewed_at = ?"
-                " WHERE id = ?",
+                "UPDATE submissions SET status = ?, review_reason = ?, reviewed_by = ?, reviewed_at = ? WHERE id = ?",
                 (
-                    STATUS_APPROVED if approve else STATUS_REJECTED, reason.strip()[:2000],
-                    reviewer[:200], now_utc(), submission_id,
+                    STATUS_APPROVED if approve else STATUS_REJECTED,
+                    reason.strip()[:2000],
+                    reviewer[:200],
+                    now_utc(),
+                    submission_id,
                 ),
             )
         sub = self.get_submission(submission_id)
@@ -445,13 +336,3 @@ class SQLiteStore:
             args,
         )
         return rows[0] if rows else None
-
-
-def open_store(path: str | Path | None = None) -> Store:
-    """SQLite at `path` if given; else what the environment configures (shared.hf_store.store_from_env):
-    the embedded SQLite store by default, or a Hugging Face dataset repository."""
-    if path is not None:
-        return SQLiteStore(path)
-    from shared.hf_store import store_from_env
-
-    return store_from_env()

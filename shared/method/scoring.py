@@ -30,9 +30,7 @@ K = TypeVar("K", bound=Hashable)
 def _check(energies: Sequence[float]) -> None:
     for i, e in enumerate(energies):
         if not isinstance(e, (int, float)) or not math.isfinite(e) or e < 0:
-            raise ValueError(
-                f"Energy #{i} is {e!r}: star scoring needs finite, non-negative Wh values."
-            )
+            raise ValueError(f"Energy #{i} is {e!r}: star scoring needs finite, non-negative Wh values.")
 
 
 def assign_stars(energies: Sequence[float]) -> list[int]:

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import math
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from shared.classes import class_for_parameters, gpu_count_problem
+from shared.bundle.problems import ValidationReport
+from shared.bundle.safezip import BadJson, ZipLimits, load_json
+from shared.method.classes import class_for_parameters, gpu_count_problem
+from shared.method.tasks import PASS_GENERATE, TASKS, Task
+from shared.method.units import kwh_to_wh, wh_per_1k_queries
 from shared.records import FORMAT_REFERENCE, ResultRecord
-from shared.safezip import BadJson, ZipLimits, load_json
-from shared.tasks import PASS_GENERATE, TASKS, Task
-from shared.units import kwh_to_wh, wh_per_1k_queries
-
-if TYPE_CHECKING:
-    from shared.bundle import ValidationReport
 
 REPORT = "benchmark_report.json"
 CONFIG_NAMES = ("benchmark_config.json", "experiment_config.json", "benchmark.json")
@@ -48,7 +47,7 @@ def _task_for(pipeline: str | None, reasoning: bool) -> Task | None:
     return None
 
 
-ENERGY_UNITS = {"kwh": kwh_to_wh, "wh": float, "j": lambda v: v / 3600.0}
+ENERGY_UNITS: dict[str, Callable[[float], float]] = {"kwh": kwh_to_wh, "wh": float, "j": lambda v: v / 3600.0}
 
 
 class BadUnit(ValueError):
@@ -64,7 +63,9 @@ def _phase_gpu_wh(report: dict[str, Any], key: str) -> float | None:
     unit = str(_get(node, "energy", "unit") or "kWh")
     convert = ENERGY_UNITS.get(unit.lower())
     if convert is None:
-        raise BadUnit(f"Phase {key!r} gives its energy in {unit!r}; the reference runner writes kWh (Wh and J are also read).")
+        raise BadUnit(
+            f"Phase {key!r} gives its energy in {unit!r}; the reference runner writes kWh (Wh and J are also read)."
+        )
     return convert(float(gpu))
 
 
@@ -175,7 +176,11 @@ def validate_reference(contents: dict[str, bytes], report: ValidationReport, lim
         return
     total_wh = sum(phases.values())
     if total_wh <= 0:
-        report.add("zero_energy", "The run's GPU energy is 0 Wh: the energy counter was not read. Check NVML and run again.", REPORT)
+        report.add(
+            "zero_energy",
+            "The run's GPU energy is 0 Wh: the energy counter was not read. Check NVML and run again.",
+            REPORT,
+        )
         return
     txt_path = str(folder / "GPU_ENERGY_WH.txt") if str(folder) != "." else "GPU_ENERGY_WH.txt"
     if txt_path in contents:
@@ -186,18 +191,28 @@ def validate_reference(contents: dict[str, bytes], report: ValidationReport, lim
         else:
             per_1k = wh_per_1k_queries(total_wh, samples)
             if min(abs(txt - total_wh), abs(txt - per_1k)) > 0.005 + 1e-9:
-                report.add("altered_total", f"GPU_ENERGY_WH.txt says {txt} Wh but the phases sum to {total_wh:.4f} Wh: the number was altered.", "GPU_ENERGY_WH.txt")
+                report.add(
+                    "altered_total",
+                    f"GPU_ENERGY_WH.txt says {txt} Wh but the phases sum to {total_wh:.4f} Wh: the number was altered.",
+                    "GPU_ENERGY_WH.txt",
+                )
     model_class = None
     parameters = extra.get("parameters") if isinstance(extra.get("parameters"), int) else None
     if task.has_classes:
         model_class = extra.get("model_class") or (class_for_parameters(parameters).value if parameters else None)
         if model_class not in ("A", "B", "C"):
-            report.add("missing_class", f"Text generation needs the model class: add {EXTRA} with {{\"model_class\": \"A\"}} (or the parameter count) beside benchmark_report.json.")
+            report.add(
+                "missing_class",
+                f'Text generation needs the model class: add {EXTRA} with {{"model_class": "A"}} (or the parameter count) beside benchmark_report.json.',
+            )
         else:
             msg = gpu_count_problem(model_class, _gpu_count(config, gpus) or 1)
             if msg:
                 report.add("class_gpu_count", msg)
-    report.warn("reference_format", "Reference-runner format: the energy comes from CodeCarbon phase totals without raw counter readings, so it cannot be re-derived.")
+    report.warn(
+        "reference_format",
+        "Reference-runner format: the energy comes from CodeCarbon phase totals without raw counter readings, so it cannot be re-derived.",
+    )
     if report.problems:
         return
     norm = {k: wh_per_1k_queries(v, samples) for k, v in phases.items()}

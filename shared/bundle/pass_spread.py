@@ -12,8 +12,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from shared.schema import RunReport
-from shared.units import mean_power_w
+from shared.bundle.schema import RunReport
+from shared.method.units import mean_power_w
 
 DRIFT_NOTE_PCT = 10.0  # a drift this large is named in the console line (H200, session 6: +55%)
 
@@ -42,11 +42,15 @@ class PassSpread:
 
     def describe(self) -> str:
         """One line for the console."""
-        line = (f"spread over {self.repetitions} repetitions: pass energy CV {self.energy_cv_pct:.1f}%, pass time CV "
-                f"{self.time_cv_pct:.1f}%, mean power CV {self.power_cv_pct:.1f}%")
+        line = (
+            f"spread over {self.repetitions} repetitions: pass energy CV {self.energy_cv_pct:.1f}%, pass time CV "
+            f"{self.time_cv_pct:.1f}%, mean power CV {self.power_cv_pct:.1f}%"
+        )
         if self.time_energy_corr > 0.9 and self.power_cv_pct < self.energy_cv_pct:
-            line += (f"; energy follows pass time (correlation {self.time_energy_corr:.3f}): the host's pace varied, "
-                     "not the GPU's power")
+            line += (
+                f"; energy follows pass time (correlation {self.time_energy_corr:.3f}): the host's pace varied, "
+                "not the GPU's power"
+            )
         drift = self.drift()
         if drift:
             line += f"; {drift}: a quieter host gives a tighter figure"
@@ -57,8 +61,10 @@ class PassSpread:
         if not abs(self.time_drift_pct) >= DRIFT_NOTE_PCT:  # also None for nan
             return None
         way = "slowed" if self.time_drift_pct > 0 else "sped up"
-        return (f"the passes {way} during the run ({self.time_drift_pct:+.0f}% pass time from the first half of "
-                "the repetitions to the second)")
+        return (
+            f"the passes {way} during the run ({self.time_drift_pct:+.0f}% pass time from the first half of "
+            "the repetitions to the second)"
+        )
 
 
 def _cv_pct(values: list[float]) -> float:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt
 
 SCHEMA_VERSION = 1
-BUNDLE_FORMAT = "aienergyscore-bundle"
+BUNDLE_FORMAT: Literal["aienergyscore-bundle"] = "aienergyscore-bundle"
 
 MANIFEST_FILE = "manifest.json"
 REPORT_FILE = "benchmark_report.json"

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shared.bundle import validate_bundle
-from shared.store import STATUS_PENDING, Attestation, Store, StoreError, Submitter
-from shared.versions import version_for
+from shared.bundle.validate import validate_bundle
+from shared.store.models import STATUS_PENDING, Attestation, Store, StoreError, Submitter
+from shared.store.versions import version_for
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo_bundles"
+DEMO_DIR = Path(__file__).resolve().parent / "data" / "demo_bundles"
 DEMO_DIR_ENV = "AIENERGY_DEMO_BUNDLES"
 DEMO_SUBMITTER = Submitter(name="AI Energy Score suite (demo data)", contact="")
 DEMO_REVIEWER = "demo-seed"
@@ -80,10 +80,10 @@ def seed_demo(store: Store, folder: Path | None = None, only_if_empty: bool = Tr
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m shared.seed`: load demo bundles into a store and publish a version."""
-    from shared.store import open_store
+    """`python -m seed`: load demo bundles into a store and publish a version."""
+    from shared.store.factory import open_store
 
-    ap = argparse.ArgumentParser(prog="python -m shared.seed", description=main.__doc__)
+    ap = argparse.ArgumentParser(prog="python -m seed", description=main.__doc__)
     ap.add_argument("--store", type=Path, help="SQLite file (default: $AIENERGY_STORE or data/store/aienergy.sqlite3)")
     ap.add_argument("--folder", type=Path, help=f"folder of bundle .zip files (default: ${DEMO_DIR_ENV} or {DEMO_DIR})")
     ap.add_argument("--force", action="store_true", help="seed even if the store already has a published version")

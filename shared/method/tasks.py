@@ -270,9 +270,7 @@ def get_task(task_id: str) -> Task:
     try:
         return TASKS[task_id]
     except KeyError:
-        raise KeyError(
-            f"Unknown task {task_id!r}. Use one of: {', '.join(TASKS)}."
-        ) from None
+        raise KeyError(f"Unknown task {task_id!r}. Use one of: {', '.join(TASKS)}.") from None
 
 
 def total_phases(task: Task) -> tuple[str, ...]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from shared.scoring import scoring_group, stars_by_group
-from shared.store import RatedResult
-from shared.tasks import TASKS
+from shared.method.scoring import scoring_group, stars_by_group
+from shared.method.tasks import TASKS
+from shared.store.models import RatedResult
 
 
 def version_for(day: date) -> tuple[str, str]:

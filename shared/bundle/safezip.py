@@ -59,20 +59,14 @@ def _check_name(info: zipfile.ZipInfo) -> str:
     if not info.flag_bits & 0x800:
         # Without the UTF-8 flag, zipfile decodes names as cp437; insist on plain ASCII then.
         if not raw.isascii():
-            raise UnsafeZip(
-                f"The file name {raw!r} is not valid UTF-8. Rename it with plain letters and zip again."
-            )
+            raise UnsafeZip(f"The file name {raw!r} is not valid UTF-8. Rename it with plain letters and zip again.")
     if "\x00" in raw or "\\" in raw:
         raise UnsafeZip(f"The file name {raw!r} has a backslash or NUL byte; use plain names.")
     if raw.startswith("/") or (len(raw) > 1 and raw[1] == ":"):
-        raise UnsafeZip(
-            f"The zip holds an absolute path ({raw!r}). Zip the run folder with relative paths."
-        )
+        raise UnsafeZip(f"The zip holds an absolute path ({raw!r}). Zip the run folder with relative paths.")
     parts = PurePosixPath(raw).parts
     if ".." in parts:
-        raise UnsafeZip(
-            f"The zip holds a path that climbs out of the folder ({raw!r}). Zip the run folder itself."
-        )
+        raise UnsafeZip(f"The zip holds a path that climbs out of the folder ({raw!r}). Zip the run folder itself.")
     return raw
 
 
@@ -98,13 +92,10 @@ def read_zip(data: bytes, limits: ZipLimits = ZipLimits()) -> ZipContents:
             "A file name in the zip is not valid UTF-8. Rename it with plain letters and zip again."
         ) from None
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        raise UnsafeZip(
-            f"The zip file is damaged or truncated ({exc}). Create it again and re-upload."
-        ) from None
+        raise UnsafeZip(f"The zip file is damaged or truncated ({exc}). Create it again and re-upload.") from None
     if len(infos) > limits.max_files:
         raise UnsafeZip(
-            f"The zip holds {len(infos)} entries, over the limit of {limits.max_files}. "
-            "Bundle only the run's files."
+            f"The zip holds {len(infos)} entries, over the limit of {limits.max_files}. Bundle only the run's files."
         )
     out = ZipContents()
     seen: set[str] = set()
@@ -122,9 +113,7 @@ def read_zip(data: bytes, limits: ZipLimits = ZipLimits()) -> ZipContents:
             raise UnsafeZip(f"The zip holds {key!r} twice; each file may appear once.")
         seen.add(key)
         if key.lower().endswith(NESTED_ARCHIVE_SUFFIXES):
-            raise UnsafeZip(
-                f"{key!r} is an archive inside the archive; put its files in the bundle directly."
-            )
+            raise UnsafeZip(f"{key!r} is an archive inside the archive; put its files in the bundle directly.")
         if info.file_size > limits.max_member_bytes:
             raise UnsafeZip(f"{key!r} is {info.file_size / 1e6:.0f} MB uncompressed, over the limit.")
         if info.file_size > 1 << 20 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
@@ -135,8 +124,7 @@ def read_zip(data: bytes, limits: ZipLimits = ZipLimits()) -> ZipContents:
         total += info.file_size
         if total > limits.max_total_bytes:
             raise UnsafeZip(
-                f"The files expand to over {limits.max_total_bytes / 1e6:.0f} MB; "
-                "bundle only the run's files."
+                f"The files expand to over {limits.max_total_bytes / 1e6:.0f} MB; bundle only the run's files."
             )
         out.files[key] = _read_member(zf, info, key, limits)
     return out
@@ -183,7 +171,9 @@ def _no_constants(name: str) -> Any:
 def load_json(name: str, body: bytes, limits: ZipLimits = ZipLimits()) -> Any:
     """Parse JSON from an upload with size, depth and NaN checks; raise BadJson with the reason."""
     if len(body) > limits.max_json_bytes:
-        raise BadJson(f"{name} is {len(body) / 1e6:.1f} MB, over the {limits.max_json_bytes / 1e6:.0f} MB limit for JSON")
+        raise BadJson(
+            f"{name} is {len(body) / 1e6:.1f} MB, over the {limits.max_json_bytes / 1e6:.0f} MB limit for JSON"
+        )
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:

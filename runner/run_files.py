@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-from shared.energy import counters_energy_wh, energy_wh_text, repetition_total_wh, summarize, summary_file
-from shared.schema import (
+from shared.bundle.energy import counters_energy_wh, energy_wh_text, repetition_total_wh, summarize, summary_file
+from shared.bundle.schema import (
     ENERGY_WH_FILE,
     ENVIRONMENT_FILE,
     REPORT_FILE,
@@ -19,8 +19,8 @@ from shared.schema import (
     Repetition,
     RunReport,
 )
-from shared.tasks import get_task
-from shared.units import wh_per_1k_queries
+from shared.method.tasks import get_task
+from shared.method.units import wh_per_1k_queries
 
 
 def measured_phase(name: str, start_mj: list[int], end_mj: list[int], **fields: object) -> Phase:

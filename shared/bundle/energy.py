@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 
-from shared.schema import Phase, PhaseSplit, RunReport, Summary
-from shared.stats import spread
-from shared.tasks import PASS_GENERATE, PREPROCESS_PHASE, Task
-from shared.units import mj_to_wh, wh_per_1k_queries
+from shared.bundle.schema import Phase, PhaseSplit, RunReport, Summary
+from shared.method.stats import spread
+from shared.method.tasks import PASS_GENERATE, PREPROCESS_PHASE, Task
+from shared.method.units import mj_to_wh, wh_per_1k_queries
 
 # Relative tolerance for "the stored number equals the recomputed one": floats survive JSON exactly
 # (repr round-trips), so anything beyond rounding noise means the file was edited.
@@ -22,9 +22,7 @@ def counters_energy_wh(start_mj: list[int], end_mj: list[int]) -> float:
     Raises ValueError when the lists differ in length or a counter went backwards.
     """
     if len(start_mj) != len(end_mj):
-        raise ValueError(
-            f"{len(start_mj)} start readings but {len(end_mj)} end readings; one per GPU is needed."
-        )
+        raise ValueError(f"{len(start_mj)} start readings but {len(end_mj)} end readings; one per GPU is needed.")
     if not start_mj:
         raise ValueError("no counter readings; the run recorded no GPU.")
     total = 0
@@ -68,9 +66,7 @@ def summarize(report: RunReport, task: Task) -> Summary:
     )
 
 
-def split_from_prefill_share(
-    report: RunReport, prefill_wh_per_1k: float, method: str
-) -> PhaseSplit:
+def split_from_prefill_share(report: RunReport, prefill_wh_per_1k: float, method: str) -> PhaseSplit:
     """A PhaseSplit whose two parts add up exactly to the mean generate energy per 1,000 queries."""
     samples = report.dataset.samples
     gen = [

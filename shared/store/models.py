@@ -1,0 +1,149 @@
+"""What the store holds and the interface every app uses.
+
+`Store` is the small interface; `shared.store.sqlite.SQLiteStore` is the embedded default and
+`shared.store.hf_dataset.HFDatasetStore` keeps the same file in a Hugging Face dataset repository.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from shared.records import ResultRecord
+
+STORE_ENV = "AIENERGY_STORE"
+STORE_SCHEMA_VERSION = 1
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_STORE_PATH = REPO_ROOT / "data" / "store" / "aienergy.sqlite3"
+
+STATUS_PENDING = "pending"
+STATUS_APPROVED = "approved"
+STATUS_REJECTED = "rejected"
+
+
+class StoreError(Exception):
+    """A store operation was refused; the message says why and what to do."""
+
+
+def now_utc() -> str:
+    """Current UTC time, ISO 8601 with seconds."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """The three terms a submitter must accept (APPS.md).
+
+    Attributes:
+        public_data_sharing: The energy data derived from the submission will be published.
+        data_integrity: The logs are accurate, unaltered and produced by the specified procedure.
+        model_representation: The tested model is the production version, quantization included.
+    """
+
+    public_data_sharing: bool
+    data_integrity: bool
+    model_representation: bool
+
+    @property
+    def complete(self) -> bool:
+        """True when all three terms are accepted."""
+        return self.public_data_sharing and self.data_integrity and self.model_representation
+
+
+@dataclass(frozen=True)
+class Submitter:
+    """Who submitted: a Hugging Face user, or a name and contact."""
+
+    name: str
+    contact: str = ""
+    hf_username: str = ""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A stored submission (contact data included: don't show it publicly)."""
+
+    id: str
+    bundle_sha256: str
+    filename: str
+    submitter_name: str
+    submitter_contact: str
+    hf_username: str
+    attested_at: str
+    created_at: str
+    status: str
+    review_reason: str
+    reviewed_by: str
+    reviewed_at: str
+    result_id: str
+    task_id: str
+    model_id: str
+    gpu_energy_wh_per_1k: float
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """A published leaderboard version: a named, dated, frozen set of rated results."""
+
+    id: str
+    name: str
+    published_at: str
+    notes: str
+    result_count: int
+
+
+@dataclass(frozen=True)
+class RatedResult:
+    """A result as a version rates it (stars are None for a result not in that version)."""
+
+    result_id: str
+    submission_id: str
+    bundle_sha256: str
+    record: ResultRecord
+    stars: int | None
+    version_id: str | None
+
+
+class Store(Protocol):
+    """What the apps need from a store."""
+
+    def add_submission(
+        self,
+        bundle: bytes,
+        filename: str,
+        record: ResultRecord,
+        submitter: Submitter,
+        attestation: Attestation,
+        warnings: list[str] | None = None,
+    ) -> tuple[Submission, bool]:
+        """Store a validated bundle and its record; (submission, False) if the bundle was already stored."""
+
+    def get_submission(self, submission_id: str) -> Submission | None:
+        """One submission by id."""
+
+    def get_bundle(self, submission_id: str) -> bytes | None:
+        """The bundle bytes of a submission."""
+
+    def submissions(self, status: str | None = None) -> list[Submission]:
+        """Submissions, newest first, optionally of one status."""
+
+    def review(self, submission_id: str, approve: bool, reason: str, reviewer: str) -> Submission:
+        """Approve or reject a pending submission."""
+
+    def approved_results(self) -> list[RatedResult]:
+        """Every approved result (stars None): the candidates of the next version."""
+
+    def publish_version(self, version_id: str, name: str, notes: str = "") -> VersionInfo:
+        """Freeze every approved result into a new version with recalibrated stars."""
+
+    def versions(self) -> list[VersionInfo]:
+        """Published versions, newest first."""
+
+    def version_results(self, version_id: str) -> list[RatedResult]:
+        """The results of a version with the stars frozen in it."""
+
+    def get_result(self, result_id: str, version_id: str | None = None) -> RatedResult | None:
+        """One result, with its stars in `version_id` (or the newest version holding it)."""
