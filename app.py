@@ -2,14 +2,14 @@
 
 `python app.py` (the Spaces convention) serves the three Gradio apps on the embedded default store,
 seeding it with the shipped demo data (real H100 bundles) on first start. Honours
-GRADIO_SERVER_PORT and GRADIO_SERVER_NAME.
+GRADIO_SERVER_PORT and GRADIO_SERVER_NAME (see shared.web.config.SiteConfig).
 """
 
 from __future__ import annotations
 
 import html
-import os
 import secrets
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import gradio as gr
@@ -23,8 +23,10 @@ from seed import seed_demo
 from shared.method.tasks import TASKS
 from shared.store.factory import open_store
 from shared.store.models import Store
-from shared.web.links import APP_PATHS, APP_TITLES, BASE_URL_ENV, CSS, DARK, GREEN, SHORT_RESULT_PATH, nav_html
+from shared.web.config import SiteConfig
+from shared.web.links import APP_PATHS, APP_TITLES, CSS, DARK, GREEN, SHORT_RESULT_PATH, Links
 from submission_portal.app import build_demo as build_portal
+from submission_portal.config import PortalConfig
 
 APP_BLURBS = {
     "leaderboard": "Browse GPU energy ratings per task and class, compare models, estimate your workload.",
@@ -33,8 +35,9 @@ APP_BLURBS = {
 }
 
 
-def landing_html(store: Store) -> str:
-    """The landing page: what the suite is, what the store holds, and the three apps."""
+def landing_html(store: Store, links: Links = Links()) -> str:
+    """The landing page: what the suite is, what the store holds, and the three apps (`links` fill the
+    navigation bar)."""
     versions = store.versions()
     latest = versions[0] if versions else None
     if latest:
@@ -57,23 +60,30 @@ body {{ font-family: system-ui, sans-serif; margin: 0 auto; max-width: 960px; pa
 .card {{ display: block; border: 1px solid #e5e5e5; border-radius: 10px; padding: 16px; color: {DARK}; text-decoration: none; }}
 .card:hover {{ border-color: {GREEN}; }}
 .card h2 {{ margin: 0 0 6px; font-size: 1.15rem; color: {GREEN}; }}
-</style></head><body>{nav_html("")}
+</style></head><body>{links.nav_html("")}
 <h1>AI Energy Score</h1>
 <p>GPU energy of AI model inference, in Wh per 1,000 queries, measured on an NVIDIA H100 through NVML's
 energy counter. Every rating comes from a bundle whose raw counter readings the portal re-checks.</p>
 <p>{status}</p><div class="cards">{cards}</div></body></html>"""
 
 
-def build_app(store: Store | None = None, seed: bool = True) -> FastAPI:
-    """One FastAPI app serving the landing page and the three apps on one store."""
+def build_app(
+    store: Store | None = None, seed: bool = True, site: SiteConfig | None = None, portal: PortalConfig | None = None
+) -> FastAPI:
+    """One FastAPI app serving the landing page and the three apps on one store.
+
+    `site` (the environment's by default) says where the apps link to; `portal` (the environment's by
+    default) configures the submission portal.
+    """
     store = store or open_store()
+    links = (site or SiteConfig.from_env()).links
     if seed:
         seed_demo(store)
     app = FastAPI(title="AI Energy Score")
 
     @app.get("/", response_class=HTMLResponse)
     def landing() -> str:
-        return landing_html(store)
+        return landing_html(store, links)
 
     @app.get(SHORT_RESULT_PATH + "/{result_id}")
     def short_result_link(result_id: str) -> RedirectResponse:
@@ -84,29 +94,30 @@ def build_app(store: Store | None = None, seed: bool = True) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for key, builder in (("leaderboard", build_leaderboard), ("submit", build_portal), ("label", build_label)):
-        gr.mount_gradio_app(app, builder(store), path=APP_PATHS[key], css=CSS)
+    apps = {
+        "leaderboard": build_leaderboard(store, links=links),
+        "submit": build_portal(store, portal, links=links),
+        "label": build_label(store, links),
+    }
+    for key, blocks in apps.items():
+        # Only the portal takes uploads (its Blocks keep their own limit): the other apps' upload routes
+        # would otherwise take files of any size into the shared temp folder.
+        gr.mount_gradio_app(app, blocks, path=APP_PATHS[key], css=CSS, max_file_size=None if key == "submit" else 0)
     return app
 
 
 def main() -> None:
     """Start the suite and print the address to open."""
-    port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
-    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
-    address = f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
+    site = SiteConfig.from_env().served_locally()
+    portal = PortalConfig.from_env()
     token_note = ""
-    if not os.environ.get("SPACE_HOST"):
-        # Labels and QR codes need an absolute link; off a Space, the address served is the best known.
-        os.environ.setdefault(BASE_URL_ENV, address)
-        if not (os.environ.get("AIENERGY_ADMIN_TOKEN") or os.environ.get("AIENERGY_REVIEWER_ORG")):
-            # Like a notebook server: a local start gets a one-off reviewer token, printed below.
-            os.environ["AIENERGY_ADMIN_TOKEN"] = secrets.token_urlsafe(12)
-            token_note = (
-                f"\nReviewer token for this run (Submit a run > Reviewer): {os.environ['AIENERGY_ADMIN_TOKEN']}"
-            )
-    app = build_app()
-    print(f"AI Energy Score suite: open {address}/{token_note}", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if not site.on_space and not (portal.admin_token or portal.reviewer_org):
+        # Like a notebook server: a local start gets a one-off reviewer token, printed below.
+        portal = replace(portal, admin_token=secrets.token_urlsafe(12))
+        token_note = f"\nReviewer token for this run (Submit a run > Reviewer): {portal.admin_token}"
+    app = build_app(site=site, portal=portal)
+    print(f"AI Energy Score suite: open {site.local_address}/{token_note}", flush=True)
+    uvicorn.run(app, host=site.host, port=site.port, log_level="warning")
 
 
 if __name__ == "__main__":

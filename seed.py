@@ -1,7 +1,11 @@
-"""Loading the embedded demo data: real H100 bundles shipped in data/demo_bundles/.
+"""Loading the embedded data: real H100 bundles shipped in data/demo_bundles/, and the official AI
+Energy Score ratings of February 2025 shipped in data/reference/aes_v1_feb2025/.
 
-The suite's first start fills an empty store with them through the same path a real submission takes
-(validation, storage, review), then publishes a version, so the demo shows only measured numbers.
+The suite's first start fills an empty store with both, as two versions that are never rated together
+(different runners): the demo bundles go through the same path a real submission takes (validation,
+storage, review) and are published as a version of measured numbers; then the official ratings are
+imported as a frozen version of published figures. That one is published last, so it is the newest
+version and the one a newcomer sees first.
 """
 
 from __future__ import annotations
@@ -14,12 +18,18 @@ from pathlib import Path
 
 from shared.bundle.validate import validate_bundle
 from shared.store.models import STATUS_PENDING, Attestation, Store, StoreError, Submitter
+from shared.store.reference_import import import_published
 from shared.store.versions import version_for
 
 DEMO_DIR = Path(__file__).resolve().parent / "data" / "demo_bundles"
 DEMO_DIR_ENV = "AIENERGY_DEMO_BUNDLES"
 DEMO_SUBMITTER = Submitter(name="AI Energy Score suite (demo data)", contact="")
 DEMO_REVIEWER = "demo-seed"
+REFERENCE_DIR = Path(__file__).resolve().parent / "data" / "reference" / "aes_v1_feb2025"
+REFERENCE_VERSION_ID = "aes-v1-2025-02"
+REFERENCE_VERSION_NAME = "AI Energy Score v1, February 2025"
+# Set to 0/false/no/off to start without the official ratings (e.g. a deployment of its own data only).
+SEED_REFERENCE_ENV = "AIENERGY_SEED_REFERENCE"
 
 
 @dataclass
@@ -30,11 +40,15 @@ class SeedOutcome:
         stored: Submission ids stored and approved now.
         skipped: (file name, reason) of bundles that did not validate.
         version_id: The version published, or '' if none.
+        reference_version_id: The version of official ratings imported, or '' if none.
+        reference_rows: Published figures imported.
     """
 
     stored: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     version_id: str = ""
+    reference_version_id: str = ""
+    reference_rows: int = 0
 
 
 def demo_dir() -> Path:
@@ -43,10 +57,33 @@ def demo_dir() -> Path:
     return Path(os.environ.get(DEMO_DIR_ENV) or DEMO_DIR)
 
 
-def seed_demo(store: Store, folder: Path | None = None, only_if_empty: bool = True) -> SeedOutcome:
-    """Submit, approve and publish every valid bundle of `folder` (default: `demo_dir()`). Idempotent:
-    a bundle already in the store is not stored twice, and with `only_if_empty` a store with any
-    version is left alone."""
+def reference_wanted() -> bool:
+    """False when $AIENERGY_SEED_REFERENCE switches the official ratings off."""
+    return os.environ.get(SEED_REFERENCE_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def seed_reference(store: Store, out: SeedOutcome, folder: Path = REFERENCE_DIR) -> None:
+    """Import the official ratings as version REFERENCE_VERSION_ID, unless the store has it already;
+    a failure is recorded in `out.skipped` (the demo data still loads)."""
+    if any(v.id == REFERENCE_VERSION_ID for v in store.versions()):
+        return
+    try:
+        done = import_published(store, folder, REFERENCE_VERSION_ID, REFERENCE_VERSION_NAME)
+    except StoreError as exc:
+        out.skipped.append((folder.name, str(exc)))
+        return
+    out.reference_version_id, out.reference_rows = done.version.id, done.rows_imported
+
+
+def seed_demo(
+    store: Store, folder: Path | None = None, only_if_empty: bool = True, reference: bool | None = None
+) -> SeedOutcome:
+    """Submit, approve and publish every valid bundle of `folder` (default: `demo_dir()`), then import
+    the official ratings as a version of their own when `reference` is True, or when it is None and
+    `folder` is None (the first start: app.py calls `seed_demo(store)`), unless $AIENERGY_SEED_REFERENCE
+    is off. Idempotent: a bundle already in the store is not stored twice, the official version is
+    imported once, and with `only_if_empty` a store with any version is left alone."""
+    with_reference = (folder is None if reference is None else reference) and reference_wanted()
     folder = folder or demo_dir()
     out = SeedOutcome()
     if only_if_empty and store.versions():
@@ -76,28 +113,46 @@ def seed_demo(store: Store, folder: Path | None = None, only_if_empty: bool = Tr
             out.version_id = store.publish_version(vid, name, "Demo data shipped with the suite.").id
         except StoreError as exc:
             out.skipped.append(("(publish)", str(exc)))
+    if with_reference:
+        # After the demo version, so the official ratings are the newest version: the default view.
+        seed_reference(store, out)
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m seed`: load demo bundles into a store and publish a version."""
+    """`python -m seed`: load demo bundles into a store and publish a version (and, without --folder or
+    with --reference, import the official ratings as a version of their own)."""
     from shared.store.factory import open_store
 
     ap = argparse.ArgumentParser(prog="python -m seed", description=main.__doc__)
     ap.add_argument("--store", type=Path, help="SQLite file (default: $AIENERGY_STORE or data/store/aienergy.sqlite3)")
     ap.add_argument("--folder", type=Path, help=f"folder of bundle .zip files (default: ${DEMO_DIR_ENV} or {DEMO_DIR})")
     ap.add_argument("--force", action="store_true", help="seed even if the store already has a published version")
+    ref = ap.add_mutually_exclusive_group()
+    ref.add_argument(
+        "--reference",
+        action="store_true",
+        default=None,
+        help="also import the official ratings (default without --folder)",
+    )
+    ref.add_argument(
+        "--no-reference", dest="reference", action="store_false", help="do not import the official ratings"
+    )
     args = ap.parse_args(argv)
     folder = args.folder or demo_dir()
     if not folder.is_dir():
         print(f"No such folder: {folder}. Pass --folder with a folder of bundle .zip files.")
         return 2
-    out = seed_demo(open_store(args.store), folder, only_if_empty=not args.force)
+    # Without --folder (and --reference/--no-reference) the first start's defaults apply: demo and official.
+    reference = args.folder is None if args.reference is None else args.reference
+    out = seed_demo(open_store(args.store), folder, only_if_empty=not args.force, reference=reference)
     for name, reason in out.skipped:
         print(f"skipped {name}: {reason}")
     if out.version_id:
         print(f"stored {len(out.stored)} bundle(s) from {folder}; published version {out.version_id}")
-    else:
+    if out.reference_version_id:
+        print(f"imported {out.reference_rows} official ratings as version {out.reference_version_id}")
+    if not out.version_id and not out.reference_version_id:
         print("nothing published: the store already has a version (use --force) or no bundle was valid")
     return 0
 

@@ -41,7 +41,7 @@ from shared.method.tasks import TASKS
 from shared.records import ResultRecord
 from shared.store.models import now_utc
 from shared.store.sqlite import SQLiteStore, ids_for
-from tests.factory import make_bundle_bytes
+from testkit.factory import make_bundle_bytes
 
 FIRST_VIEW_BUDGET_S = 1.0
 FILTER_BUDGET_S = 0.2

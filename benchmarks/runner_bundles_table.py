@@ -1,7 +1,7 @@
 """Tables from real runner bundles: energy, repeatability, runner overhead, and the single-pass vs
 two-pass prefill/decode comparison.
 
-    PYTHONPATH=. python3 benchmarks/runner_bundles_table.py data/demo_bundles/*.zip benchmarks/runner_h100_logs/*.zip
+    PYTHONPATH=. python3 benchmarks/runner_bundles_table.py data/demo_bundles/*.zip benchmarks/sessions/*/*.zip
 
 Every figure comes from the bundles' own reports (counter readings and wall times measured on the H100).
 """
@@ -58,7 +58,7 @@ def main(paths: list[str]) -> None:
             g = sum(p.duration_s for rep in r.repetitions for p in rep.phases if p.name == "generate")
             pp = sum(p.duration_s for rep in r.repetitions for p in rep.phases if p.name == "prefill_pass")
             ratio = f"{g / (g + pp):.3f}" if pp else "-"
-            est = (r.model_extra or {}).get("split_single_pass_prefill_wh", float("nan"))
+            est = r.split_single_pass_prefill_wh if r.split_single_pass_prefill_wh is not None else float("nan")
             assert r.summary is not None and r.split is not None
             print(
                 f"| {name} | {r.split.method} | {g:.1f} | {pp:.1f} | {ratio} | {r.summary.gpu_energy_wh_per_1k_mean:.4f} | "

@@ -19,7 +19,8 @@ from label_generator.render import render_png
 from label_generator.svg import render_svg
 from shared.store.factory import open_store
 from shared.store.models import DEFAULT_STORE_PATH, STORE_ENV, Store
-from shared.web.links import BASE_URL_ENV, CSS
+from shared.web.config import BASE_URL_ENV, SiteConfig
+from shared.web.links import CSS, Links
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,12 +52,12 @@ def _store(path: str | None, required: bool) -> Store | None:
     return None
 
 
-def label_from_args(args: argparse.Namespace) -> LabelData:
-    """The label the render command's arguments describe (raises ValueError / LookupError)."""
+def label_from_args(args: argparse.Namespace, links: Links = Links()) -> LabelData:
+    """The label the render command's arguments describe, linked by `links` (raises ValueError / LookupError)."""
     if args.result:
         store = _store(args.store, required=True)
         assert store is not None
-        return label_for_result(store, args.result, args.version or None)
+        return label_for_result(store, args.result, args.version or None, links)
     missing = [
         flag
         for flag, value in (("--model", args.model), ("--task", args.task), ("--energy-wh", args.energy_wh))
@@ -64,17 +65,17 @@ def label_from_args(args: argparse.Namespace) -> LabelData:
     ]
     if missing:
         raise ValueError(f"Give --result, or the fields of the label (missing: {', '.join(missing)}).")
-    data = typed(args.model, args.task, args.energy_wh, args.stars, args.version, args.hardware, args.provider)
+    data = typed(args.model, args.task, args.energy_wh, args.stars, args.version, args.hardware, args.provider, links)
     store = _store(args.store, required=False)
-    return (match_result(store, data) if store else None) or data
+    return (match_result(store, data, links) if store else None) or data
 
 
-def render_command(args: argparse.Namespace) -> int:
-    """Write the label; print what was written."""
+def render_command(args: argparse.Namespace, site: SiteConfig) -> int:
+    """Write the label (linked by `site`, or by --base-url); print what was written."""
     if args.base_url:
-        os.environ[BASE_URL_ENV] = args.base_url
+        site = site.with_base_url(args.base_url)
     try:
-        data = label_from_args(args)
+        data = label_from_args(args, site.links)
     except (ValueError, LookupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -90,21 +91,20 @@ def render_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def serve() -> None:
-    """Serve the app on the configured store."""
+def serve(site: SiteConfig) -> None:
+    """Serve the app on the configured store, where `site` says."""
     from label_generator.app import build_demo
 
-    port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
-    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
-    build_demo(open_store()).queue().launch(server_name=host, server_port=port, css=CSS)
+    build_demo(open_store(), site.links).queue().launch(server_name=site.host, server_port=site.port, css=CSS)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     args = _parser().parse_args(argv)
+    site = SiteConfig.from_env()
     if args.command == "render":
-        return render_command(args)
-    serve()
+        return render_command(args, site)
+    serve(site)
     return 0
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 from label_generator.data import LabelData
-from shared.web.links import app_url
 
 SHIELDS = "https://img.shields.io/badge"
 BADGE_LABEL = "AI Energy Score"
@@ -39,5 +38,5 @@ def badge_markdown(data: LabelData) -> str:
     """The Markdown snippet: the badge image, linked to the result (or the leaderboard)."""
     alt = f"{BADGE_LABEL}: {badge_message(data)} ({data.task})".replace("[", "(").replace("]", ")")
     image = f"![{alt}]({badge_image_url(data)})"
-    link = data.link if data.verified else app_url("leaderboard")
+    link = data.link if data.verified else data.leaderboard_link
     return f"[{image}]({link})" if data.verified or urlsplit(link).netloc else image

@@ -1,6 +1,6 @@
 """What a label shows: `LabelData`, built from a rated result of the store or from typed fields.
 
-A label built from the store links to that exact result on the leaderboard (`shared.web.links.result_url`)
+A label built from the store links to that exact result on the leaderboard (`shared.web.links.Links.result_url`)
 and carries its result id, version and bundle hash. A label typed by hand is self-reported unless
 its values match an approved, published result (`match_result`), in which case it becomes that
 result's verified label.
@@ -16,7 +16,7 @@ from shared.method.tasks import TASKS
 from shared.method.units import format_energy
 from shared.records import split_model_id
 from shared.store.models import RatedResult, Store
-from shared.web.links import result_url
+from shared.web.links import Links
 
 MAX_MODEL_ID = 160  # characters of provider + "/" + name a label accepts (Hub ids are shorter)
 MAX_FIELD = 80  # characters of the task, version and hardware fields
@@ -43,6 +43,7 @@ class LabelData:
         version_id: Version id in the store ('' if none).
         bundle_sha256: SHA-256 of the result's bundle ('' if none).
         task_id: Task registry id ('' if the typed task is not one).
+        leaderboard_link: Address of the leaderboard, where a self-reported label points ('' = none).
     """
 
     provider: str
@@ -57,6 +58,7 @@ class LabelData:
     version_id: str = ""
     bundle_sha256: str = ""
     task_id: str = ""
+    leaderboard_link: str = ""
 
     def __post_init__(self) -> None:
         if not self.model_name.strip():
@@ -131,8 +133,8 @@ def task_display(task: str) -> tuple[str, str]:
     return key, ""
 
 
-def from_result(rated: RatedResult, version_name: str) -> LabelData:
-    """The verified label of a rated result (stars as frozen in its version)."""
+def from_result(rated: RatedResult, version_name: str, links: Links = Links()) -> LabelData:
+    """The verified label of a rated result (stars as frozen in its version), linked by `links`."""
     rec = rated.record
     provider, name = split_model_id(rec.model_id)
     return LabelData(
@@ -143,7 +145,8 @@ def from_result(rated: RatedResult, version_name: str) -> LabelData:
         stars=rated.stars or 0,
         version=version_name,
         hardware=display_hardware(rec.hardware, rec.gpu_count),
-        link=result_url(rated.result_id),
+        link=links.result_url(rated.result_id),
+        leaderboard_link=links.app_url("leaderboard"),
         result_id=rated.result_id,
         version_id=rated.version_id or "",
         bundle_sha256=rated.bundle_sha256,
@@ -151,7 +154,7 @@ def from_result(rated: RatedResult, version_name: str) -> LabelData:
     )
 
 
-def label_for_result(store: Store, result_id: str, version_id: str | None = None) -> LabelData:
+def label_for_result(store: Store, result_id: str, version_id: str | None = None, links: Links = Links()) -> LabelData:
     """The label of `result_id` in `version_id` (or the newest version holding it).
 
     Raises LookupError when there is no such result in a published version.
@@ -161,13 +164,21 @@ def label_for_result(store: Store, result_id: str, version_id: str | None = None
         where = f" in version {version_id}" if version_id else " in a published version"
         raise LookupError(f"No result {result_id!r}{where}.")
     names = {v.id: v.name for v in store.versions()}
-    return from_result(rated, names.get(rated.version_id, rated.version_id))
+    return from_result(rated, names.get(rated.version_id, rated.version_id), links)
 
 
 def typed(
-    model: str, task: str, energy_wh: float, stars: int, version: str = "", hardware: str = "", provider: str = ""
+    model: str,
+    task: str,
+    energy_wh: float,
+    stars: int,
+    version: str = "",
+    hardware: str = "",
+    provider: str = "",
+    links: Links = Links(),
 ) -> LabelData:
-    """A self-reported label from typed fields; `model` may be 'provider/name'."""
+    """A self-reported label from typed fields; `model` may be 'provider/name'. It points at the
+    leaderboard of `links`."""
     if provider.strip():
         provider, name = provider.strip(), model.strip()
     else:
@@ -181,11 +192,12 @@ def typed(
         stars=int(stars),
         version=version.strip() or "Self-reported",
         hardware=display_hardware(hardware) if hardware.strip() else "not stated",
+        leaderboard_link=links.app_url("leaderboard"),
         task_id=task_id,
     )
 
 
-def match_result(store: Store, label: LabelData) -> LabelData | None:
+def match_result(store: Store, label: LabelData, links: Links = Links()) -> LabelData | None:
     """The verified label of the published result `label`'s typed values describe, or None.
 
     Matches the model id and task exactly, the energy as printed (format_energy), the stars, and the
@@ -198,7 +210,7 @@ def match_result(store: Store, label: LabelData) -> LabelData | None:
         if typed_version not in ("", "self-reported", info.id.lower(), info.name.lower()):
             continue
         for rated in store.version_results(info.id):
-            candidate = from_result(rated, info.name)
+            candidate = from_result(rated, info.name, links)
             if (
                 candidate.model_id == label.model_id
                 and candidate.task_id == label.task_id

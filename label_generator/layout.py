@@ -1,6 +1,6 @@
 """The label's layout: one list of drawing items in logical pixels, drawn by both backends.
 
-Geometry follows the spec (APPS.md, label-spec-reference.png): a 260 x 364 card with 16 px side
+Geometry follows the spec (docs/APPS.md §3): a 260 x 364 card with 16 px side
 margins, a #313131 header with rounded top corners, the model block, three rows with icons, the
 inference energy between two #efefef dividers, five stars and the dark "Learn More" button. The
 verification QR code (or, on a self-reported label, the "self-reported" stamp) sits at the top right
@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 from label_generator import text
 from label_generator.data import LabelData
 from label_generator.qr import qr_matrix
-from shared.web.links import app_url
 
 WIDTH, HEIGHT = 260, 364
 MARGIN = 16
@@ -262,7 +261,7 @@ def button_text(data: LabelData) -> str:
     """The button's words: the short link to the result, or to the leaderboard when self-reported."""
     if data.verified:
         return f"Learn More: {display_link(data.link)}"
-    board = app_url("leaderboard")
+    board = data.leaderboard_link
     return (
         f"Self-reported · Learn More: {display_link(board)}"
         if urlsplit(board).netloc

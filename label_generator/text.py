@@ -94,7 +94,7 @@ def coverage(path: str) -> tuple[tuple[int, int], ...]:
             for rec in range(base + 12, base + 12 + 16 * _u16(data, base + 4), 16)
             if data[rec : rec + 4] == b"cmap"
         )
-        subtables = {}
+        subtables: dict[int, tuple[int, int, int]] = {}  # format -> (platform, encoding, offset)
         for i in range(_u16(data, cmap + 2)):
             platform, encoding = _u16(data, cmap + 4 + 8 * i), _u16(data, cmap + 6 + 8 * i)
             sub = cmap + _u32(data, cmap + 8 + 8 * i)

@@ -20,7 +20,7 @@ from leaderboard.render import ci_text, esc, format_params, hub_link, random_wei
 from shared.method.tasks import TASKS
 from shared.method.units import format_energy
 from shared.store.models import RatedResult
-from shared.web.links import app_url
+from shared.web.links import Links
 
 MAX_COMPARE = 4
 # Software always shown; any other package appears only where its version differs between the results.
@@ -211,11 +211,11 @@ def comparison(rated: Sequence[RatedResult]) -> Comparison:
     )
 
 
-def compare_url(rated: Sequence[RatedResult]) -> str:
+def compare_url(rated: Sequence[RatedResult], links: Links = Links()) -> str:
     """A link that opens this comparison: `/leaderboard?compare=a,b` (with the version of the first result)."""
     ids = ",".join(quote(r.result_id, safe="") for r in rated)
     version = rated[0].version_id if rated else None
-    return f"{app_url('leaderboard')}?compare={ids}" + (f"&version={quote(version, safe='')}" if version else "")
+    return f"{links.app_url('leaderboard')}?compare={ids}" + (f"&version={quote(version, safe='')}" if version else "")
 
 
 def compare_placeholder_html(chosen: int = 0) -> str:
@@ -245,7 +245,7 @@ def _summary_html(comp: Comparison) -> str:
     )
 
 
-def compare_html(rated: Sequence[RatedResult]) -> str:
+def compare_html(rated: Sequence[RatedResult], links: Links = Links()) -> str:
     """The side-by-side table of the chosen results (a note when fewer than two are chosen).
 
     Every value from a submission is escaped; model ids are linked to the Hub only when Hub-like.
@@ -266,5 +266,5 @@ def compare_html(rated: Sequence[RatedResult]) -> str:
         f'<div class="lb-compare-view">{_summary_html(comp)}'
         f'<div class="lb-compare-wrap"><table class="lb-compare"><thead><tr><th>Model</th>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
-        f'<p><a href="{esc(compare_url(comp.results))}">Link to this comparison</a></p></div>'
+        f'<p><a href="{esc(compare_url(comp.results, links))}">Link to this comparison</a></p></div>'
     )

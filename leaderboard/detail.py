@@ -17,7 +17,7 @@ from shared.method.tasks import DEFAULT_SAMPLES, TASKS
 from shared.method.units import format_energy
 from shared.records import FORMAT_REFERENCE
 from shared.store.models import RatedResult
-from shared.web.links import label_url, result_url
+from shared.web.links import Links
 
 Rows = list[tuple[str, str]]
 
@@ -124,7 +124,7 @@ def environment_rows(env: dict[str, Any], hardware: str, gpu_count: int) -> Rows
     return rows
 
 
-def provenance(rated: RatedResult, version_name: str = "") -> Provenance:
+def provenance(rated: RatedResult, version_name: str = "", links: Links = Links()) -> Provenance:
     """The detail facts of one rated result."""
     rec = rated.record
     task = TASKS.get(rec.task_id)
@@ -164,12 +164,12 @@ def provenance(rated: RatedResult, version_name: str = "") -> Provenance:
             ("Leaderboard version", rated.version_id or "not in a published version"),
         ],
     }
-    links = {
+    urls = {
         "Hub page": f"https://huggingface.co/{rec.model_id}",
-        "Permalink": result_url(rated.result_id),
-        "Generate its label": label_url(rated.result_id),
+        "Permalink": links.result_url(rated.result_id),
+        "Generate its label": links.label_url(rated.result_id),
     }
-    return Provenance(rec.model_id, sections, phase_shares(rec.phases_wh_per_1k, rec.gpu_energy_wh_per_1k), links)
+    return Provenance(rec.model_id, sections, phase_shares(rec.phases_wh_per_1k, rec.gpu_energy_wh_per_1k), urls)
 
 
 def _rows_html(rows: Rows, code: bool = False) -> str:
@@ -188,9 +188,9 @@ def _phases_html(phases: list[PhaseShare]) -> str:
     return f"<table><tr><th>Phase</th><th>Wh / 1k queries</th><th>Share of total</th></tr>{rows}</table>"
 
 
-def detail_html(rated: RatedResult, version_name: str = "") -> str:
+def detail_html(rated: RatedResult, version_name: str = "", links: Links = Links()) -> str:
     """The detail view of one result as HTML."""
-    prov = provenance(rated, version_name)
+    prov = provenance(rated, version_name, links)
     rec = rated.record
     kpis = (
         f'<div class="lb-kpis"><div class="lb-kpi"><div class="v">{esc(format_energy(rec.gpu_energy_wh_per_1k))}</div>'

@@ -14,6 +14,7 @@ import pandas as pd
 
 from shared.records import ResultRecord
 from shared.store.models import RatedResult, VersionInfo
+from shared.web.csv_safe import safe_frame
 
 # CSV column -> frame column, in the order written.
 CSV_COLUMNS: dict[str, str] = {
@@ -46,7 +47,8 @@ def view_csv(view: pd.DataFrame) -> str:
     """The rows of a view, in its order, as CSV text (header first)."""
     out = view[list(CSV_COLUMNS.values())].rename(columns={v: k for k, v in CSV_COLUMNS.items()})
     out = out.astype({"stars": "Int64", "parameters": "Int64"})
-    return out.to_csv(index=False, float_format="%.6g")
+    # Model ids and other text come from submitters: never let a spreadsheet run them as formulas.
+    return safe_frame(out).to_csv(index=False, float_format="%.6g")
 
 
 def _record_dict(record: ResultRecord) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import pandas as pd
 from leaderboard.table import COLUMNS, EnergySpread, has_quality
 from shared.method.tasks import DEFAULT_SAMPLES, Task
 from shared.method.units import format_energy
-from shared.web.links import DARK, GREEN, app_url
+from shared.web.links import DARK, GREEN, Links
 
 HUB = "https://huggingface.co"
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -266,8 +266,8 @@ def callout_html(spread: EnergySpread | None, scope: str) -> str:
     )
 
 
-def _submit_steps() -> str:
-    submit = esc(app_url("submit"))
+def _submit_steps(links: Links) -> str:
+    submit = esc(links.app_url("submit"))
     return (
         "<ol><li>Run the standard workload of the task on an NVIDIA H100 with the suite's runner; it writes "
         "a run bundle (a .zip with the raw energy-counter readings).</li>"
@@ -276,7 +276,7 @@ def _submit_steps() -> str:
     )
 
 
-def empty_state_html(task: Task | None, version_name: str | None) -> str:
+def empty_state_html(task: Task | None, version_name: str | None, links: Links = Links()) -> str:
     """What a visitor sees when a task has no result (or nothing is published): how to submit one."""
     if version_name is None:
         title = "No leaderboard version is published yet"
@@ -288,12 +288,12 @@ def empty_state_html(task: Task | None, version_name: str | None) -> str:
             f"Be the first: one rating is the GPU energy of 1,000 queries (each a {esc(task.query_unit)}) on one H100."
         )
     return (
-        f'<div class="lb-empty"><h3>{title}</h3><p>{lead}</p>{_submit_steps()}'
-        f'<p><a class="lb-button" href="{esc(app_url("submit"))}">Submit a run</a></p></div>'
+        f'<div class="lb-empty"><h3>{title}</h3><p>{lead}</p>{_submit_steps(links)}'
+        f'<p><a class="lb-button" href="{esc(links.app_url("submit"))}">Submit a run</a></p></div>'
     )
 
 
-def no_match_html(query: str, model_class: str | None) -> str:
+def no_match_html(query: str, model_class: str | None, links: Links = Links()) -> str:
     """The table's place when a filter or search matches nothing."""
     parts = []
     if query.strip():
@@ -304,5 +304,5 @@ def no_match_html(query: str, model_class: str | None) -> str:
     return (
         f'<div class="lb-empty"><h3>No result {what}</h3><p>Clear the search or choose "All" classes. '
         "A model you miss may not be rated yet: "
-        f'<a href="{esc(app_url("submit"))}">submit a run</a>.</p></div>'
+        f'<a href="{esc(links.app_url("submit"))}">submit a run</a>.</p></div>'
     )

@@ -40,6 +40,7 @@ from leaderboard.table import (
 )
 from shared.method.tasks import TASKS, get_task
 from shared.store.models import RatedResult, Store
+from shared.web.links import Links
 
 DEFAULT_TASK = "text_generation"
 MAX_MODEL_CHOICES = 500
@@ -133,10 +134,14 @@ class _Selection:
 
 
 class Leaderboard:
-    """The leaderboard's logic over one store: cached version data, and each part of the page."""
+    """The leaderboard's logic over one store: cached version data, and each part of the page.
 
-    def __init__(self, store: Store, downloads: DownloadFolder | None = None) -> None:
+    `links` are the addresses the page links to (the portal, the label generator, permalinks).
+    """
+
+    def __init__(self, store: Store, downloads: DownloadFolder | None = None, links: Links = Links()) -> None:
         self.data = LeaderboardData(store)
+        self.links = links
         self.downloads = downloads or DownloadFolder()
         self._json_paths: dict[str, Path] = {}
         self._selections: OrderedDict[tuple[object, ...], _Selection] = OrderedDict()
@@ -218,12 +223,14 @@ class Leaderboard:
         data = self.data.version(version_id)
         if data is None or data.task(task_id).empty:
             return TableView(
-                "", empty_state_html(task, data.info.name if data else None), "", 0, 1, 0, None, EMPTY_FRAME
+                "", empty_state_html(task, data.info.name if data else None, self.links), "", 0, 1, 0, None, EMPTY_FRAME
             )
         sel = self._selection(data, task_id, model_class, query, sort, bool(descending))
         rows = len(sel.view)
         if rows == 0:
-            return TableView(sel.callout, no_match_html(query, model_class), "No results", 0, 1, 0, None, sel.view)
+            return TableView(
+                sel.callout, no_match_html(query, model_class, self.links), "No results", 0, 1, 0, None, sel.view
+            )
         pages = page_count(rows)
         page = max(0, min(int(page or 0), pages - 1))
         body = table_html(sel.view, task, data.task_max.get(task_id, 0.0), sort, bool(descending), page)
@@ -286,7 +293,7 @@ class Leaderboard:
 
     def compare(self, version_id: str | None, result_ids: list[str] | str | None, task_id: str | None = None) -> str:
         """The side-by-side comparison of the chosen results of a version (and task, when given)."""
-        return compare_html(self.compare_selection(version_id, task_id, result_ids))
+        return compare_html(self.compare_selection(version_id, task_id, result_ids), self.links)
 
     def detail(self, version_id: str | None, result_id: str | None) -> str:
         """The detail view of a published result (a placeholder when none or unknown)."""
@@ -298,7 +305,7 @@ class Leaderboard:
                 f"No published result {result_id!r}: it may be pending review, rejected, or not yet in a version."
             )
         info = self.data.info(rated.version_id) if rated.version_id else None
-        return detail_html(rated, info.name if info else "")
+        return detail_html(rated, info.name if info else "", self.links)
 
     def calculator(
         self,

@@ -12,6 +12,7 @@ from pathlib import Path
 from runner import RUNNER_NAME, __version__
 from runner.errors import RunnerError
 from runner.steady import STEADY_WARMUP_S
+from runner.sweep.cli import add_sweep_parser, cmd_sweep
 from shared.bundle.schema import ENERGY_WH_FILE, MANIFEST_FILE, REPORT_FILE, RunReport
 from shared.method.tasks import DEFAULT_SAMPLES, TASKS
 
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Measure the GPU energy of a model's inference on the AI Energy Score standard workload (NVML counter, NVIDIA H100).",
     )
     p.add_argument("--version", action="version", version=f"{RUNNER_NAME} {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{check,run,bundle,replica}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{check,run,bundle,replica,sweep}")
 
     c = sub.add_parser(
         "check",
@@ -88,9 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--samples",
         type=int,
-        default=DEFAULT_SAMPLES,
+        default=None,
         help=f"Samples per repetition (default {DEFAULT_SAMPLES}, the standard; "
-        "fewer are allowed for trying things but such a bundle cannot be rated).",
+        "fewer are allowed for trying things but such a bundle cannot be rated). A dry run without --dataset "
+        "defaults to every sample of the shipped sample set.",
     )
     r.add_argument(
         "--repetitions",
@@ -218,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         "weights on the GPU at load time (for replicas too large for the disk).",
     )
     p_rep.add_argument("--seed", type=int, default=0, help="Seed of the random weights (default 0).")
+    add_sweep_parser(sub)
     return p
 
 
@@ -261,6 +264,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def default_samples(task_id: str, dry_run: bool, dataset: str | None) -> int:
+    """Samples per repetition when --samples is not given: the standard, or for a dry run on the shipped
+    sample set (which holds fewer) every sample of it, with a note saying so."""
+    if not dry_run or dataset is not None:
+        return DEFAULT_SAMPLES
+    from runner.datasets_io import default_local_dataset, sample_set_size
+    from shared.method.tasks import get_task
+
+    task = get_task(task_id)
+    n = min(DEFAULT_SAMPLES, sample_set_size(task))
+    print(
+        f"note: dry run on the shipped sample set {default_local_dataset(task)}: {n} samples per repetition "
+        f"(the standard is {DEFAULT_SAMPLES}; pass --samples or --dataset to choose).",
+        file=sys.stderr,
+    )
+    return n
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """`run`: measure and write the run directory."""
     if not args.dry_run:
@@ -270,12 +291,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from runner.measure import RunConfig, overhead_s, run
     from shared.bundle.pass_spread import pass_spread
 
+    samples = args.samples if args.samples is not None else default_samples(args.task, args.dry_run, args.dataset)
     cfg = RunConfig(
         task=args.task,
         model=args.model,
         out=args.out,
         dataset=args.dataset,
-        samples=args.samples,
+        samples=samples,
         repetitions=args.repetitions,
         dtype=args.dtype,
         reasoning=args.reasoning,
@@ -364,7 +386,7 @@ def cmd_replica(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"check": cmd_check, "run": cmd_run, "bundle": cmd_bundle, "replica": cmd_replica}
+COMMANDS = {"check": cmd_check, "run": cmd_run, "bundle": cmd_bundle, "replica": cmd_replica, "sweep": cmd_sweep}
 
 
 def main(argv: list[str] | None = None) -> int:

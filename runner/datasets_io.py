@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import RunnerError
+from runner.hub import require_hub
 from shared.method.tasks import Task
 
 SAMPLE_DATA = Path(__file__).resolve().parent / "sample_data"
@@ -50,6 +51,17 @@ def default_local_dataset(task: Task) -> Path:
         return SAMPLE_DATA / "audio"
     name = "text_generation" if task.id == "reasoning" else task.id
     return SAMPLE_DATA / f"{name}.jsonl"
+
+
+def sample_set_size(task: Task) -> int:
+    """Non-empty samples of the task's shipped sample set (what a dry run uses by default)."""
+    rows = _local_rows(default_local_dataset(task), task)
+    return sum(
+        1
+        for r in rows
+        if all(c in r for c in task.input_columns)
+        and not any(_is_empty(_normalise(r[c], task.modality)) for c in task.input_columns)
+    )
 
 
 def _is_empty(value: Any) -> bool:
@@ -123,6 +135,7 @@ def _hub_rows(dataset_id: str, split: str, task: Task, need: int) -> tuple[list[
         raise RunnerError(
             "Loading a Hub dataset needs the `datasets` package (pip install datasets), or pass a local file."
         ) from exc
+    require_hub("dataset", dataset_id)
     try:
         ds = datasets.load_dataset(dataset_id, split=split, streaming=True)
     except Exception as exc:

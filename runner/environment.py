@@ -8,12 +8,12 @@ import os
 import platform
 import sys
 from dataclasses import dataclass, field
-from typing import Any
 
 from runner import RUNNER_NAME, __version__
 from runner.host import HostSnapshot, host_snapshot
 from runner.nvml_meter import GpuDevice, GpuProcess, GpuStatic
-from shared.bundle.schema import SCHEMA_VERSION, Environment, GpuInfo
+from runner.sweep.neighbours import neighbours_from_env
+from shared.bundle.schema import SCHEMA_VERSION, Environment, GpuClocks, GpuInfo
 
 SOFTWARE = (
     "torch",
@@ -102,10 +102,9 @@ def gpu_infos(static: list[GpuStatic], temps_start: list[float | None], temps_en
             power_limit_w=s.power_limit_w,
             temperature_start_c=t0,
             temperature_end_c=t1,
+            sm_clock_max_mhz=s.sm_clock_max_mhz,
+            mem_clock_max_mhz=s.mem_clock_max_mhz,
         )
-        # Extra fields are allowed by the schema: keep the clocks next to the board they describe.
-        info.sm_clock_max_mhz = s.sm_clock_max_mhz  # type: ignore[attr-defined]
-        info.mem_clock_max_mhz = s.mem_clock_max_mhz  # type: ignore[attr-defined]
         out.append(info)
     return out
 
@@ -117,7 +116,7 @@ def build_environment(
     idle_power_w: float | None,
     update_period_ms: float | None,
     watch: ProcessWatch,
-    clocks_start: list[dict[str, Any]],
+    clocks_start: list[dict[str, float | None]],
     host_start: HostSnapshot | None = None,
 ) -> Environment:
     """environment.json for the run, read at its end (end temperatures, the host's load and a last
@@ -126,7 +125,7 @@ def build_environment(
     host_end = host_snapshot()
     temps_end = device.temperatures_c()
     torch = sys.modules.get("torch")
-    env = Environment(
+    return Environment(
         schema_version=SCHEMA_VERSION,
         meter=device.meter,  # type: ignore[arg-type]
         gpus=gpu_infos(static, temps_start, temps_end),
@@ -145,7 +144,8 @@ def build_environment(
         host_cpus=host_end.cpus,
         host_load_1min_start=host_start.load_1min if host_start else None,
         host_load_1min_end=host_end.load_1min,
+        # Other jobs of a sweep on this host (other GPUs: recorded, not contamination); None outside a sweep.
+        neighbours=neighbours_from_env(),
+        clocks_start_mhz=[GpuClocks.model_validate(c) for c in clocks_start],
+        clocks_end_mhz=[GpuClocks.model_validate(c) for c in device.clocks_mhz()],
     )
-    env.clocks_start_mhz = clocks_start  # type: ignore[attr-defined]
-    env.clocks_end_mhz = device.clocks_mhz()  # type: ignore[attr-defined]
-    return env

@@ -1,7 +1,7 @@
 """The host side of a run: which CPU core drives the GPU, and what the host was (its CPU, how many
 cores the runner may use, how busy it was at the start and the end of the run).
 
-Batch-1 eager inference is bound by the Python thread that launches the kernels (MEASUREMENT.md:
+Batch-1 eager inference is bound by the Python thread that launches the kernels (docs/MEASUREMENT.md §3;
 the H100 sits at 120-280 W), so the pass's wall time, and with it the energy, follows how fast that
 one thread runs. Letting the scheduler move it between cores costs cache refills and lands it on
 cores shared with other work. `--pin-cpu` keeps the inference thread on one core for the warm-up

@@ -2,7 +2,7 @@
 (config only, or weights written by `python -m runner replica`) whose weights are random.
 
 A directory that holds a config but no weights is built with random weights on the GPU at load time
-(seeded), so a 30B-parameter replica needs no disk space; MEASUREMENT.md explains why a random-weight
+(seeded), so a 30B-parameter replica needs no disk space; docs/MEASUREMENT.md §4 explains why a random-weight
 replica still measures the architecture's real compute for fixed-length work.
 """
 

@@ -1,7 +1,7 @@
 """GPU energy measurement: one device interface (NVML, or simulated for --dry-run) and the
 measurement-window API the runner uses at phase boundaries.
 
-Why it is built this way (facts from shared/spec/MEASUREMENT.md, read on the H100):
+Why it is built this way (facts from docs/MEASUREMENT.md §1-§3, read on the H100):
 - Energy is the difference of NVML's cumulative counter (mJ), never integrated power.
 - The counter advances only every ~100 ms and one read costs ~3.9 ms. A window's two ends could
   each be off by up to one 100 ms step, so the meter *aligns every boundary on a counter update*:
@@ -33,7 +33,7 @@ from shared.method.units import mj_to_wh
 
 # NVML's energy counter is an unsigned 64-bit number of mJ.
 COUNTER_WRAP_MJ = 2**64
-# The counter's update period measured on the H100 (MEASUREMENT.md); edges are waited for up to
+# The counter's update period measured on the H100 (docs/MEASUREMENT.md §1); edges are waited for up to
 # 2.5 periods so that one missed update does not fail a boundary.
 NOMINAL_UPDATE_PERIOD_S = 0.1
 EDGE_WAIT_S = 0.25
@@ -502,6 +502,7 @@ def poll_updates(
     max_s: float | None = None,
     stop: threading.Event | None = None,
     grace_s: float | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> tuple[float | None, float]:
     """Read the counter back to back for at least `min_s` seconds and until `min_periods` whole
     periods were timed and `stop` (if given) is set, but no longer than `max_s`, nor longer than
@@ -513,19 +514,20 @@ def poll_updates(
     previous read's sample, i.e. after read k-2 returned. A change is placed sharply only when those
     two reads together were prompt. Between two sharp changes lie at least as many periods as changes
     were seen (more where one late read hid several updates); `_period_ms` counts them, so neither
-    late reads nor missed updates bias the period, and no single gap sets it."""
+    late reads nor missed updates bias the period, and no single gap sets it. `clock` is the time
+    source (tests drive a fake one, so their timing does not depend on the machine's load)."""
     sharp: list[tuple[float, int]] = []  # (time the read that saw it returned, changes seen so far)
     seen = 0
     reads = 0
-    t0 = time.perf_counter()
+    t0 = clock()
     limit = max(min_s, max_s if max_s is not None else min_s)
     last = device.read_energy_mj()
-    t_prev = time.perf_counter()
+    t_prev = clock()
     intervals: list[float] = []
     span_prev = 0.0
     stopped_at: float | None = None
     while True:
-        elapsed = time.perf_counter() - t0
+        elapsed = clock() - t0
         if elapsed >= limit or (elapsed >= min_s and len(sharp) > min_periods and (stop is None or stop.is_set())):
             break
         if stop is not None and grace_s is not None and stop.is_set():
@@ -533,7 +535,7 @@ def poll_updates(
             if elapsed - stopped_at >= grace_s:
                 break
         value = device.read_energy_mj()
-        now = time.perf_counter()
+        now = clock()
         reads += 1
         interval, t_prev = now - t_prev, now
         intervals.append(interval)
@@ -543,7 +545,7 @@ def poll_updates(
             last = value
             if span <= 3 * _recent_median(intervals):
                 sharp.append((now, seen))
-    cost_ms = (time.perf_counter() - t0) * 1000 / max(reads, 1)
+    cost_ms = (clock() - t0) * 1000 / max(reads, 1)
     return _period_ms(sharp), cost_ms
 
 
@@ -608,30 +610,37 @@ class IdleMeasurement:
     barely slowed, and no polling is left to do once the set-up is over. Reads delayed by the set-up's own work do not
     bias the period (see `poll_updates`).
 
+    The poller and the wait use the meter's `clock` and the given `sleep`, so tests can drive both.
+
     Attributes:
         window: The open "idle" window (None when no idle measurement is asked for).
         seconds: The least duration of the window, s.
+        sleep: Waits a number of seconds (time.sleep).
     """
 
     window: Window | None
     seconds: float
+    sleep: Callable[[float], None] = time.sleep
     _poller: threading.Thread | None = None
     _polled: tuple[float | None, float] = (None, 0.0)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
-    def begin(cls, meter: EnergyMeter, seconds: float) -> IdleMeasurement:
+    def begin(cls, meter: EnergyMeter, seconds: float, sleep: Callable[[float], None] = time.sleep) -> IdleMeasurement:
         """Open the idle window now and start the update-period poller (nothing when `seconds` <= 0)."""
         if seconds <= 0:
-            return cls(None, seconds)
-        idle = cls(meter.start("idle"), seconds)
-        idle._poller = threading.Thread(target=idle._poll, args=(meter.device,), name="idle-counter-poll", daemon=True)
+            return cls(None, seconds, sleep)
+        idle = cls(meter.start("idle"), seconds, sleep)
+        args = (meter.device, meter.clock)
+        idle._poller = threading.Thread(target=idle._poll, args=args, name="idle-counter-poll", daemon=True)
         idle._poller.start()
         return idle
 
-    def _poll(self, device: GpuDevice) -> None:
+    def _poll(self, device: GpuDevice, clock: Callable[[], float]) -> None:
         try:
-            self._polled = poll_updates(device, 0.0, IDLE_MIN_PERIODS, IDLE_POLL_MAX_S, self._stop, IDLE_POLL_GRACE_S)
+            self._polled = poll_updates(
+                device, 0.0, IDLE_MIN_PERIODS, IDLE_POLL_MAX_S, self._stop, IDLE_POLL_GRACE_S, clock=clock
+            )
         except MeterError:
             self._polled = (None, 0.0)  # the closing read of the window raises it in the main thread
 
@@ -642,7 +651,7 @@ class IdleMeasurement:
             return None, None, None
         left = self.seconds - (meter.clock() - self.window.start.time_s)
         if left > 0:
-            time.sleep(left)
+            self.sleep(left)
         self._stop.set()
         if self._poller is not None:
             self._poller.join()

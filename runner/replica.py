@@ -5,7 +5,7 @@ The directory gets the config, a preprocessor (a word-level tokenizer over the p
 of runner.samples, an image processor or a feature extractor, built from defaults), the weights
 (unless --no-weights: the run then builds them on the GPU, which a 30B replica needs) and a
 `replica.json` marker, so every report of it says "random weights". For fixed-length work the
-random weights do the architecture's real compute (MEASUREMENT.md); the outputs mean nothing.
+random weights do the architecture's real compute (docs/MEASUREMENT.md §4); the outputs mean nothing.
 
 For image generation the config is a diffusers pipeline description: {"_class_name": pipeline class,
 "<component>": {"_class_name": ..., ...config}, "scheduler": {...}}; its CLIP tokenizer is built from
@@ -71,6 +71,8 @@ def _image_processor(config: Any) -> Any:
         raise RunnerError(f"No image processor is known for model type {config.model_type!r}.")
     # The PIL variants need no torchvision.
     name = names.get("pil") or names.get("torchvision") if isinstance(names, dict) else names
+    if not name:
+        raise RunnerError(f"No image processor class is named for model type {config.model_type!r}.")
     kwargs: dict[str, Any] = {}
     size = getattr(vision, "image_size", None)
     if config.model_type == "resnet":
@@ -208,7 +210,7 @@ def _build_diffusion(raw: dict[str, Any], out: Path, seed: int) -> None:
             cls = getattr(diffusers, cls_name)
             components[name] = cls.from_config(spec) if name == "scheduler" else cls(**spec)
     pipe_cls = getattr(diffusers, raw.get("_class_name", "StableDiffusionPipeline"))
-    extra = {
+    extra: dict[str, Any] = {
         k: None
         for k in ("safety_checker", "feature_extractor", "image_encoder")
         if k in pipe_cls.__init__.__code__.co_varnames

@@ -18,6 +18,7 @@ from shared.bundle.schema import (
     Phase,
     Repetition,
     RunReport,
+    undeclared_fields,
 )
 from shared.method.tasks import get_task
 from shared.method.units import wh_per_1k_queries
@@ -59,6 +60,12 @@ def run_files(report: RunReport, env: Environment, logs: dict[str, bytes] | None
     An incomplete report yields only the report, environment and logs: no energy files, so it can
     never pass as a result.
     """
+    undeclared = undeclared_fields(report) + [f"environment.{f}" for f in undeclared_fields(env)]
+    if undeclared:
+        raise ValueError(
+            f"The run's files would hold fields the schema does not declare ({', '.join(undeclared)}); "
+            "declare them in shared/bundle/schema.py and docs/BUNDLE_FORMAT.md."
+        )
     files = {
         REPORT_FILE: report.model_dump_json(indent=2).encode(),
         ENVIRONMENT_FILE: env.model_dump_json(indent=2).encode(),

@@ -148,6 +148,7 @@ class Workload:
         self.reasoning = reasoning
         self.sync = synchronizer(device)
         self.model: Any = None
+        self.dtype: Any = None  # set by load(): the torch dtype the model runs in
         self._config: Any = None
         self.parameters = 0
         self.max_new_tokens = task.generation.max_new_tokens
@@ -348,7 +349,8 @@ class TextGeneration(_Generating, _TextTokens):
             kwargs["enable_thinking"] = True
         messages.append({"role": "user", "content": text})
         if getattr(self.tokenizer, "chat_template", None):
-            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True, **kwargs)
+            prompt = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True, **kwargs)
+            return str(prompt)  # tokenize=False returns the prompt text
         # No chat template (e.g. a bare replica tokenizer): the system line, then the text.
         return "\n\n".join(m["content"] for m in messages)
 

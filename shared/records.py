@@ -10,6 +10,11 @@ from typing import Any
 RECORD_SCHEMA_VERSION = 1
 FORMAT_NATIVE = "aienergyscore-bundle-v1"
 FORMAT_REFERENCE = "reference-runner"
+# A figure taken from a published leaderboard (no bundle, no raw readings behind it in this store).
+FORMAT_PUBLISHED = "published-figure"
+# Where a record's number comes from: "" for a result measured from a bundle this suite validated.
+PROVENANCE_MEASURED = ""
+PROVENANCE_PUBLISHED = "published figure, reference runner, no raw readings"
 
 
 def split_model_id(model_id: str) -> tuple[str, str]:
@@ -39,7 +44,7 @@ class ResultRecord:
         phases_wh_per_1k: Energy per phase (preprocess, prefill, decode / forward / call).
         hardware: GPU name.
         gpu_count: GPUs used.
-        source_format: FORMAT_NATIVE or FORMAT_REFERENCE.
+        source_format: FORMAT_NATIVE, FORMAT_REFERENCE or FORMAT_PUBLISHED.
         runner: Runner name and version.
         random_weights: True when measured on a random-weight replica.
         quality_score: Optional task quality score (0-100) reported with the result.
@@ -47,6 +52,13 @@ class ResultRecord:
         config: Run configuration as recorded.
         dataset: Dataset description as recorded.
         environment: Environment as recorded.
+        provenance: PROVENANCE_MEASURED ("") for a validated bundle, else what the number is, e.g.
+            PROVENANCE_PUBLISHED for a figure imported from a published leaderboard.
+        source_note: Where an imported figure comes from, in words (file and line), else "".
+        source_file: File an imported figure was read from ("" for a bundle).
+        source_line: Line of `source_file` (1 = the header), or None.
+        stars_published: Stars the source published with the figure, or None; the version's own stars
+            are computed by our rule, and `stars_mismatch` says when the two differ.
     """
 
     task_id: str
@@ -71,6 +83,12 @@ class ResultRecord:
     config: dict[str, Any] = field(default_factory=dict)
     dataset: dict[str, Any] = field(default_factory=dict)
     environment: dict[str, Any] = field(default_factory=dict)
+    # Added after RECORD_SCHEMA_VERSION 1 records were stored: optional, so older JSON still loads.
+    provenance: str = PROVENANCE_MEASURED
+    source_note: str = ""
+    source_file: str = ""
+    source_line: int | None = None
+    stars_published: int | None = None
 
     @property
     def ci95(self) -> tuple[float, float] | None:
@@ -80,6 +98,12 @@ class ResultRecord:
         if lo is None or hi is None or self.repetitions < 2:
             return None
         return lo, hi
+
+    def stars_mismatch(self, stars: int | None) -> str:
+        """A sentence when the stars a source published differ from `stars` (ours), else ''."""
+        if self.stars_published is None or stars is None or self.stars_published == stars:
+            return ""
+        return f"Published with {self.stars_published} stars; our rule gives {stars}."
 
     @property
     def provider(self) -> str:

@@ -2,13 +2,13 @@
 
 `build_demo(store)` returns the Blocks; the suite mounts it under /submit, `python -m
 submission_portal` serves it alone. The callbacks live in `PortalHandlers` and only translate between
-widgets and `submission_portal.service`, which holds the logic.
+widgets and `submission_portal.service`, which holds the logic; the layout is
+`submission_portal.widgets`, and `wire` connects the two.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,23 +19,18 @@ from gradio.utils import get_upload_folder
 
 from shared.store.factory import open_store
 from shared.store.models import Attestation, Store, Submitter
-from shared.web.links import CSS, nav_html
-from submission_portal import service
+from shared.web.config import SiteConfig
+from shared.web.links import CSS, Links
+from submission_portal import service, uploads
 from submission_portal.auth import Reviewer, authorize
 from submission_portal.config import PortalConfig
+from submission_portal.widgets import QUEUE_FILTERS, PortalWidgets, build_widgets
 
 log = logging.getLogger(__name__)
 
 TITLE = "Submit a run · AI Energy Score"
-QUEUE_FILTERS = {"All": None, "Pending review": "pending", "Approved": "approved", "Rejected": "rejected"}
 # Uploads are removed from gradio's cache after use; anything left behind goes after an hour.
 DELETE_CACHE = (900, 3600)
-
-INTRO = """# Submit a run
-Upload the bundle `.zip` that `python -m runner bundle` wrote (or a reference-runner run directory,
-zipped). The portal re-checks every energy figure from the raw counter readings before anything is
-stored; a reviewer then approves it for the next leaderboard version.
-Check a bundle before uploading with `python -m submission_portal validate bundle.zip`."""
 
 
 def _mapping(profile: Any) -> Mapping[str, Any] | None:
@@ -61,11 +56,7 @@ def _in_upload_cache(path: str) -> bool:
 
 def discard_upload(path: str | None) -> None:
     """Delete an uploaded file from gradio's cache once it has been read (never any other file)."""
-    if path and _in_upload_cache(path):
-        try:
-            os.remove(path)
-        except OSError:
-            pass
+    uploads.discard(path)  # the file and its folder; nothing outside the upload folder
 
 
 class PortalBlocks(gr.Blocks):
@@ -142,7 +133,12 @@ class PortalHandlers:
         """Validate and store the upload: (headline, details, submission id)."""
         attestation = Attestation(bool(term1), bool(term2), bool(term3))
         outcome = service.submit_upload(
-            self.store, path, attestation, self.submitter(name, contact, _mapping(profile)), self.config.limits
+            self.store,
+            path,
+            attestation,
+            self.submitter(name, contact, _mapping(profile)),
+            self.config.limits,
+            quota=self.config.quota,
         )
         return outcome.headline(), outcome.text(), outcome.submission_id
 
@@ -264,175 +260,91 @@ class PortalHandlers:
         return result.message, service.versions_text(self.store)
 
 
-def _terms_markdown() -> str:
-    return "## Attestation\nRead the three terms below; each must be ticked before you can submit."
+def wire(demo: gr.Blocks, w: PortalWidgets, h: PortalHandlers, config: PortalConfig) -> None:
+    """Connect every event of the portal (call inside `demo`'s context)."""
+    sub, q, rev = w.submit, w.queue, w.reviewer
+    # Checking and storing share one concurrency limit: each holds a whole bundle in memory.
+    validate_limit, validate_id = config.concurrency, "validate"
+
+    # Submitting.
+    gate_inputs: list[gr.File | gr.Checkbox] = [sub.bundle, *sub.terms]
+    sub.bundle.upload(lambda: "Checking the bundle...", None, sub.check_box, queue=False).then(
+        h.check_upload, sub.bundle, sub.check_box, concurrency_limit=validate_limit, concurrency_id=validate_id
+    )
+    sub.bundle.clear(lambda: "", None, sub.check_box, queue=False)
+    for comp in gate_inputs:
+        comp.change(h.gate, gate_inputs, sub.submit_btn, queue=False, show_progress="hidden")
+    sub.submit_btn.click(
+        lambda: ("Validating the bundle and storing it...", "", ""),
+        None,
+        [sub.outcome, sub.details, sub.sub_id],
+        queue=False,
+    ).then(
+        h.submit_clicked,
+        [sub.bundle, *sub.terms, sub.name, sub.contact],
+        [sub.outcome, sub.details, sub.sub_id, sub.bundle, sub.check_box],
+        concurrency_limit=validate_limit,
+        concurrency_id=validate_id,
+    ).then(h.queue, q.queue_filter, q.queue_df)
+
+    # Public views.
+    w.status.lookup_btn.click(h.status, w.status.lookup, w.status.lookup_out)
+    w.status.lookup.submit(h.status, w.status.lookup, w.status.lookup_out)
+    q.refresh_btn.click(h.queue, q.queue_filter, q.queue_df)
+    q.queue_filter.change(h.queue, q.queue_filter, q.queue_df)
+    demo.load(h.queue, q.queue_filter, q.queue_df)
+    if w.signed_in is not None:
+        demo.load(h.signed_in, None, w.signed_in)
+
+    # Reviewing: left out of the API docs; every handler checks the credential again.
+    unlock_outputs = [
+        rev.panel,
+        rev.reviewer_msg,
+        rev.pending_df,
+        rev.review_id,
+        rev.version_id,
+        rev.version_name,
+        rev.versions_box,
+    ]
+    rev.unlock_btn.click(h.unlock, rev.token, unlock_outputs, api_visibility="undocumented")
+    rev.token.submit(h.unlock, rev.token, unlock_outputs, api_visibility="undocumented")
+    rev.review_id.change(h.detail, [rev.token, rev.review_id], rev.review_detail, api_visibility="undocumented")
+    for btn, fn in ((rev.approve_btn, h.approve), (rev.reject_btn, h.reject)):
+        btn.click(
+            fn,
+            [rev.token, rev.review_id, rev.reason],
+            [rev.review_msg, rev.pending_df, rev.review_id],
+            api_visibility="undocumented",
+        ).then(h.queue, q.queue_filter, q.queue_df)
+    rev.publish_btn.click(
+        h.publish,
+        [rev.token, rev.version_id, rev.version_name, rev.version_notes],
+        [rev.publish_msg, rev.versions_box],
+        api_visibility="undocumented",
+    )
 
 
-def build_demo(store: Store | None = None, config: PortalConfig | None = None) -> gr.Blocks:
-    """The portal's Blocks on `store` (the configured store by default) and `config` (from the env)."""
+def build_demo(store: Store | None = None, config: PortalConfig | None = None, links: Links | None = None) -> gr.Blocks:
+    """The portal's Blocks on `store` (the configured store by default) and `config` (from the env),
+    linking by `links` (by default the addresses the environment configures)."""
     store = store or open_store()
     config = config or PortalConfig.from_env()
+    links = links or SiteConfig.from_env().links
     h = PortalHandlers(store, config)
-    validating = {"concurrency_limit": config.concurrency, "concurrency_id": "validate"}
-    limit_mb = config.max_upload_bytes / 1e6
 
     with PortalBlocks(title=TITLE, delete_cache=DELETE_CACHE) as demo:
         demo.upload_limit = config.max_upload_bytes
-        gr.HTML(nav_html("submit"), css_template=CSS)
-        gr.Markdown(INTRO)
-        signed_in = None
-        if config.oauth:
-            with gr.Row():
-                gr.LoginButton(size="sm", scale=0)
-                signed_in = gr.Markdown()
-        with gr.Tabs():
-            with gr.Tab("Submit", id="submit"):
-                bundle = gr.File(
-                    label=f"Bundle .zip (at most {limit_mb:.0f} MB)",
-                    file_types=[".zip"],
-                    type="filepath",
-                    elem_id="bundle-file",
-                )
-                check_box = gr.Textbox(
-                    label="Check of the bundle", lines=4, max_lines=30, interactive=False, elem_id="check-report"
-                )
-                gr.Markdown(_terms_markdown())
-                terms = [
-                    gr.Checkbox(label=f"{title}: {text}", value=False, elem_id=f"term-{key}")
-                    for key, title, text in service.TERMS
-                ]
-                gr.Markdown(
-                    "## Who submits"
-                    + (
-                        "\nSigned in with Hugging Face, your Hub account is recorded; name and contact are optional."
-                        if config.oauth
-                        else "\nYour contact is seen only by reviewers; it is never published."
-                    )
-                )
-                with gr.Row():
-                    name = gr.Textbox(label="Name or organisation", max_length=200, elem_id="submitter-name")
-                    contact = gr.Textbox(
-                        label="Contact (e-mail or HF user)", max_length=200, elem_id="submitter-contact"
-                    )
-                submit_btn = gr.Button("Submit for review", variant="primary", interactive=False, elem_id="submit-btn")
-                outcome = gr.Markdown(elem_id="outcome")
-                with gr.Row():
-                    sub_id = gr.Textbox(label="Submission id", interactive=False, elem_id="submission-id", scale=1)
-                    details = gr.Textbox(
-                        label="Details", lines=4, max_lines=40, interactive=False, elem_id="outcome-details", scale=3
-                    )
-            with gr.Tab("Status", id="status"):
-                lookup = gr.Textbox(label="Submission id", placeholder="sub_0123456789ab", elem_id="lookup-id")
-                lookup_btn = gr.Button("Look up", elem_id="lookup-btn")
-                lookup_out = gr.Textbox(label="Status", lines=6, interactive=False, elem_id="lookup-out")
-            with gr.Tab("Queue", id="queue"):
-                gr.Markdown("Every submission and its review status. Submitter details are never shown here.")
-                with gr.Row():
-                    queue_filter = gr.Radio(list(QUEUE_FILTERS), value="All", label="Show", scale=3)
-                    refresh_btn = gr.Button("Refresh", elem_id="queue-refresh", scale=1)
-                queue_df = gr.Dataframe(
-                    value=_frame([], service.QUEUE_COLUMNS),
-                    headers=service.QUEUE_COLUMNS,
-                    interactive=False,
-                    wrap=True,
-                    elem_id="queue-table",
-                    # The status and reason are what people come for: keep them in view.
-                    column_widths=["13%", "14%", "25%", "13%", "8%", "12%", "15%"],
-                )
-            with gr.Tab("Reviewer", id="reviewer"):
-                gr.Markdown(
-                    "For reviewers only: enter the reviewer token"
-                    + (
-                        f", or sign in with Hugging Face as a member of **{config.reviewer_org}**"
-                        if config.oauth and config.reviewer_org
-                        else ""
-                    )
-                    + "."
-                )
-                with gr.Row():
-                    token = gr.Textbox(label="Reviewer token", type="password", elem_id="reviewer-token", scale=3)
-                    unlock_btn = gr.Button("Open reviewer panel", elem_id="unlock-btn", scale=1)
-                reviewer_msg = gr.Markdown(elem_id="reviewer-msg")
-                with gr.Column(visible=False) as panel:
-                    pending_df = gr.Dataframe(
-                        value=_frame([], service.REVIEW_COLUMNS),
-                        headers=service.REVIEW_COLUMNS,
-                        interactive=False,
-                        wrap=True,
-                        label="Pending submissions",
-                    )
-                    review_id = gr.Dropdown(
-                        label="Submission to review", choices=[], allow_custom_value=True, elem_id="review-id"
-                    )
-                    review_detail = gr.Textbox(label="Details", lines=8, max_lines=40, interactive=False)
-                    reason = gr.Textbox(
-                        label="Reason (required to reject; the submitter reads it)", elem_id="review-reason"
-                    )
-                    with gr.Row():
-                        approve_btn = gr.Button("Approve", variant="primary", elem_id="approve-btn")
-                        reject_btn = gr.Button("Reject", variant="stop", elem_id="reject-btn")
-                    review_msg = gr.Markdown(elem_id="review-msg")
-                    gr.Markdown(
-                        "### Publish the next leaderboard version\nFreezes every approved result with recalibrated stars."
-                    )
-                    with gr.Row():
-                        version_id = gr.Textbox(label="Version id", elem_id="version-id")
-                        version_name = gr.Textbox(label="Version name", elem_id="version-name")
-                    version_notes = gr.Textbox(label="Notes")
-                    publish_btn = gr.Button("Publish version", elem_id="publish-btn")
-                    publish_msg = gr.Markdown(elem_id="publish-msg")
-                    versions_box = gr.Textbox(label="Published versions", lines=4, interactive=False)
-
-        # Submitting.
-        gate_inputs = [bundle, *terms]
-        bundle.upload(lambda: "Checking the bundle...", None, check_box, queue=False).then(
-            h.check_upload, bundle, check_box, **validating
-        )
-        bundle.clear(lambda: "", None, check_box, queue=False)
-        for comp in gate_inputs:
-            comp.change(h.gate, gate_inputs, submit_btn, queue=False, show_progress="hidden")
-        submit_btn.click(
-            lambda: ("Validating the bundle and storing it...", "", ""), None, [outcome, details, sub_id], queue=False
-        ).then(
-            h.submit_clicked,
-            [bundle, *terms, name, contact],
-            [outcome, details, sub_id, bundle, check_box],
-            **validating,
-        ).then(h.queue, queue_filter, queue_df)
-
-        # Public views.
-        lookup_btn.click(h.status, lookup, lookup_out)
-        lookup.submit(h.status, lookup, lookup_out)
-        refresh_btn.click(h.queue, queue_filter, queue_df)
-        queue_filter.change(h.queue, queue_filter, queue_df)
-        demo.load(h.queue, queue_filter, queue_df)
-        if signed_in is not None:
-            demo.load(h.signed_in, None, signed_in)
-
-        # Reviewing.
-        unlock_outputs = [panel, reviewer_msg, pending_df, review_id, version_id, version_name, versions_box]
-        unlock_btn.click(h.unlock, token, unlock_outputs, api_visibility="undocumented")
-        token.submit(h.unlock, token, unlock_outputs, api_visibility="undocumented")
-        review_id.change(h.detail, [token, review_id], review_detail, api_visibility="undocumented")
-        for btn, fn in ((approve_btn, h.approve), (reject_btn, h.reject)):
-            btn.click(
-                fn, [token, review_id, reason], [review_msg, pending_df, review_id], api_visibility="undocumented"
-            ).then(h.queue, queue_filter, queue_df)
-        publish_btn.click(
-            h.publish,
-            [token, version_id, version_name, version_notes],
-            [publish_msg, versions_box],
-            api_visibility="undocumented",
-        )
+        wire(demo, build_widgets(config, links), h, config)
+    uploads.harden(demo)  # only files uploaded to this app are read, mounted in the suite or not
     demo.portal_handlers = h  # type: ignore[attr-defined]  # for tests and embedding
     return demo
 
 
-def launch_kwargs(config: PortalConfig) -> dict[str, Any]:
-    """Arguments of `Blocks.launch` for serving the portal alone (CSS, upload limit, port)."""
+def launch_kwargs(config: PortalConfig, site: SiteConfig) -> dict[str, Any]:
+    """Arguments of `Blocks.launch` for serving the portal alone (CSS, upload limit, where `site` says)."""
     return {
         "css": CSS,
         "max_file_size": config.max_upload_bytes,
-        "server_name": os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-        "server_port": int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        "server_name": site.host,
+        "server_port": site.port,
     }

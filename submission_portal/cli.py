@@ -25,14 +25,13 @@ def validate_command(path: str, config: PortalConfig) -> int:
 def serve_command(store_path: str | None, config: PortalConfig) -> int:
     """Serve the portal alone until interrupted (GRADIO_SERVER_PORT / GRADIO_SERVER_NAME honoured)."""
     from shared.store.factory import open_store
+    from shared.web.config import SiteConfig
     from submission_portal.app import build_demo, launch_kwargs
 
-    demo = build_demo(open_store(store_path), config)
-    kwargs = launch_kwargs(config)
-    host = kwargs["server_name"]
-    shown = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host
-    print(f"Submission portal: open http://{shown}:{kwargs['server_port']}/", flush=True)
-    demo.queue(default_concurrency_limit=config.concurrency).launch(**kwargs)
+    site = SiteConfig.from_env()
+    demo = build_demo(open_store(store_path), config, site.links)
+    print(f"Submission portal: open {site.local_address}/", flush=True)
+    demo.queue(default_concurrency_limit=config.concurrency).launch(**launch_kwargs(config, site))
     return 0
 
 

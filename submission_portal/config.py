@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from shared.bundle.safezip import ZipLimits
+from shared.store.quota import DEFAULT_MB_PER_DAY, DEFAULT_SUBMISSIONS_PER_DAY, Quota
 
 log = logging.getLogger(__name__)
 
@@ -17,12 +18,16 @@ ADMIN_TOKEN_ENV = "AIENERGY_ADMIN_TOKEN"
 REVIEWER_ORG_ENV = "AIENERGY_REVIEWER_ORG"
 CONCURRENCY_ENV = "AIENERGY_PORTAL_CONCURRENCY"
 OAUTH_ENV = "AIENERGY_OAUTH"
+QUOTA_SUBMISSIONS_ENV = "AIENERGY_QUOTA_SUBMISSIONS_PER_DAY"
+QUOTA_MB_ENV = "AIENERGY_QUOTA_MB_PER_DAY"
 
 DEFAULT_MAX_UPLOAD_MB = 200.0
 DEFAULT_CONCURRENCY = 2
 MB = 1_000_000  # decimal, as the messages print sizes (ZipLimits defaults are in MiB)
 # shared.bundle.safezip's limits with the upload limit in decimal megabytes (200 MB, not 200 MiB).
 DEFAULT_LIMITS = replace(ZipLimits(), max_zip_bytes=int(DEFAULT_MAX_UPLOAD_MB * MB))
+# Per submitter and rolling day: 20 submissions and 500 MB (AIENERGY_QUOTA_*_PER_DAY to change).
+DEFAULT_QUOTA = Quota()
 
 
 def _positive_env(name: str, default: float, parse: Callable[[str], float] = float) -> float:
@@ -72,6 +77,7 @@ class PortalConfig:
         reviewer_org: Hugging Face organisation whose members may review ('' = none).
         oauth: Whether to offer the Hugging Face login button.
         concurrency: How many uploads are validated at the same time (each may take several hundred MB).
+        quota: What one submitter (HF user, else contact) may store per rolling day.
     """
 
     limits: ZipLimits = DEFAULT_LIMITS
@@ -79,6 +85,7 @@ class PortalConfig:
     reviewer_org: str = ""
     oauth: bool = False
     concurrency: int = DEFAULT_CONCURRENCY
+    quota: Quota = DEFAULT_QUOTA
 
     @property
     def max_upload_bytes(self) -> int:
@@ -100,4 +107,8 @@ class PortalConfig:
             reviewer_org=os.environ.get(REVIEWER_ORG_ENV, "").strip(),
             oauth=oauth_configured(),
             concurrency=int(_positive_env(CONCURRENCY_ENV, DEFAULT_CONCURRENCY, int)),
+            quota=Quota(
+                submissions_per_day=int(_positive_env(QUOTA_SUBMISSIONS_ENV, DEFAULT_SUBMISSIONS_PER_DAY, int)),
+                bytes_per_day=int(_positive_env(QUOTA_MB_ENV, DEFAULT_MB_PER_DAY) * MB),
+            ),
         )

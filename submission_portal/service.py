@@ -7,22 +7,29 @@ whole (bundle and record in one store transaction) or not at all.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from shared.bundle.problems import ValidationReport
-from shared.bundle.safezip import ZipLimits
+from shared.bundle.safezip import BadJson, UnsafeZip, ZipArchive, ZipLimits, load_json
 from shared.bundle.validate import validate_bundle
+from shared.method.scoring import scoring_group, stars_by_group
+from shared.method.tasks import TASKS
 from shared.store.models import (
     STATUS_APPROVED,
     STATUS_PENDING,
     STATUS_REJECTED,
     Attestation,
+    Quota,
+    RatedResult,
     Store,
     StoreError,
     Submission,
@@ -39,7 +46,7 @@ STATUS_LABELS = {STATUS_PENDING: "pending review", STATUS_APPROVED: "approved", 
 MAX_NAME_CHARS = 200
 MAX_QUEUE_ROWS = 500
 
-# The attestation of APPS.md, shown in full beside its checkbox: (key, title, text).
+# The attestation of docs/APPS.md §2, shown in full beside its checkbox: (key, title, text).
 TERMS: tuple[tuple[str, str, str], ...] = (
     (
         "public_data_sharing",
@@ -185,7 +192,10 @@ def read_upload(path: str | Path | None, limits: ZipLimits = DEFAULT_LIMITS) -> 
     if not path:
         return None, "Upload the bundle .zip first."
     try:
-        size = os.stat(path).st_size
+        st = os.stat(path)
+        size = st.st_size
+        if not stat.S_ISREG(st.st_mode):  # a named pipe would block open() forever; a device never ends
+            return None, "The upload is not a regular file (a named pipe, device or folder); give the bundle .zip."
         if size > limits.max_zip_bytes:
             return None, (
                 f"The file is {size / 1e6:.1f} MB, over the {limits.max_zip_bytes / 1e6:.0f} MB upload limit. "
@@ -209,6 +219,45 @@ def check_upload(path: str | Path | None, limits: ZipLimits = DEFAULT_LIMITS) ->
     return check(data, limits).text()
 
 
+# The manifest lists every other file with its hash; it is left out of the identity, so a bundle
+# whose manifest was re-written (another timestamp, say) around the same files is the same bundle.
+MANIFEST_NAME = "manifest.json"
+IDENTITY_PREFIX = b"aienergy-bundle-content-v1\n"
+
+
+def content_identity(bundle: bytes, limits: ZipLimits = DEFAULT_LIMITS) -> str | None:
+    """The identity of a bundle's files, whatever zip holds them: sha256 over its sorted (path, sha256).
+
+    The same files zipped again (another compression level, order or zip comment) give the same
+    identity, so they are found as a duplicate; the zip's own sha256 would not. For a bundle with a
+    manifest this is the manifest's list of (path, sha256), checked against the files; for the
+    reference format, which has none, the files' own. Read through shared.bundle.safezip, so a
+    hostile zip is refused with the same limits as the validation; None when it cannot be read.
+    """
+    digest = hashlib.sha256(IDENTITY_PREFIX)
+    try:
+        archive = ZipArchive(bundle, limits)
+    except UnsafeZip:
+        return None
+    try:
+        for path in sorted(p for p in archive if p != MANIFEST_NAME):
+            # Hashed in chunks: a large log is never held whole. NUL cannot occur in a member name
+            # (safezip refuses it), so no two lists of files give the same stream.
+            digest.update(f"{path}\0{archive.digest(path)[1]}\n".encode())
+    except UnsafeZip:
+        return None
+    finally:
+        archive.close()
+    return digest.hexdigest()
+
+
+def backfill_content_identities(store: Store) -> int:
+    """Give submissions stored before content identities existed theirs, so a re-zip of one of them is
+    found as a duplicate too; returns how many were filled (0 for a store that cannot)."""
+    fill = getattr(store, "fill_content_sha256", None)
+    return int(fill(content_identity)) if callable(fill) else 0
+
+
 def submit(
     store: Store,
     bundle: bytes,
@@ -217,10 +266,13 @@ def submit(
     submitter: Submitter,
     limits: ZipLimits = DEFAULT_LIMITS,
     contact_required: bool = True,
+    quota: Quota | None = None,
 ) -> Outcome:
     """Validate a bundle and store it with its record, or return every problem with nothing stored.
 
-    The same bundle (same sha256) submitted again returns the first submission ("duplicate").
+    The same bundle (same zip sha256, or the same files zipped again) submitted again returns the
+    first submission ("duplicate"). With a `quota`, a submitter who stored as much as it allows in
+    the last 24 hours is refused, with nothing stored.
     """
     problems: list[str] = []
     if not attestation.complete:
@@ -234,7 +286,14 @@ def submit(
     warnings = [w.message for w in report.warnings]
     try:
         sub, created = store.add_submission(
-            bundle, clean_filename(filename), report.record, submitter, attestation, warnings
+            bundle,
+            clean_filename(filename),
+            report.record,
+            submitter,
+            attestation,
+            warnings,
+            content_sha256=content_identity(bundle, limits),
+            quota=quota,
         )
     except StoreError as exc:
         return _rejected([str(exc)], report)
@@ -260,6 +319,7 @@ def submit_upload(
     submitter: Submitter,
     limits: ZipLimits = DEFAULT_LIMITS,
     contact_required: bool = True,
+    quota: Quota | None = None,
 ) -> Outcome:
     """`submit` for an uploaded file on disk (read with the size limit first)."""
     data, problem = read_upload(path, limits)
@@ -268,7 +328,7 @@ def submit_upload(
         if not attestation.complete:
             problems.append("Accept all three attestation terms.")
         return _rejected(problems + submitter_problems(submitter, contact_required))
-    return submit(store, data, clean_filename(str(path)), attestation, submitter, limits, contact_required)
+    return submit(store, data, clean_filename(str(path)), attestation, submitter, limits, contact_required, quota)
 
 
 def _terms_of(attestation: Attestation) -> tuple[bool, bool, bool]:
@@ -366,7 +426,8 @@ def review_detail(store: Store, reviewer: Reviewer | None, submission_id: str | 
         return "Choose a submission id from the pending list."
     lines = [
         f"{sub.id}: {STATUS_LABELS.get(sub.status, sub.status)}; file {sub.filename}, sha256 {sub.bundle_sha256}",
-        f"Submitter: {sub.submitter_name or '-'}; HF user: {sub.hf_username or '-'}; contact: {sub.submitter_contact or '-'}",
+        f"Submitter: {sub.submitter_name or '-'}; HF user: {sub.hf_username or '-'}; "
+        f"contact: {sub.submitter_contact or '-'}",
         f"Attested at {sub.attested_at}",
     ]
     lines += [f"Warning: {w}" for w in sub.warnings]
@@ -385,6 +446,8 @@ def review_detail(store: Store, reviewer: Reviewer | None, submission_id: str | 
         ]
         if r.random_weights:
             lines.append("Random-weight replica: energy reflects the architecture, not trained outputs.")
+    # What approving it would do to published stars, and whether its power draw is plausible.
+    lines += review_stakes(store, sub) + plausibility(store.get_bundle(sub.id))
     return "\n".join(lines)
 
 
@@ -456,3 +519,152 @@ def versions_text(store: Store) -> str:
     if not versions:
         return "No leaderboard version is published yet."
     return "\n".join(f"{v.id}  {v.name}  ({v.result_count} results, published {v.published_at})" for v in versions)
+
+
+# --- what a reviewer weighs before approving -----------------------------------------------------
+
+MAX_PLAUSIBILITY_LINES = 40
+REPORT_NAME = "benchmark_report.json"
+ENVIRONMENT_NAME = "environment.json"
+
+
+def _star_word(n: int | None) -> str:
+    return "-" if n is None else f"{n} star{'s' if n != 1 else ''}"
+
+
+def review_stakes(store: Store, sub: Submission) -> list[str]:
+    """What approving `sub` does to stars: its own, and every published result whose stars would change.
+
+    Stars are rated per scoring group (task, and class where the task has classes) by
+    shared.method.scoring over the results the next version would hold: every approved one. Each
+    result of the newest published version in the same group is compared: its published stars
+    against its stars in the next version with this submission in it. A change that would happen
+    without this submission too (other approved results) is marked so.
+    """
+    try:
+        rated = store.get_result(sub.result_id)
+        if rated is None:
+            return ["Stakes: the result of this submission could not be read."]
+        rec = rated.record
+        task = TASKS.get(rec.task_id)
+        group = scoring_group(rec.task_id, rec.model_class, task.has_classes if task else False)
+
+        def in_group(r: RatedResult) -> bool:
+            t = TASKS.get(r.record.task_id)
+            return scoring_group(r.record.task_id, r.record.model_class, t.has_classes if t else False) == group
+
+        others = {r.result_id: r for r in store.approved_results() if in_group(r) and r.result_id != sub.result_id}
+        versions = store.versions()
+        published = {r.result_id: r for r in store.version_results(versions[0].id) if in_group(r)} if versions else {}
+    except Exception:
+        log.exception("computing the stakes of %s failed", sub.id)
+        return ["Stakes: could not be computed because of a server error."]
+    items = [(rid, group, r.record.gpu_energy_wh_per_1k) for rid, r in others.items()]
+    without = stars_by_group(items)
+    with_it = stars_by_group([*items, (sub.result_id, group, rec.gpu_energy_wh_per_1k)])
+    group_name = rec.task_id + (f", class {group[1]}" if group[1] else "")
+    lines = [
+        f"Stakes: if published, this result gets {_star_word(with_it[sub.result_id])} in {group_name}, "
+        f"rated with {len(others)} other approved result(s)."
+    ]
+    changes = []
+    for rid, r in sorted(published.items(), key=lambda kv: kv[1].record.gpu_energy_wh_per_1k):
+        after = with_it.get(rid)
+        if after is None or after == r.stars:
+            continue
+        anyway = " (changes without this one too)" if without.get(rid) == after else ""
+        changes.append(
+            f"  {r.record.model_id} ({rid}, {r.record.gpu_energy_wh_per_1k:.4f} Wh/1k): "
+            f"{_star_word(r.stars)} -> {_star_word(after)}{anyway}"
+        )
+    if not published:
+        lines.append("No published result in this group yet: no published star changes.")
+    elif changes:
+        lines.append(f"Published results in this group whose stars would change ({len(changes)} of {len(published)}):")
+        lines += changes
+    else:
+        lines.append(f"No published result in this group would change stars ({len(published)} published).")
+    return lines
+
+
+def _member(archive: ZipArchive, name: str) -> bytes | None:
+    """The member named `name` at the bundle's root, or in the one folder a zipped run directory has."""
+    matches = sorted((p for p in archive if p == name or p.endswith("/" + name)), key=lambda p: p.count("/"))
+    return archive[matches[0]] if matches else None
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def power_limit_w(env: dict[str, Any]) -> float | None:
+    """The run's power limit in W, summed over its GPUs: the environment's own `power_limit_w` if it
+    has one, else the sum of every GPU's (None when any is unknown)."""
+    own = _number(env.get("power_limit_w"))
+    if own is not None:
+        return own
+    gpus = env.get("gpus")
+    if not isinstance(gpus, list) or not gpus:
+        return None
+    limits = [_number(g.get("power_limit_w")) if isinstance(g, dict) else None for g in gpus]
+    return None if any(v is None for v in limits) else sum(v for v in limits if v is not None)
+
+
+def plausibility(bundle: bytes | None, limits: ZipLimits = DEFAULT_LIMITS) -> list[str]:
+    """Mean GPU power of every measured window against idle power and the power limit, for a reviewer.
+
+    A window drawing less than the GPU does idle, or more than its power limit, cannot be a real
+    measurement of that run: such a window is marked. Energies are summed over GPUs, and so are the
+    idle power and the limit compared with them.
+    """
+    if bundle is None:
+        return ["Plausibility: the bundle could not be read."]
+    try:
+        archive = ZipArchive(bundle, limits)
+        try:
+            report_raw, env_raw = _member(archive, REPORT_NAME), _member(archive, ENVIRONMENT_NAME)
+        finally:
+            archive.close()
+        if report_raw is None or env_raw is None:
+            return ["Plausibility: not available for this bundle format (no benchmark_report.json)."]
+        report, env = load_json(REPORT_NAME, report_raw, limits), load_json(ENVIRONMENT_NAME, env_raw, limits)
+    except (UnsafeZip, BadJson):
+        return ["Plausibility: the bundle could not be read."]
+    if not isinstance(report, dict) or not isinstance(env, dict):
+        return ["Plausibility: the bundle's report could not be read."]
+    idle, limit = _number(env.get("idle_power_w")), power_limit_w(env)
+    windows: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(report.get("preprocess"), dict):
+        windows.append(("preprocess", report["preprocess"]))
+    reps = report.get("repetitions")
+    for i, rep in enumerate(reps if isinstance(reps, list) else []):
+        phases = rep.get("phases") if isinstance(rep, dict) else None
+        for phase in phases if isinstance(phases, list) else []:
+            if isinstance(phase, dict):
+                windows.append((f"repetition {i + 1} {phase.get('name', '?')}", phase))
+    lines = [
+        "Plausibility (mean GPU power per measured window): idle "
+        + ("unknown" if idle is None else f"{idle:.1f} W")
+        + ", power limit "
+        + ("unknown" if limit is None else f"{limit:.0f} W")
+        + "."
+    ]
+    flagged = 0
+    for label, phase in windows[:MAX_PLAUSIBILITY_LINES]:
+        energy, seconds = _number(phase.get("gpu_energy_wh")), _number(phase.get("duration_s"))
+        if energy is None or not seconds:
+            lines.append(f"  {label}: no duration, no mean power.")
+            continue
+        watts = energy * 3600 / seconds
+        mark = ""
+        if idle is not None and watts < idle:
+            mark = " <- below idle power: implausible"
+        elif limit is not None and watts > limit:
+            mark = " <- above the power limit: implausible"
+        flagged += bool(mark)
+        lines.append(f"  {label}: {watts:.1f} W over {seconds:.1f} s{mark}")
+    if len(windows) > MAX_PLAUSIBILITY_LINES:
+        lines.append(f"  ... and {len(windows) - MAX_PLAUSIBILITY_LINES} more window(s).")
+    if flagged:
+        lines.append(f"{flagged} window(s) outside idle..limit: ask the submitter before approving.")
+    return lines

@@ -6,6 +6,7 @@ from either validator.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from shared.records import ResultRecord
@@ -24,6 +25,11 @@ class Problem:
     code: str
     message: str
     file: str | None = None
+
+
+@dataclass(frozen=True)
+class Notice(Problem):
+    """A finding that does not reject the bundle: a check yields it to have it reported as a warning."""
 
 
 @dataclass
@@ -56,6 +62,20 @@ class ValidationReport:
     def warn(self, code: str, message: str, file: str | None = None) -> None:
         """Record a warning."""
         self.warnings.append(Problem(code, message, file))
+
+    def extend(self, findings: Iterable[Problem]) -> int:
+        """Record what a check yielded (a Notice as a warning, any other Problem as an error).
+
+        Returns the number of errors recorded.
+        """
+        errors = 0
+        for f in findings:
+            if isinstance(f, Notice):
+                self.warnings.append(Problem(f.code, f.message, f.file))
+            else:
+                self.problems.append(f)
+                errors += 1
+        return errors
 
     def text(self) -> str:
         """The report as plain text, one finding a line."""

@@ -34,8 +34,26 @@ METER_SIMULATED = "simulated"
 
 
 class _Model(BaseModel):
-    # Unknown keys are kept (forward compatibility within a schema version); NaN/inf are refused.
+    # Reading: unknown keys are kept (forward compatibility within a schema version); NaN/inf are refused.
+    # Writing: the runner declares every field it writes (`undeclared_fields` must find none).
     model_config = ConfigDict(extra="allow", allow_inf_nan=False, frozen=False)
+
+
+def undeclared_fields(model: BaseModel, path: str = "") -> list[str]:
+    """Dotted paths of every key in `model` (and the models it holds) that its class does not declare.
+
+    The schema keeps unknown keys when reading; what the runner writes must have none, so a field
+    attached by mistake (a typo, a field nobody documented) is refused before it reaches a bundle.
+    """
+    found = [f"{path}{key}" for key in (model.model_extra or {})]
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            if isinstance(item, BaseModel):
+                where = f"{path}{name}[{i}]." if isinstance(value, list) else f"{path}{name}."
+                found += undeclared_fields(item, where)
+    return found
 
 
 class Phase(_Model):
@@ -51,6 +69,10 @@ class Phase(_Model):
         counter_end_mj: The same counter at the end (mJ).
         gpu_energy_wh: Sum over GPUs of (end - start), in Wh.
         in_total: True when the phase counts in the rated total.
+        tail_s: Time between the end of the work and the counter update that closed the window, s
+            (at most one update period, spent near idle power; written by runners since 1.0).
+        prefill_time_s: Summed time to first token over the window's samples, s (generate phases of
+            runners since 1.0; absent elsewhere). The single-pass split apportions energy by it.
     """
 
     name: str
@@ -62,6 +84,8 @@ class Phase(_Model):
     counter_end_mj: list[NonNegativeInt]
     gpu_energy_wh: NonNegativeFloat
     in_total: bool = True
+    tail_s: NonNegativeFloat | None = None
+    prefill_time_s: NonNegativeFloat | None = None
 
 
 class Repetition(_Model):
@@ -126,6 +150,8 @@ class ModelInfo(_Model):
         model_class: "A", "B" or "C" for text generation, else None.
         class_overridden: True when the class was set by hand rather than from parameters.
         random_weights: True for a replica built from a config with random weights.
+        quality_score: Optional task quality score, 0-100 (higher is better), added by the submitter.
+            Any JSON value is read so that validation can refuse a bad one with a clear message.
     """
 
     id: str = Field(min_length=1, max_length=300)
@@ -135,6 +161,7 @@ class ModelInfo(_Model):
     model_class: str | None = None
     class_overridden: bool = False
     random_weights: bool = False
+    quality_score: Any = None
 
 
 class DatasetInfo(_Model):
@@ -153,8 +180,108 @@ class DatasetInfo(_Model):
     sha256: str | None = None
 
 
+class SteadyWarmupRecord(_Model):
+    """config.steady_warmup: the untracked steady warm-up (runner/steady.py), so the host's ramp can be
+    seen afterwards.
+
+    Attributes:
+        max_s: Cap on the steady warm-up, s (0: off).
+        window_s: Span of each of the two windows compared, s.
+        tolerance: Fraction by which the recent best chunk may beat the earlier best and still be steady.
+        chunk_samples: Samples per timed chunk (0 when the cap came before sizing ended).
+        chunks: Timed chunks run.
+        elapsed_s: Time spent, sizing included, s.
+        steady: True when it stopped because the host was steady (not at the cap).
+        first_chunk_s: Time of the first timed chunk, s.
+        best_earlier_s: Fastest chunk of the earlier window, s.
+        best_recent_s: Fastest chunk of the recent window, s.
+        chunk_s: Time of every timed chunk, s.
+    """
+
+    max_s: NonNegativeFloat
+    window_s: NonNegativeFloat
+    tolerance: NonNegativeFloat
+    chunk_samples: NonNegativeInt
+    chunks: NonNegativeInt
+    elapsed_s: NonNegativeFloat
+    steady: bool
+    first_chunk_s: NonNegativeFloat | None = None
+    best_earlier_s: NonNegativeFloat | None = None
+    best_recent_s: NonNegativeFloat | None = None
+    chunk_s: list[NonNegativeFloat] = Field(default_factory=list)
+
+
+class ReportConfig(BaseModel):
+    """The run configuration as the runner records it (`config` of benchmark_report.json).
+
+    The report reads `config` as a plain object (other runners and the reference format record other
+    keys); the runner writes it through this model, which refuses unknown keys. Fields that older
+    runners did not record are optional.
+
+    Attributes:
+        task: Task id.
+        model: The --model argument (Hub id or local directory).
+        dataset: Dataset id or local path used.
+        samples: Samples per repetition.
+        repetitions: Passes over the dataset.
+        batch_size: Samples per model call (1, as the method says).
+        dtype: The --dtype argument ("auto" or a dtype name).
+        reasoning: Reasoning mode ("off", "on", "low", "medium", "high").
+        phase_split: "single-pass", "two-pass" or "off".
+        device_ids: NVML indices of the GPUs used.
+        dry_run: True for a CPU rehearsal with the simulated meter.
+        warmup_samples: Samples of the untracked warm-up.
+        shape_warmup: Whether the untracked shape warm-up ran.
+        shape_warmup_samples: Samples of new input shapes it ran.
+        steady_warmup: The steady warm-up's record.
+        gc_paused_in_windows: Python's garbage collector was paused inside measured windows.
+        cpu_pin: CPU core the inference thread was pinned to, or None.
+        max_new_tokens: Most new tokens per generation (tokens), None when the task generates none.
+        min_new_tokens: Least new tokens per generation (tokens), None when the task generates none.
+        num_inference_steps: Diffusion steps per image (image generation), else None.
+        max_input_tokens: Longest input the model accepts (tokens), None when unknown.
+        seed: Seed of random-weight replicas and diffusion noise.
+        runner: Runner name and version.
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    task: str
+    model: str
+    dataset: str | None = None
+    samples: int = Field(ge=1)
+    repetitions: int = Field(ge=1)
+    batch_size: int = Field(ge=1)
+    dtype: str
+    reasoning: str | None = None
+    phase_split: str
+    device_ids: list[NonNegativeInt]
+    dry_run: bool
+    warmup_samples: int
+    shape_warmup: bool | None = None
+    shape_warmup_samples: NonNegativeInt | None = None
+    steady_warmup: SteadyWarmupRecord | None = None
+    gc_paused_in_windows: bool | None = None
+    cpu_pin: NonNegativeInt | None = None
+    max_new_tokens: int | None = None
+    min_new_tokens: int | None = None
+    num_inference_steps: int | None = None
+    max_input_tokens: int | None = None
+    seed: int
+    runner: str
+
+
 class RunReport(_Model):
-    """benchmark_report.json."""
+    """benchmark_report.json.
+
+    Attributes:
+        config: The run configuration as recorded (the runner writes a `ReportConfig`).
+        timings_s: Wall time of the run's steps, s: `setup_s`, `dataset_load_s`, `idle_wait_s`,
+            `idle_window_s`, `model_load_s`, `warmup_s` (shape and steady warm-ups included),
+            `shape_warmup_s`, `steady_warmup_s` and `total_s` (each present when the step ran).
+        split_single_pass_prefill_wh: The single-pass estimate of prefill energy, Wh per 1,000 queries
+            (mean over repetitions; generative tasks; written in two-pass runs too, for comparison).
+    """
 
     schema_version: int
     status: Literal["complete", "incomplete"]
@@ -169,6 +296,8 @@ class RunReport(_Model):
     summary: Summary | None = None
     started_utc: str | None = None
     finished_utc: str | None = None
+    timings_s: dict[str, NonNegativeFloat] | None = None
+    split_single_pass_prefill_wh: NonNegativeFloat | None = None
 
 
 class GpuInfo(_Model):
@@ -182,6 +311,8 @@ class GpuInfo(_Model):
         power_limit_w: Enforced power limit in W.
         temperature_start_c: Temperature before the run, degrees C.
         temperature_end_c: Temperature after the run, degrees C.
+        sm_clock_max_mhz: Maximum SM clock, MHz.
+        mem_clock_max_mhz: Maximum memory clock, MHz.
     """
 
     index: int
@@ -191,6 +322,38 @@ class GpuInfo(_Model):
     power_limit_w: float | None = None
     temperature_start_c: float | None = None
     temperature_end_c: float | None = None
+    sm_clock_max_mhz: NonNegativeFloat | None = None
+    mem_clock_max_mhz: NonNegativeFloat | None = None
+
+
+class GpuClocks(_Model):
+    """One GPU's current clocks.
+
+    Attributes:
+        sm_mhz: SM clock, MHz (None when unknown, e.g. the simulated meter).
+        mem_mhz: Memory clock, MHz.
+    """
+
+    sm_mhz: NonNegativeFloat | None = None
+    mem_mhz: NonNegativeFloat | None = None
+
+
+class Neighbour(_Model):
+    """Another job of the same sweep that ran on the run's host during the run (runner/sweep/neighbours.py).
+
+    Attributes:
+        job_id: The sweep's id of that job.
+        model: Its model.
+        task: Its task.
+        gpu_uuid_sha256: sha256 of the UUIDs of its GPUs.
+        overlap_s: Seconds both ran at once, as far as the run could see when it ended.
+    """
+
+    job_id: str
+    model: str | None = None
+    task: str | None = None
+    gpu_uuid_sha256: list[str] = Field(default_factory=list)
+    overlap_s: float | None = None
 
 
 class Environment(_Model):
@@ -207,6 +370,10 @@ class Environment(_Model):
         host_cpus: CPU cores the runner's process could use.
         host_load_1min_start: The host's 1-minute load average when the run started.
         host_load_1min_end: The same when the run ended (the runner's own threads included).
+        clocks_start_mhz: Each GPU's clocks when the run started, MHz (in `gpus` order).
+        clocks_end_mhz: The same when the run ended.
+        neighbours: Other jobs of the same sweep that ran on this host meanwhile (on other GPUs, so not
+            contamination); None when the run was not part of a sweep.
     """
 
     schema_version: int
@@ -224,6 +391,9 @@ class Environment(_Model):
     host_cpus: NonNegativeInt | None = None
     host_load_1min_start: NonNegativeFloat | None = None
     host_load_1min_end: NonNegativeFloat | None = None
+    clocks_start_mhz: list[GpuClocks] | None = None
+    clocks_end_mhz: list[GpuClocks] | None = None
+    neighbours: list[Neighbour] | None = None
 
 
 class ManifestFile(_Model):

@@ -1,6 +1,6 @@
 """Five 20%-band star scoring, per task (and class for text generation) and leaderboard version.
 
-Rule (METHODOLOGY.md): split [Emin, Emax] into five equal-width bands; the lowest-energy band gets
+Rule (docs/METHODOLOGY.md §2): split [Emin, Emax] into five equal-width bands; the lowest-energy band gets
 5 stars, the highest 1:  stars = 5 - min(4, floor(5 * (E - Emin) / (Emax - Emin))).
 
 Edge cases, as we define them (docs/METHOD_CHOICES.md):

@@ -1,6 +1,6 @@
 """Units, normalisation to Wh per 1,000 queries, CO2e, PUE and everyday equivalents.
 
-Figures of the everyday equivalents are the ones METHODOLOGY.md gives: 1 kWh = 1 hour of a 1,000 W
+Figures of the everyday equivalents are the ones docs/METHODOLOGY.md §8 gives: 1 kWh = 1 hour of a 1,000 W
 microwave, 20-40 miles of e-bike, 100 hours of a 10 W LED bulb.
 """
 

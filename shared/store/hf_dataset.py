@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from shared.records import ResultRecord
-from shared.store.models import Attestation, RatedResult, Submission, Submitter, VersionInfo
+from shared.store.models import (
+    PRIVATE_FILE_MODE,
+    Attestation,
+    Quota,
+    RatedResult,
+    Submission,
+    Submitter,
+    VersionInfo,
+)
 from shared.store.sqlite import SQLiteStore
 
 TOKEN_ENV = "HF_TOKEN"
@@ -63,6 +71,7 @@ class HFDatasetStore:
         shutil.copyfile(fetched, tmp)
         for suffix in ("-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        os.chmod(tmp, PRIVATE_FILE_MODE)  # the copy holds submitters' contacts, like the store it replaces
         os.replace(tmp, self.path)
         self._pulled_at = time.monotonic()
 
@@ -99,6 +108,8 @@ class HFDatasetStore:
         submitter: Submitter,
         attestation: Attestation,
         warnings: list[str] | None = None,
+        content_sha256: str | None = None,
+        quota: Quota | None = None,
     ) -> tuple[Submission, bool]:
         """See Store.add_submission; pushes the store after storing."""
         return self._write(
@@ -110,6 +121,8 @@ class HFDatasetStore:
             submitter,
             attestation,
             warnings,
+            content_sha256=content_sha256,
+            quota=quota,
         )
 
     def review(self, submission_id: str, approve: bool, reason: str, reviewer: str) -> Submission:
@@ -120,6 +133,20 @@ class HFDatasetStore:
     def publish_version(self, version_id: str, name: str, notes: str = "") -> VersionInfo:
         """See Store.publish_version; pushes the store after publishing."""
         return self._write(f"Publish version {version_id}", "publish_version", version_id, name, notes)
+
+    def import_published_version(
+        self, version_id: str, name: str, notes: str, items: list[tuple[bytes, str, ResultRecord]], source_name: str
+    ) -> VersionInfo:
+        """See SQLiteStore.import_published_version; pushes the store after importing."""
+        return self._write(
+            f"Import published version {version_id}",
+            "import_published_version",
+            version_id,
+            name,
+            notes,
+            items,
+            source_name,
+        )
 
     def get_submission(self, submission_id: str) -> Submission | None:
         """See Store.get_submission."""

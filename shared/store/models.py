@@ -17,6 +17,8 @@ STORE_ENV = "AIENERGY_STORE"
 STORE_SCHEMA_VERSION = 1
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_STORE_PATH = REPO_ROOT / "data" / "store" / "aienergy.sqlite3"
+# The store holds submitters' contacts: readable and writable by its owner only.
+PRIVATE_FILE_MODE = 0o600
 
 STATUS_PENDING = "pending"
 STATUS_APPROVED = "approved"
@@ -33,8 +35,21 @@ def now_utc() -> str:
 
 
 @dataclass(frozen=True)
+class Quota:
+    """What one submitter may store per rolling day (24 hours); see shared.store.quota.
+
+    Attributes:
+        submissions_per_day: Most submissions one submitter may store in 24 hours.
+        bytes_per_day: Most bundle bytes one submitter may store in 24 hours.
+    """
+
+    submissions_per_day: int = 20
+    bytes_per_day: int = 500_000_000
+
+
+@dataclass(frozen=True)
 class Attestation:
-    """The three terms a submitter must accept (APPS.md).
+    """The three terms a submitter must accept (docs/APPS.md §2).
 
     Attributes:
         public_data_sharing: The energy data derived from the submission will be published.
@@ -118,8 +133,14 @@ class Store(Protocol):
         submitter: Submitter,
         attestation: Attestation,
         warnings: list[str] | None = None,
+        content_sha256: str | None = None,
+        quota: Quota | None = None,
     ) -> tuple[Submission, bool]:
-        """Store a validated bundle and its record; (submission, False) if the bundle was already stored."""
+        """Store a validated bundle and its record; (submission, False) if the bundle was already stored.
+
+        `content_sha256` identifies the bundle's files whatever the zip (a re-zip is the same bundle);
+        `quota` limits what one submitter stores per day (QuotaExceeded, a StoreError, when passed).
+        """
 
     def get_submission(self, submission_id: str) -> Submission | None:
         """One submission by id."""

@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,12 +16,14 @@ from shared.method.tasks import TASKS
 from shared.records import ResultRecord
 from shared.store.models import (
     DEFAULT_STORE_PATH,
+    PRIVATE_FILE_MODE,
     STATUS_APPROVED,
     STATUS_PENDING,
     STATUS_REJECTED,
     STORE_ENV,
     STORE_SCHEMA_VERSION,
     Attestation,
+    Quota,
     RatedResult,
     StoreError,
     Submission,
@@ -29,6 +31,7 @@ from shared.store.models import (
     VersionInfo,
     now_utc,
 )
+from shared.store.quota import SubmitterKey, check_quota, window_start
 
 
 def sha256_hex(data: bytes) -> str:
@@ -76,11 +79,48 @@ CREATE TABLE IF NOT EXISTS version_results(
     stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
     PRIMARY KEY (version_id, result_id)
 );
+-- Results imported as published figures (shared/store/reference_import.py): they live in a frozen
+-- version of their own, so they are never candidates of a version we publish, nor queue entries.
+CREATE TABLE IF NOT EXISTS published_imports(
+    submission_id TEXT PRIMARY KEY REFERENCES submissions(id),
+    version_id TEXT NOT NULL REFERENCES versions(id)
+);
 """
+# Keeps imported published figures out of the review queue and of the next published version.
+_NOT_IMPORTED = "s.id NOT IN (SELECT submission_id FROM published_imports)"
 
 _SUB_COLS = """s.id, s.bundle_sha256, s.filename, s.submitter_name, s.submitter_contact, s.hf_username,
     s.attested_at, s.created_at, s.status, s.review_reason, s.reviewed_by, s.reviewed_at,
     r.id, r.task_id, r.model_id, r.gpu_energy_wh_per_1k, s.warnings_json"""
+
+
+def _add_content_identity(db: sqlite3.Connection) -> None:
+    """Migrate a store without `content_sha256` (the identity of a bundle's files, whatever the zip).
+
+    Idempotent. Existing rows keep their ids and get NULL, which the unique index allows many times:
+    they are still found by their zip's sha256, and `SQLiteStore.fill_content_sha256` can fill them.
+    """
+    columns = {row[1] for row in db.execute("PRAGMA table_info(submissions)")}
+    if "content_sha256" not in columns:
+        db.execute("ALTER TABLE submissions ADD COLUMN content_sha256 TEXT")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS submissions_content ON submissions(content_sha256)")
+    # The quota counts a submitter's recent submissions: keep that lookup off a full scan.
+    db.execute("CREATE INDEX IF NOT EXISTS submissions_created ON submissions(created_at)")
+
+
+def _private(path: Path) -> None:
+    """Create `path` readable by its owner only, or tighten it: the store holds submitters' contacts.
+
+    SQLite gives its -wal and -shm files the mode of the database file, and they are tightened too.
+    """
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if file.exists() and (file.stat().st_mode & 0o777) != PRIVATE_FILE_MODE:
+                os.chmod(file, PRIVATE_FILE_MODE)
+        except OSError:
+            pass  # not ours to change (e.g. a read-only copy): reading it must still work
 
 
 def ids_for(bundle_sha256: str) -> tuple[str, str]:
@@ -99,10 +139,13 @@ class SQLiteStore:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path or os.environ.get(STORE_ENV) or DEFAULT_STORE_PATH)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _private(self.path)
         with self._read() as db:
             # executescript commits on its own, so the schema is created outside _tx(); every
             # statement is idempotent (IF NOT EXISTS).
             db.executescript(_SCHEMA)
+            _add_content_identity(db)
+        _private(self.path)
         with self._tx() as db:
             db.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
@@ -153,12 +196,16 @@ class SQLiteStore:
         submitter: Submitter,
         attestation: Attestation,
         warnings: list[str] | None = None,
+        content_sha256: str | None = None,
+        quota: Quota | None = None,
     ) -> tuple[Submission, bool]:
         """Store a validated bundle and its record in one transaction.
 
         Returns (submission, True) when stored now, (existing submission, False) when the same bundle
-        was stored before. Raises StoreError when the attestation is incomplete or the submitter is
-        unnamed.
+        was stored before: the same zip bytes, or the same files (`content_sha256`, the identity of the
+        bundle's files that the caller computes) zipped again. Raises StoreError when the attestation
+        is incomplete or the submitter is unnamed, and QuotaExceeded (a StoreError) when storing it
+        would pass the submitter's `quota`; nothing is stored then.
         """
         if not attestation.complete:
             raise StoreError("All three attestation terms must be accepted before submitting.")
@@ -170,12 +217,19 @@ class SQLiteStore:
         sub_id, res_id = ids_for(digest)
         stamp = now_utc()
         with self._tx() as db:
-            row = db.execute("SELECT id FROM submissions WHERE bundle_sha256 = ?", (digest,)).fetchone()
+            row = db.execute(
+                "SELECT id FROM submissions WHERE bundle_sha256 = ? OR (? IS NOT NULL AND content_sha256 = ?)"
+                " ORDER BY created_at LIMIT 1",
+                (digest, content_sha256, content_sha256),
+            ).fetchone()
+            if row is None and quota is not None:
+                # Inside the transaction (BEGIN IMMEDIATE): concurrent uploads cannot all pass the check.
+                check_quota(quota, *self._usage(db, SubmitterKey.of(submitter), window_start()), len(bundle))
             if row is None:
                 db.execute(
                     "INSERT INTO submissions(id, bundle_sha256, bundle, filename, submitter_name,"
-                    " submitter_contact, hf_username, attested_at, created_at, status, warnings_json)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                    " submitter_contact, hf_username, attested_at, created_at, status, warnings_json,"
+                    " content_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
                     (
                         sub_id,
                         digest,
@@ -187,6 +241,7 @@ class SQLiteStore:
                         stamp,
                         stamp,
                         json.dumps(warnings or []),
+                        content_sha256,
                     ),
                 )
                 db.execute(
@@ -206,6 +261,51 @@ class SQLiteStore:
         assert existing is not None
         return existing, row is None
 
+    @staticmethod
+    def _usage(db: sqlite3.Connection, key: SubmitterKey, since: str) -> tuple[int, int]:
+        """(submissions, bundle bytes) stored by `key` since `since` (an ISO timestamp)."""
+        if key.hf_username:
+            where, arg = "lower(hf_username) = ?", key.hf_username
+        else:
+            # Anonymous submitters are counted by contact, or by name when they gave no contact.
+            who = "CASE WHEN submitter_contact != '' THEN submitter_contact ELSE submitter_name END"
+            where = f"hf_username = '' AND lower({who}) = ?"
+            arg = key.contact
+        count, size = db.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(length(bundle)), 0) FROM submissions WHERE created_at >= ? AND {where}",
+            (since, arg),
+        ).fetchone()
+        return int(count), int(size)
+
+    def usage(self, submitter: Submitter, since: str | None = None) -> tuple[int, int]:
+        """(submissions, bundle bytes) the submitter stored in the last 24 hours (or since `since`)."""
+        with self._read() as db:
+            return self._usage(db, SubmitterKey.of(submitter), since or window_start())
+
+    def fill_content_sha256(self, identity: Callable[[bytes], str | None]) -> int:
+        """Fill `content_sha256` of rows stored before it existed; returns how many were filled.
+
+        `identity` maps bundle bytes to their content identity (the store cannot read bundles itself:
+        it never imports shared.bundle). A row whose content is already stored under another id keeps
+        NULL: both ids stay valid, and a new upload of that content finds the older one.
+        """
+        with self._read() as db:
+            todo = [r[0] for r in db.execute("SELECT id FROM submissions WHERE content_sha256 IS NULL")]
+        filled = 0
+        for sid in todo:
+            data = self.get_bundle(sid)
+            content = identity(data) if data is not None else None
+            if not content:
+                continue
+            with self._tx() as db:
+                if db.execute("SELECT 1 FROM submissions WHERE content_sha256 = ?", (content,)).fetchone():
+                    continue
+                db.execute(
+                    "UPDATE submissions SET content_sha256 = ? WHERE id = ? AND content_sha256 IS NULL", (content, sid)
+                )
+                filled += 1
+        return filled
+
     def get_submission(self, submission_id: str) -> Submission | None:
         """One submission by id, or None."""
         with self._read() as db:
@@ -223,10 +323,10 @@ class SQLiteStore:
 
     def submissions(self, status: str | None = None) -> list[Submission]:
         """Submissions, newest first, optionally only those of one status."""
-        sql = f"SELECT {_SUB_COLS} FROM submissions s JOIN results r ON r.submission_id = s.id"
+        sql = f"SELECT {_SUB_COLS} FROM submissions s JOIN results r ON r.submission_id = s.id WHERE {_NOT_IMPORTED}"
         args: tuple = ()
         if status:
-            sql += " WHERE s.status = ?"
+            sql += " AND s.status = ?"
             args = (status,)
         with self._read() as db:
             rows = db.execute(sql + " ORDER BY s.created_at DESC, s.id", args).fetchall()
@@ -268,7 +368,8 @@ class SQLiteStore:
         """Every approved result, unrated: the candidates of the next version."""
         return self._rated(
             "SELECT r.id, s.id, s.bundle_sha256, r.record_json, NULL, NULL FROM results r"
-            " JOIN submissions s ON s.id = r.submission_id WHERE s.status = 'approved' ORDER BY r.id",
+            f" JOIN submissions s ON s.id = r.submission_id WHERE s.status = 'approved' AND {_NOT_IMPORTED}"
+            " ORDER BY r.id",
             (),
         )
 
@@ -286,7 +387,7 @@ class SQLiteStore:
                 raise StoreError(f"Version {version_id} already exists; versions are frozen once published.")
             rows = db.execute(
                 "SELECT r.id, r.task_id, r.model_class, r.gpu_energy_wh_per_1k FROM results r"
-                " JOIN submissions s ON s.id = r.submission_id WHERE s.status = 'approved'"
+                f" JOIN submissions s ON s.id = r.submission_id WHERE s.status = 'approved' AND {_NOT_IMPORTED}"
             ).fetchall()
             if not rows:
                 raise StoreError("There is no approved result to publish.")
@@ -336,3 +437,84 @@ class SQLiteStore:
             args,
         )
         return rows[0] if rows else None
+
+    def import_published_version(
+        self,
+        version_id: str,
+        name: str,
+        notes: str,
+        items: Sequence[tuple[bytes, str, ResultRecord]],
+        source_name: str,
+    ) -> VersionInfo:
+        """Store published figures as a new frozen version of their own, in one transaction.
+
+        `items` are (source bytes, file name, record): the bytes identify the figure (its version, file,
+        line and text) and give its stable ids, as a bundle's bytes do. Each figure is kept as an approved
+        submission of `source_name`, marked imported, so it never enters the review queue or a version we
+        publish. Stars are computed now by our rule, per scoring group, over these figures only (a
+        different runner's numbers are never rated together with ours). Raises StoreError, importing
+        nothing, if the version exists, a task is unknown, an energy is not positive or a figure repeats.
+        """
+        version_id, name = version_id.strip(), name.strip()
+        if not version_id or not name:
+            raise StoreError("A version needs an id (e.g. aes-v1-2025-02) and a name.")
+        if not items:
+            raise StoreError("There is no published figure to import.")
+        rows = []
+        for data, filename, record in items:
+            if record.task_id not in TASKS:
+                raise StoreError(f"Unknown task {record.task_id!r} ({filename}).")
+            if not record.gpu_energy_wh_per_1k > 0:
+                raise StoreError(f"{filename}: energy must be positive, got {record.gpu_energy_wh_per_1k!r}.")
+            rows.append((*ids_for(sha256_hex(data)), sha256_hex(data), data, filename, record))
+        if len({r[0] for r in rows}) != len(rows):
+            raise StoreError("Two figures have the same source bytes: each must name its own file and line.")
+        stars = stars_by_group(
+            (
+                res_id,
+                scoring_group(rec.task_id, rec.model_class, TASKS[rec.task_id].has_classes),
+                rec.gpu_energy_wh_per_1k,
+            )
+            for _, res_id, _, _, _, rec in rows
+        )
+        stamp = now_utc()
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM versions WHERE id = ?", (version_id,)).fetchone():
+                raise StoreError(
+                    f"Version {version_id} already exists; versions are frozen once published, so nothing "
+                    "was imported. Choose another version id to import these figures again."
+                )
+            db.execute(
+                "INSERT INTO versions(id, name, published_at, notes) VALUES (?, ?, ?, ?)",
+                (version_id, name, stamp, notes),
+            )
+            for sub_id, res_id, digest, data, filename, rec in rows:
+                if db.execute("SELECT 1 FROM submissions WHERE id = ?", (sub_id,)).fetchone():
+                    raise StoreError(f"{filename}: this figure is already stored ({sub_id}); nothing was imported.")
+                db.execute(
+                    "INSERT INTO submissions(id, bundle_sha256, bundle, filename, submitter_name, attested_at,"
+                    " created_at, status, review_reason, reviewed_by, reviewed_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, 'approved', ?, 'reference-import', ?)",
+                    (sub_id, digest, data, filename[:255], source_name[:200], stamp, stamp, rec.provenance, stamp),
+                )
+                db.execute(
+                    "INSERT INTO results(id, submission_id, task_id, model_id, model_class,"
+                    " gpu_energy_wh_per_1k, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        res_id,
+                        sub_id,
+                        rec.task_id,
+                        rec.model_id,
+                        rec.model_class,
+                        rec.gpu_energy_wh_per_1k,
+                        rec.to_json(),
+                    ),
+                )
+                db.execute(
+                    "INSERT INTO published_imports(submission_id, version_id) VALUES (?, ?)", (sub_id, version_id)
+                )
+                db.execute(
+                    "INSERT INTO version_results(version_id, result_id, stars) VALUES (?, ?, ?)",
+                    (version_id, res_id, stars[res_id]),
+                )
+        return VersionInfo(version_id, name, stamp, notes, len(rows))

@@ -1,15 +1,16 @@
-"""Look and navigation shared by the three apps (plain HTML/CSS strings: no app imports another)."""
+"""Look and navigation shared by the three apps (plain HTML/CSS strings: no app imports another).
+
+`Links` turns the suite's public addresses into the links the apps print, QR codes encode and the
+navigation bar shows; it reads no environment (`shared.web.config.SiteConfig.from_env` builds it).
+"""
 
 from __future__ import annotations
 
 import html
-import os
+from dataclasses import dataclass
 
 GREEN = "#3fa45b"
 DARK = "#313131"
-BASE_URL_ENV = "AIENERGY_BASE_URL"
-# Hugging Face sets SPACE_HOST (e.g. "org-name.hf.space") inside a running Space.
-SPACE_HOST_ENV = "SPACE_HOST"
 SHORT_RESULT_PATH = "/r"
 
 # Paths of the apps when the suite runs them together (app.py) or as separate Spaces.
@@ -25,45 +26,55 @@ CSS = f"""
 """
 
 
-def base_url() -> str:
-    """Public address of the suite: $AIENERGY_BASE_URL, else the Space's https address when running
-    on Hugging Face, else '' (links relative to the current host; `app.py` sets the variable to the
-    address it serves, so labels and QR codes carry a full link)."""
-    explicit = os.environ.get(BASE_URL_ENV, "").rstrip("/")
-    if explicit:
-        return explicit
-    host = os.environ.get(SPACE_HOST_ENV, "").strip().rstrip("/")
-    return f"https://{host}" if host else ""
+@dataclass(frozen=True)
+class Links:
+    """Where the suite and each app are reachable, and the links built from that.
 
-
-def app_url(key: str) -> str:
-    """Address of one app: $AIENERGY_<KEY>_URL when the apps run as separate Spaces, else the
-    suite's base URL plus the app's path."""
-    override = os.environ.get(f"AIENERGY_{key.upper()}_URL", "").rstrip("/")
-    return override or f"{base_url()}{APP_PATHS[key]}"
-
-
-def nav_html(active: str) -> str:
-    """The navigation bar shown at the top of every app; `active` is a key of APP_PATHS."""
-    links = "".join(
-        f'<a href="{html.escape(app_url(key))}" class="{"active" if key == active else ""}">{APP_TITLES[key]}</a>'
-        for key in APP_PATHS
-    )
-    return f'<nav class="aes-nav"><span class="aes-brand"><span>&#9733;</span> AI Energy Score</span>{links}</nav>'
-
-
-def result_url(result_id: str) -> str:
-    """Link to one result's detail view on the leaderboard (what a label's QR code encodes).
-
-    In the suite (no separate leaderboard address configured) it is the short form
-    `<base>/r/<result id>`, which `app.py` redirects to the detail view: a short link keeps the QR code
-    coarse and the printed link readable. A separate leaderboard Space gets its full `?result=` link.
+    Attributes:
+        base_url: Public address of the suite ('' = links relative to the current host).
+        leaderboard: Address of the leaderboard when it runs on its own ('' = base_url + /leaderboard).
+        submit: Address of the submission portal when it runs on its own ('' = base_url + /submit).
+        label: Address of the label generator when it runs on its own ('' = base_url + /label).
     """
-    if os.environ.get("AIENERGY_LEADERBOARD_URL"):
-        return f"{app_url('leaderboard')}?result={result_id}"
-    return f"{base_url()}{SHORT_RESULT_PATH}/{result_id}"
 
+    base_url: str = ""
+    leaderboard: str = ""
+    submit: str = ""
+    label: str = ""
 
-def label_url(result_id: str) -> str:
-    """Link to the label generator preset to one result."""
-    return f"{app_url('label')}?result={result_id}"
+    def own_address(self, key: str) -> str:
+        """The address app `key` has on its own ('' when it is reached through the suite's address)."""
+        own = {"leaderboard": self.leaderboard, "submit": self.submit, "label": self.label}
+        return own[key].rstrip("/")
+
+    def suite_url(self) -> str:
+        """The suite's public address without a trailing slash ('' when links are relative)."""
+        return self.base_url.rstrip("/")
+
+    def app_url(self, key: str) -> str:
+        """Address of one app (a key of APP_PATHS): its own address, else the suite's plus its path."""
+        return self.own_address(key) or f"{self.suite_url()}{APP_PATHS[key]}"
+
+    def result_url(self, result_id: str) -> str:
+        """Link to one result's detail view on the leaderboard (what a label's QR code encodes).
+
+        In the suite (no separate leaderboard address) it is the short form `<base>/r/<result id>`,
+        which `app.py` redirects to the detail view: a short link keeps the QR code coarse and the
+        printed link readable. A leaderboard on its own address gets its full `?result=` link.
+        """
+        if self.own_address("leaderboard"):
+            return f"{self.app_url('leaderboard')}?result={result_id}"
+        return f"{self.suite_url()}{SHORT_RESULT_PATH}/{result_id}"
+
+    def label_url(self, result_id: str) -> str:
+        """Link to the label generator preset to one result."""
+        return f"{self.app_url('label')}?result={result_id}"
+
+    def nav_html(self, active: str) -> str:
+        """The navigation bar shown at the top of every app; `active` is a key of APP_PATHS."""
+        links = "".join(
+            f'<a href="{html.escape(self.app_url(key))}" class="{"active" if key == active else ""}">'
+            f"{APP_TITLES[key]}</a>"
+            for key in APP_PATHS
+        )
+        return f'<nav class="aes-nav"><span class="aes-brand"><span>&#9733;</span> AI Energy Score</span>{links}</nav>'

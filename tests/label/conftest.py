@@ -11,9 +11,12 @@ from PIL import Image
 from shared.bundle.validate import validate_bundle
 from shared.store.models import Attestation, Submitter
 from shared.store.sqlite import SQLiteStore
-from tests.factory import make_bundle_bytes
+from shared.web.links import Links
+from testkit.factory import make_bundle_bytes
 
 BASE_URL = "https://aienergy.example.org"
+# Links of these tests point at a fixed public address.
+LINKS = Links(base_url=BASE_URL)
 
 
 @dataclass(frozen=True)
@@ -37,14 +40,7 @@ def add_approved(store: SQLiteStore, **bundle_kw: object) -> str:
 
 
 @pytest.fixture
-def base_url(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Links of this test point at a fixed public address."""
-    monkeypatch.setenv("AIENERGY_BASE_URL", BASE_URL)
-    return BASE_URL
-
-
-@pytest.fixture
-def published(tmp_store: SQLiteStore, base_url: str) -> Published:
+def published(tmp_store: SQLiteStore) -> Published:
     """Three image-classification results and one text-generation result, in versions 2026-10 and
     2026-11 (the second adds acme/gamma)."""
     results = {}

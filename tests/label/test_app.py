@@ -7,17 +7,17 @@ from typing import Any
 
 import pytest
 
-from label_generator.app import build_demo, catalog
+from label_generator.app import build_demo
+from label_generator.catalog import catalog
 from label_generator.render import read_metadata
-from shared.web.links import result_url
 from tests.conftest import serve
-from tests.label.conftest import Published, open_png
+from tests.label.conftest import LINKS, Published, open_png
 
 
 @pytest.fixture
 def label_app(published: Published) -> Any:
     """The label app on the published store, served on a free port."""
-    url, demo = serve(build_demo(published.store))
+    url, demo = serve(build_demo(published.store, LINKS))
     yield url
     demo.close()
 
@@ -63,7 +63,7 @@ def test_pick_a_model_and_download_its_png(label_app: str, page: Any, published:
     assert open_png(png).size == (520, 728)
     meta = read_metadata(png)
     assert meta["aienergy:model_id"] == "acme/beta" and meta["aienergy:result_id"] == beta
-    assert meta["aienergy:version_id"] == "2026-11" and meta["aienergy:url"] == result_url(beta)
+    assert meta["aienergy:version_id"] == "2026-11" and meta["aienergy:url"] == LINKS.result_url(beta)
 
 
 @pytest.mark.browser

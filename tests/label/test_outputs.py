@@ -16,8 +16,8 @@ from label_generator.__main__ import main
 from label_generator.badge import badge_image_url, badge_markdown
 from label_generator.data import label_for_result, typed
 from label_generator.render import read_metadata
-from shared.web.links import result_url
-from tests.label.conftest import Published, open_png
+from shared.web.config import BASE_URL_ENV
+from tests.label.conftest import BASE_URL, LINKS, Published, open_png
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,13 +27,13 @@ def test_svg_has_the_layout_links_and_metadata(published: Published) -> None:
     from label_generator.svg import render_svg
 
     rid = published.results["acme/alpha"]
-    data = label_for_result(published.store, rid)
+    data = label_for_result(published.store, rid, links=LINKS)
     root = ET.fromstring(render_svg(data))
     assert root.get("viewBox") == "0 0 260 364" and (root.get("width"), root.get("height")) == ("520", "728")
     texts = [t.text for t in root.iter(f"{SVG_NS}text")]
     assert "AI Energy Score" in texts and "acme/alpha" in texts and data.energy_text in texts
     assert all(float(t.get("textLength", "1")) > 0 for t in root.iter(f"{SVG_NS}text"))
-    assert {a.get("href") for a in root.iter(f"{SVG_NS}a")} == {result_url(rid)}
+    assert {a.get("href") for a in root.iter(f"{SVG_NS}a")} == {LINKS.result_url(rid)}
     meta = json.loads(root.find(f"{SVG_NS}metadata").text or "{}")  # type: ignore[union-attr]
     assert meta["aienergy:result_id"] == rid and meta["aienergy:bundle_sha256"] == data.bundle_sha256
     fills = [p.get("fill") for p in root.iter(f"{SVG_NS}polygon")]
@@ -42,9 +42,9 @@ def test_svg_has_the_layout_links_and_metadata(published: Published) -> None:
 
 def test_badge_links_the_result_and_shows_stars_and_energy(published: Published) -> None:
     rid = published.results["acme/talker"]
-    data = label_for_result(published.store, rid)
+    data = label_for_result(published.store, rid, links=LINKS)
     md = badge_markdown(data)
-    assert md.startswith("[![") and md.endswith(f"]({result_url(rid)})")
+    assert md.startswith("[![") and md.endswith(f"]({LINKS.result_url(rid)})")
     decoded = unquote(badge_image_url(data))
     assert decoded.startswith("https://img.shields.io/badge/AI Energy Score-")
     assert "★" * data.stars + "☆" * (5 - data.stars) in decoded and data.energy_text in decoded
@@ -57,9 +57,19 @@ def test_badge_of_a_self_reported_label_says_so() -> None:
     assert "x__y--z" not in md, "the model id is in the alt text only, not in the badge path"
 
 
+def test_self_reported_label_points_at_the_leaderboard_of_its_links() -> None:
+    from label_generator.layout import button_text
+
+    data = typed("acme/x", "asr", 3.0, 2, links=LINKS)
+    assert badge_markdown(data).endswith(f"]({BASE_URL}/leaderboard)")
+    assert button_text(data) == "Self-reported · Learn More: aienergy.example.org/leaderboard"
+    assert button_text(typed("acme/x", "asr", 3.0, 2)) == "Self-reported: not verified"  # relative links
+
+
 def test_cli_renders_a_result_from_the_store(
-    published: Published, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    published: Published, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv(BASE_URL_ENV, BASE_URL)  # the command reads the suite's address at start
     rid = published.results["acme/gamma"]
     out = tmp_path / "label.png"
     assert main(["render", "--result", rid, "--store", str(published.store.path), "-o", str(out), "--badge"]) == 0
@@ -68,7 +78,7 @@ def test_cli_renders_a_result_from_the_store(
     png = out.read_bytes()
     assert open_png(png).size == (520, 728)
     assert read_metadata(png)["aienergy:result_id"] == rid
-    assert [c.text for c in zxingcpp.read_barcodes(open_png(png))] == [result_url(rid)]
+    assert [c.text for c in zxingcpp.read_barcodes(open_png(png))] == [LINKS.result_url(rid)]
 
 
 def test_cli_from_fields_is_self_reported_unless_it_matches(published: Published, tmp_path: Path) -> None:
@@ -99,7 +109,7 @@ def test_cli_from_fields_is_self_reported_unless_it_matches(published: Published
         == 0
     )
     assert '"aienergy:status": "self-reported"' in own.read_text()
-    real = label_for_result(published.store, published.results["acme/talker"])
+    real = label_for_result(published.store, published.results["acme/talker"], links=LINKS)
     same = tmp_path / "same.png"
     assert (
         main(

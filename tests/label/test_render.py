@@ -33,8 +33,7 @@ from label_generator.layout import (
     build_layout,
 )
 from label_generator.render import read_metadata, render_label, render_png
-from shared.web.links import result_url
-from tests.label.conftest import Published, open_png
+from tests.label.conftest import LINKS, Published, open_png
 
 S = text.SCALE
 
@@ -97,10 +96,10 @@ def test_filled_stars_match_the_rating(stars: int) -> None:
 
 def test_qr_code_decodes_to_the_exact_leaderboard_result(published: Published) -> None:
     rid = published.results["acme/beta"]
-    image = open_png(render_png(label_for_result(published.store, rid)))
+    image = open_png(render_png(label_for_result(published.store, rid, links=LINKS)))
     codes = zxingcpp.read_barcodes(image)
-    assert [c.text for c in codes] == [result_url(rid)]
-    assert result_url(rid).startswith("https://aienergy.example.org/")
+    assert [c.text for c in codes] == [LINKS.result_url(rid)]
+    assert LINKS.result_url(rid).startswith("https://aienergy.example.org/")
     box = codes[0].position
     assert QR_X * S <= box.top_left.x and box.bottom_right.x <= (QR_X + QR_SIZE) * S
     assert QR_Y * S <= box.top_left.y and box.bottom_right.y <= (QR_Y + QR_SIZE) * S
@@ -108,7 +107,7 @@ def test_qr_code_decodes_to_the_exact_leaderboard_result(published: Published) -
 
 def test_metadata_holds_result_energy_version_and_bundle_hash(published: Published) -> None:
     rid = published.results["acme/alpha"]
-    data = label_for_result(published.store, rid, "2026-10")
+    data = label_for_result(published.store, rid, "2026-10", links=LINKS)
     png = render_png(data)
     meta = read_metadata(png)
     rated = published.store.get_result(rid, "2026-10")
@@ -117,7 +116,7 @@ def test_metadata_holds_result_energy_version_and_bundle_hash(published: Publish
     assert float(meta["aienergy:energy_wh_per_1k"]) == rated.record.gpu_energy_wh_per_1k
     assert meta["aienergy:version_id"] == "2026-10" and meta["aienergy:version"] == "October 2026"
     assert meta["aienergy:bundle_sha256"] == rated.bundle_sha256
-    assert meta["aienergy:status"] == "verified" and meta["aienergy:url"] == result_url(rid)
+    assert meta["aienergy:status"] == "verified" and meta["aienergy:url"] == LINKS.result_url(rid)
     assert meta["aienergy:stars"] == str(rated.stars)
     text_chunks = {body.split(b"\0", 1)[0] for kind, body in png_chunks(png) if kind == b"tEXt"}
     assert {
@@ -130,14 +129,14 @@ def test_metadata_holds_result_energy_version_and_bundle_hash(published: Publish
 
 def test_newest_version_is_the_default_and_stars_are_frozen_per_version(published: Published) -> None:
     rid = published.results["acme/beta"]
-    newest = label_for_result(published.store, rid)
-    older = label_for_result(published.store, rid, "2026-10")
+    newest = label_for_result(published.store, rid, links=LINKS)
+    older = label_for_result(published.store, rid, "2026-10", links=LINKS)
     assert newest.version_id == "2026-11" and older.version_id == "2026-10"
     frozen = {v: published.store.get_result(rid, v).stars for v in ("2026-10", "2026-11")}  # type: ignore[union-attr]
     assert (older.stars, newest.stars) == (frozen["2026-10"], frozen["2026-11"])
     assert older.stars != newest.stars, "a new member recalibrates the stars of the newer version"
     with pytest.raises(LookupError):
-        label_for_result(published.store, "res_doesnotexist")
+        label_for_result(published.store, "res_doesnotexist", links=LINKS)
 
 
 def _ink_columns(image: Image.Image, x0: float, x1: float, y0: float, y1: float) -> int:
@@ -224,14 +223,14 @@ def test_self_reported_label_says_so_and_has_no_qr_code() -> None:
 
 
 def test_typed_values_of_an_approved_result_make_its_verified_label(published: Published) -> None:
-    real = label_for_result(published.store, published.results["acme/talker"])
+    real = label_for_result(published.store, published.results["acme/talker"], links=LINKS)
     same = typed(
         "acme/talker", "Text generation", real.energy_wh_per_1k, real.stars, "November 2026", "NVIDIA H100 80GB HBM3"
     )
-    match = match_result(published.store, same)
+    match = match_result(published.store, same, LINKS)
     assert match is not None and match.result_id == real.result_id and match.verified
     inflated = typed("acme/talker", "text_generation", real.energy_wh_per_1k * 0.5, real.stars)
-    assert match_result(published.store, inflated) is None
+    assert match_result(published.store, inflated, LINKS) is None
 
 
 def test_rendering_is_deterministic() -> None:

@@ -17,7 +17,7 @@ from shared.bundle.schema import ModelInfo
 from shared.bundle.validate import validate_bundle
 from shared.store.models import Attestation, Submitter
 from shared.store.sqlite import SQLiteStore
-from tests.factory import make_bundle_bytes, make_report
+from testkit.factory import make_bundle_bytes, make_report
 
 CLASS_PARAMS = {"A": 1_000_000_000, "B": 30_000_000_000, None: 300_000_000}
 

@@ -18,7 +18,7 @@ from shared.bundle.make import make_bundle
 from shared.bundle.schema import Environment, RunReport
 from shared.store.models import Attestation, Submitter
 from shared.store.sqlite import SQLiteStore
-from tests.factory import make_env, make_report
+from testkit.factory import make_env, make_report
 
 ALL_TERMS = Attestation(True, True, True)
 ALICE = Submitter(name="Alice Example", contact="alice@example.org")

@@ -11,8 +11,8 @@ import pytest
 from shared.store.sqlite import SQLiteStore
 from submission_portal.app import build_demo
 from submission_portal.config import PortalConfig
+from testkit.factory import make_bundle_bytes
 from tests.conftest import serve
-from tests.factory import make_bundle_bytes
 from tests.portal.hostile import write
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

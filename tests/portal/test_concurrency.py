@@ -10,7 +10,7 @@ from pathlib import Path
 from shared.store.sqlite import SQLiteStore
 from submission_portal.app import PortalHandlers
 from submission_portal.config import PortalConfig
-from tests.factory import make_bundle_bytes
+from testkit.factory import make_bundle_bytes
 from tests.portal.hostile import row_counts, write
 
 DISTINCT = 35

@@ -16,8 +16,8 @@ from submission_portal import service
 from submission_portal.app import PortalHandlers, build_demo, discard_upload
 from submission_portal.auth import Reviewer, authorize, organisations, token_ok
 from submission_portal.config import PortalConfig, oauth_configured
+from testkit.factory import make_bundle_bytes
 from tests.conftest import FIXTURES
-from tests.factory import make_bundle_bytes
 from tests.portal.hostile import ALICE, ALL_TERMS, row_counts, write
 
 REPO = Path(__file__).resolve().parents[2]

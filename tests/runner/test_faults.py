@@ -153,8 +153,7 @@ def test_class_c_may_use_several_gpus_in_principle(tiny_models: dict[str, Path],
     r = Run(
         _cfg(tiny_models["text_generation"], tmp_path / "r", task="text_generation", device_ids=[0, 1], model_class="C")
     )
-    r.prepare_model()
-    assert r.model_class == "C"
+    assert r.prepare_model().model_class == "C"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from runner.measure import RunConfig, overhead_s, run
 from runner.nvml_meter import IDLE_POLL_GRACE_S, EnergyMeter, IdleMeasurement, SimulatedDevice, _period_ms, poll_updates
 from runner.workloads import Prepared, new_shape_items, shape_keys
 from shared.bundle.schema import REPORT_FILE
+from tests.runner.fake_time import FakeTime
 
 
 def _t(*shape: int) -> object:
@@ -42,11 +42,29 @@ def test_new_shape_items_keeps_the_first_of_each_unseen_shape() -> None:
     assert len(new_shape_items(pairs, set())) == 2
 
 
+class _PacedDevice(SimulatedDevice):
+    """A simulated counter on simulated time whose reads cost what an NVML read costs (~4 ms)."""
+
+    def __init__(self, clock: FakeTime, power_w: float = 120.0) -> None:
+        super().__init__(power_w=power_w, clock=clock)
+        self.time = clock
+
+    def read_energy_mj(self) -> list[int]:
+        self.time.spend(0.004)
+        return super().read_energy_mj()
+
+
+def _idle(clock: FakeTime, dev: SimulatedDevice, seconds: float) -> tuple[EnergyMeter, IdleMeasurement]:
+    meter = EnergyMeter(dev, clock=clock)
+    idle = IdleMeasurement.begin(meter, seconds, sleep=clock.sleep)
+    clock.release = idle._stop  # the poller runs free once the window is closing
+    return meter, idle
+
+
 def test_idle_window_yields_power_and_update_period() -> None:
-    dev = SimulatedDevice(power_w=120.0)
-    meter = EnergyMeter(dev)
-    idle = IdleMeasurement.begin(meter, 0.3)
-    time.sleep(0.1)  # CPU-only set-up would run here
+    clock = FakeTime()
+    meter, idle = _idle(clock, _PacedDevice(clock), 0.3)
+    clock.sleep(0.1)  # CPU-only set-up would run here
     power, period, cost = idle.finish(meter)
     assert idle.window is not None and idle.window.duration_s >= 0.3
     assert power == pytest.approx(120.0, rel=0.05)
@@ -55,46 +73,38 @@ def test_idle_window_yields_power_and_update_period() -> None:
     assert IdleMeasurement.begin(meter, 0.0).finish(meter) == (None, None, None)
 
 
-class _NvmlPacedDevice(SimulatedDevice):
-    """A simulated counter whose reads cost what an NVML read costs (~4 ms, GIL released)."""
-
-    def read_energy_mj(self) -> list[int]:
-        time.sleep(0.004)
-        return super().read_energy_mj()
-
-
 def test_update_period_is_polled_during_the_setup_not_after_it() -> None:
-    dev = _NvmlPacedDevice(power_w=120.0)
-    meter = EnergyMeter(dev)
-    idle = IdleMeasurement.begin(meter, 0.3)
-    time.sleep(1.2)  # a set-up longer than the window and than the ~0.8 s the period needs
-    t = time.perf_counter()
+    clock = FakeTime()
+    meter, idle = _idle(clock, _PacedDevice(clock), 0.3)
+    clock.sleep(1.2)  # a set-up longer than the window and than the ~0.8 s the period needs
+    t = clock()
     power, period, _ = idle.finish(meter)
-    # Only the closing edge is left to wait for (one 100 ms counter step at most, plus thread
-    # switching on a loaded machine); polling for the period after the set-up took >= 0.8 s.
-    assert time.perf_counter() - t < 0.5
-    assert period == pytest.approx(100.0, abs=15.0)
+    # Only the closing edge is left to wait for (one 100 ms counter step at most); polling for the
+    # period after the set-up took >= 0.8 s.
+    assert clock() - t < 0.15
+    assert period == pytest.approx(100.0, abs=1.5)
     assert power == pytest.approx(120.0, rel=0.05)
 
 
 def test_a_counter_that_does_not_move_does_not_hold_the_run() -> None:
     # No change is ever placed, so the poller never times its periods: it used to read on until
     # IDLE_POLL_MAX_S (600 s) after the set-up. Now it gives up IDLE_POLL_GRACE_S after the window closes.
-    meter = EnergyMeter(_NvmlPacedDevice(power_w=0.0))
-    idle = IdleMeasurement.begin(meter, 0.2)
-    time.sleep(0.3)
-    t = time.perf_counter()
+    clock = FakeTime()
+    meter, idle = _idle(clock, _PacedDevice(clock, power_w=0.0), 0.2)
+    clock.sleep(0.3)
+    t = clock()
     power, period, _ = idle.finish(meter)
-    assert time.perf_counter() - t < IDLE_POLL_GRACE_S + 2.0  # not 600 s
+    assert clock() - t < IDLE_POLL_GRACE_S + 0.5  # not 600 s
     assert period is None and power == 0.0
 
 
 def test_poll_updates_stops_after_enough_updates() -> None:
-    dev = SimulatedDevice()
-    t = time.perf_counter()
-    period, _ = poll_updates(dev, 0.0, min_periods=4, max_s=3.0)
-    assert period == pytest.approx(100.0, abs=15.0)
-    assert time.perf_counter() - t < 1.0
+    clock = FakeTime()
+    t = clock()
+    period, cost = poll_updates(_PacedDevice(clock), 0.0, min_periods=4, max_s=3.0, clock=clock)
+    assert period == pytest.approx(100.0, abs=1.5)
+    assert clock() - t < 1.0
+    assert cost == pytest.approx(4.0, abs=0.1)
 
 
 def test_run_records_shape_warmup_and_timings(tiny_models: dict[str, Path], tmp_path: Path) -> None:
@@ -194,16 +204,17 @@ def test_gc_is_enabled_again_after_the_run(tiny_models: dict[str, Path], tmp_pat
 class _StallingDevice(SimulatedDevice):
     """A counter whose reads are sometimes held up (as by another thread holding the GIL)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, clock: FakeTime) -> None:
+        super().__init__(clock=clock)
+        self.time = clock
         self.n = 0
 
     def read_energy_mj(self) -> list[int]:
         self.n += 1
         if self.n % 7 == 0:
-            time.sleep(0.03 + 0.25 * (self.n % 3 == 0))  # 30 ms, and now and then 280 ms: updates are missed
+            self.time.spend(0.03 + 0.25 * (self.n % 3 == 0))  # 30 ms, and now and then 280 ms: updates are missed
         else:
-            time.sleep(0.004)  # an NVML read's cost
+            self.time.spend(0.004)  # an NVML read's cost
         return super().read_energy_mj()
 
 
@@ -212,21 +223,23 @@ class _LateReturningDevice(SimulatedDevice):
     reading thread waits for the GIL): the value it returns is already stale when it is timed. The
     likely cause of the previous estimator's 13.8-52.2 ms on the H100 (`runner check`: 100.0 ms)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, clock: FakeTime) -> None:
+        super().__init__(clock=clock)
+        self.time = clock
         self.n = 0
 
     def read_energy_mj(self) -> list[int]:
         self.n += 1
-        time.sleep(0.002)
+        self.time.spend(0.002)
         value = super().read_energy_mj()
-        time.sleep(0.002 + (0.02 + 0.013 * (self.n // 6 % 6) if self.n % 6 == 0 else 0.0))  # 20-85 ms late
+        self.time.spend(0.002 + (0.02 + 0.013 * (self.n // 6 % 6) if self.n % 6 == 0 else 0.0))  # 20-85 ms late
         return value
 
 
 def test_update_period_is_not_biased_by_delayed_reads_or_missed_updates() -> None:
     # Most updates land in a held-up read and are not placed sharply: a few seconds keep enough sharp ones.
-    period, _ = poll_updates(_StallingDevice(), 6.0)
+    clock = FakeTime()
+    period, _ = poll_updates(_StallingDevice(clock), 6.0, clock=clock)
     assert period == pytest.approx(100.0, abs=1.5)
 
 
@@ -242,7 +255,8 @@ def test_one_badly_placed_change_does_not_set_the_period() -> None:
 
 def test_update_period_is_not_biased_by_reads_that_return_late() -> None:
     # A change seen right after a late read happened anywhere since that read's sample, not since it returned.
-    period, _ = poll_updates(_LateReturningDevice(), 4.0)
+    clock = FakeTime()
+    period, _ = poll_updates(_LateReturningDevice(clock), 4.0, clock=clock)
     assert period == pytest.approx(100.0, abs=1.5)
 
 

@@ -7,7 +7,9 @@ import random
 from pathlib import Path
 
 from runner.cli import main
+from runner.measure import RunConfig, run, steady_warm_up
 from runner.steady import CHUNK_TARGET_S, SteadyWarmup
+from runner.workloads import Prepared, SampleOutcome
 from shared.bundle.schema import REPORT_FILE
 
 
@@ -73,31 +75,35 @@ def test_off_means_no_chunk_at_all() -> None:
     assert rule.done and _feed(rule, lambda size, now: 1.0) == []
 
 
+class _TickClock:
+    """A clock that moves 1/16 s each time it is read: every chunk of the steady warm-up then takes
+    exactly 1/16 s, however busy the machine is."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        self.t += 0.0625
+        return self.t
+
+
 def test_dry_run_records_the_steady_warmup(tiny_models: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert (
-        main(
-            [
-                "run",
-                "--task",
-                "text_classification",
-                "--model",
-                str(tiny_models["text_classification"]),
-                "--out",
-                str(out),
-                "--samples",
-                "12",
-                "--repetitions",
-                "2",
-                "--dry-run",
-                "--no-progress",
-            ]
-        )
-        == 0
+    cfg = RunConfig(
+        task="text_classification",
+        model=str(tiny_models["text_classification"]),
+        out=out,
+        samples=12,
+        repetitions=2,
+        dry_run=True,
+        progress=False,
     )
+    assert run(cfg, clock=_TickClock()).complete
     report = json.loads((out / REPORT_FILE).read_text())
     rec = report["config"]["steady_warmup"]
     assert rec["max_s"] == 0.25 and rec["elapsed_s"] >= 0.25 and rec["chunk_samples"] >= 1
+    # Sizing: 10 samples in 1/16 s grow to all 12; two timed chunks of 1/16 s reach the 0.25 s cap.
+    assert rec["chunk_samples"] == 12 and rec["chunk_s"] == [0.0625, 0.0625] and rec["elapsed_s"] == 0.25
     assert abs(report["timings_s"]["steady_warmup_s"] - rec["elapsed_s"]) < 1e-3
     assert report["timings_s"]["warmup_s"] >= report["timings_s"]["steady_warmup_s"]
     assert "steady warm-up" in (out / "logs" / "run.log").read_text()
@@ -126,3 +132,18 @@ def test_dry_run_records_the_steady_warmup(tiny_models: dict[str, Path], tmp_pat
     )
     report = json.loads((off / REPORT_FILE).read_text())
     assert report["config"]["steady_warmup"]["chunks"] == 0 and report["timings_s"]["steady_warmup_s"] == 0.0
+
+
+def test_steady_warm_up_stops_once_the_host_is_steady() -> None:
+    # A host whose chunks take 0.5 s flat: sizing ends at once, then two 10 s windows of equal bests.
+    clock = _TickClock()
+    items = [Prepared(inputs=i) for i in range(8)]
+
+    def sample(item: Prepared) -> SampleOutcome:
+        clock.t += 0.5 / 8 - 0.0625 / 8  # the chunk's two clock reads add the rest
+        return SampleOutcome()
+
+    steady = steady_warm_up(sample, lambda: None, items, 120.0, 8, clock)
+    assert steady.steady and steady.chunk_samples == 8
+    assert all(abs(t - 0.5) < 1e-9 for t in steady.chunk_s)
+    assert steady.elapsed_s < 25.0

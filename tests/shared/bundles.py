@@ -13,18 +13,18 @@ from shared.bundle.problems import ValidationReport
 from shared.bundle.schema import ENVIRONMENT_FILE, REPORT_FILE, Environment, RunReport
 from shared.method.tasks import PASS_GENERATE
 from shared.method.units import wh_per_1k_queries
-from tests.factory import make_env, make_report
+from testkit.factory import make_env, make_report
 
 LOGS = {"run.log": b"synthetic test bundle\n"}
 
 
 def report_dict(**kw: Any) -> dict[str, Any]:
-    """A valid report (tests.factory.make_report) as the JSON dict of benchmark_report.json."""
+    """A valid report (testkit.factory.make_report) as the JSON dict of benchmark_report.json."""
     return json.loads(make_report(**kw).model_dump_json())
 
 
 def env_dict(**kw: Any) -> dict[str, Any]:
-    """A valid environment (tests.factory.make_env) as the JSON dict of environment.json."""
+    """A valid environment (testkit.factory.make_env) as the JSON dict of environment.json."""
     return json.loads(make_env(**kw).model_dump_json())
 
 

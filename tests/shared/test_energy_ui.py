@@ -9,8 +9,9 @@ import pytest
 from runner.run_files import finalize_report, measured_phase, run_files
 from shared.bundle.energy import counters_energy_wh, energy_wh_text, same, summary_file
 from shared.bundle.schema import ENERGY_WH_FILE, ENVIRONMENT_FILE, REPORT_FILE, SUMMARY_FILE
-from shared.web.links import BASE_URL_ENV, SPACE_HOST_ENV, app_url, label_url, nav_html, result_url
-from tests.factory import make_env, make_report
+from shared.web.config import BASE_URL_ENV, HOST_ENV, PORT_ENV, SPACE_HOST_ENV, SiteConfig, app_url_env
+from shared.web.links import Links
+from testkit.factory import make_env, make_report
 
 
 def test_counters_energy() -> None:
@@ -71,19 +72,36 @@ def test_unfinalized_report_refused() -> None:
         run_files(make_report().model_copy(update={"summary": None}), make_env())
 
 
-def test_ui_links(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(BASE_URL_ENV, raising=False)
-    monkeypatch.delenv("AIENERGY_LEADERBOARD_URL", raising=False)
-    monkeypatch.delenv("AIENERGY_LABEL_URL", raising=False)
-    monkeypatch.delenv(SPACE_HOST_ENV, raising=False)
-    assert app_url("leaderboard") == "/leaderboard"
-    assert result_url("res_1") == "/r/res_1"
-    monkeypatch.setenv(SPACE_HOST_ENV, "org-suite.hf.space")
-    assert result_url("res_1") == "https://org-suite.hf.space/r/res_1"
-    monkeypatch.setenv(BASE_URL_ENV, "https://energy.example/")
-    assert label_url("res_1") == "https://energy.example/label?result=res_1"
-    assert result_url("res_1") == "https://energy.example/r/res_1"
-    monkeypatch.setenv("AIENERGY_LEADERBOARD_URL", "https://lb.example/")
-    assert result_url("res_2") == "https://lb.example?result=res_2"
-    nav = nav_html("label")
+def test_ui_links() -> None:
+    assert SiteConfig.from_env({}).links == Links()
+    links = Links()
+    assert links.app_url("leaderboard") == "/leaderboard"
+    assert links.result_url("res_1") == "/r/res_1"
+    on_space = SiteConfig.from_env({SPACE_HOST_ENV: "org-suite.hf.space"})
+    assert on_space.on_space and on_space.links.result_url("res_1") == "https://org-suite.hf.space/r/res_1"
+    env = {SPACE_HOST_ENV: "org-suite.hf.space", BASE_URL_ENV: "https://energy.example/"}
+    links = SiteConfig.from_env(env).links
+    assert links.label_url("res_1") == "https://energy.example/label?result=res_1"
+    assert links.result_url("res_1") == "https://energy.example/r/res_1"
+    links = SiteConfig.from_env({**env, app_url_env("leaderboard"): "https://lb.example/"}).links
+    assert links.result_url("res_2") == "https://lb.example?result=res_2"
+    nav = links.nav_html("label")
     assert nav.count("<a ") == 3 and 'class="active">Energy label' in nav
+    assert 'href="https://lb.example"' in nav and 'href="https://energy.example/submit"' in nav
+
+
+def test_site_config_host_port_and_entry_point_defaults() -> None:
+    site = SiteConfig.from_env({})
+    assert (site.host, site.port, site.local_address) == ("127.0.0.1", 7860, "http://localhost:7860")
+    site = SiteConfig.from_env({HOST_ENV: "10.0.0.5", PORT_ENV: "8000"})
+    assert site.local_address == "http://10.0.0.5:8000"
+    # The suite served locally links absolutely to where it listens; a configured address wins.
+    assert site.served_locally().links.result_url("res_1") == "http://10.0.0.5:8000/r/res_1"
+    assert site.with_base_url("https://x.example/").served_locally().links.base_url == "https://x.example"
+    assert SiteConfig.from_env({SPACE_HOST_ENV: "a.hf.space"}).served_locally().links.base_url == "https://a.hf.space"
+    # The leaderboard alone links to its own root with ?result= (no /r/ redirect there).
+    alone = site.serving_alone("leaderboard").links
+    assert alone.result_url("res_1") == "http://10.0.0.5:8000?result=res_1"
+    assert alone.app_url("submit") == "/submit"
+    own = SiteConfig.from_env({app_url_env("leaderboard"): "https://lb.example"}).serving_alone("leaderboard")
+    assert own.links.app_url("leaderboard") == "https://lb.example"

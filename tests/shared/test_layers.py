@@ -6,6 +6,7 @@ Read from the source with `ast`, so a new import that breaks a rule fails here, 
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -107,23 +108,70 @@ def test_the_read_only_store_loads_no_validation_code() -> None:
     assert out.stdout.strip() == "[]"
 
 
+# Where the suite's own files are: the folders scanned for citations (benchmarks/sessions/ holds logs as
+# they came back from a GPU machine, with that machine's paths in them, so it is left out).
+OWN_FOLDERS = ("shared", "runner", *APPS, "docs", "benchmarks", "scripts", "tests", "testkit")
 # Documents a comment or doc may cite by name; each must be in the repo.
 CITED = re.compile(r"\b([A-Z][A-Z_]+\.md)\b")
+# A path to a document, e.g. docs/BUNDLE_FORMAT.md or ../docs/APPS.md (not part of a URL or a longer path).
+CITED_PATH = re.compile(r"(?<![\w./:-])((?:[\w.-]+/)+[\w.-]+\.md)\b")
+# The method's documents: always cited by their path in the repo, with a section that exists.
+METHOD_DOCS = ("METHODOLOGY.md", "MEASUREMENT.md", "APPS.md")
+SECTIONS = re.compile(r"docs/([A-Z_]+\.md)`?\s*(§\d+(?:\s*(?:-|,|and)\s*§?\d+)*)")
+# Places outside the repository that a citation must not lead to.
+OUTSIDE = ("../shared", "shared/spec", "/work/", "device tool")
+
+
+def _own_files() -> list[Path]:
+    files = [*ROOT.glob("*.py"), *ROOT.glob("*.md")]
+    for folder in OWN_FOLDERS:
+        for p in sorted((ROOT / folder).rglob("*")):
+            in_sessions = p.relative_to(ROOT).parts[:2] == ("benchmarks", "sessions")
+            script = p.parent == ROOT / "scripts" and not p.suffix
+            if p.is_file() and not in_sessions and (p.suffix in {".py", ".md", ".sh"} or script):
+                files.append(p)
+    return [p for p in files if p != Path(__file__).resolve() and "__pycache__" not in p.parts]
+
+
+def _sections(doc: str) -> set[str]:
+    text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
+    return set(re.findall(r"^##+ (\d+)\. ", text, flags=re.MULTILINE))
 
 
 def test_every_cited_document_is_in_the_repo() -> None:
-    shipped = {p.name for p in ROOT.rglob("*.md") if ".venv" not in p.parts}
+    files = _own_files()
+    # Any document of the working tree counts (data/ included), but not hidden or build folders.
+    shipped: set[str] = set()
+    for _folder, subfolders, names in os.walk(ROOT):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d not in {"spaces_build", "__pycache__"}]
+        shipped |= {n for n in names if n.endswith(".md")}
     missing = []
-    for path in [*ROOT.glob("*.py"), *ROOT.glob("*.md")] + [
-        p
-        for folder in ("shared", "runner", *APPS, "docs", "benchmarks", "scripts")
-        for p in (ROOT / folder).rglob("*")
-        if p.suffix in {".py", ".md", ".sh"}
-    ]:
+    for path in files:
+        where = path.relative_to(ROOT)
         text = path.read_text(encoding="utf-8")
+        paths = sorted(set(CITED_PATH.findall(text)))
+        for cited in paths:
+            found = [q.resolve() for q in (ROOT / cited, path.parent / cited) if q.is_file()]
+            if not any(q.is_relative_to(ROOT) for q in found):
+                missing.append(f"{where} cites {cited}, which is not in the repo")
+        by_path = {Path(cited).name for cited in paths}
         missing += [
-            f"{path.relative_to(ROOT)} cites {name}" for name in set(CITED.findall(text)) if name not in shipped
+            f"{where} cites {name}, which is not in the repo"
+            for name in sorted(set(CITED.findall(text)))
+            if name not in shipped and name not in by_path
         ]
-        if "../shared" in text or "shared/spec" in text:
-            missing.append(f"{path.relative_to(ROOT)} points outside the repo")
+        missing += [
+            f"{where} cites {name} without its path (docs/{name})"
+            for name in METHOD_DOCS
+            if re.search(rf"(?<![\w/]){re.escape(name)}", text)
+        ]
+        for doc, refs in SECTIONS.findall(text):
+            if doc in METHOD_DOCS:
+                sections = _sections(doc)
+                missing += [
+                    f"{where} cites docs/{doc} §{n}: no such section"
+                    for n in re.findall(r"\d+", refs)
+                    if n not in sections
+                ]
+        missing += [f"{where} points outside the repo ({o})" for o in OUTSIDE if o in text]
     assert missing == []

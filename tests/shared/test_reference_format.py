@@ -153,7 +153,7 @@ def test_reference_missing_config() -> None:
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("benchmark_report.json", json.dumps({"prefill": phase(0.001)}))
     msg = problem(validate_bundle(buf.getvalue()), "missing_config")
-    assert "no benchmark_config.json" in msg
+    assert "neither of the two formats" in msg and "manifest.json" in msg and "benchmark_config.json" in msg
 
 
 def test_reference_unknown_task() -> None:

@@ -23,7 +23,7 @@ PROPS = settings(max_examples=300, deadline=None)
 
 
 def formula(es: list[float]) -> list[int]:
-    """METHODOLOGY.md: stars = 5 - min(4, floor(5 * (E - Emin) / (Emax - Emin))), exactly."""
+    """docs/METHODOLOGY.md §2: stars = 5 - min(4, floor(5 * (E - Emin) / (Emax - Emin))), exactly."""
     lo, hi = min(es), max(es)
     if lo == hi:
         return [5] * len(es)

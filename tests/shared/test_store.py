@@ -24,7 +24,7 @@ from shared.store.models import (
     Submitter,
 )
 from shared.store.sqlite import SQLiteStore, ids_for
-from tests.factory import make_bundle_bytes
+from testkit.factory import make_bundle_bytes
 
 YES = Attestation(True, True, True)
 ME = Submitter(name="Ada", contact="ada@example.org", hf_username="ada")

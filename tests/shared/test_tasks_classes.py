@@ -25,7 +25,7 @@ from shared.method.tasks import (
     total_phases,
 )
 
-# METHODOLOGY.md's table: task id -> (pipeline task, input columns, reference model, generation)
+# docs/METHODOLOGY.md §3's table: task id -> (pipeline task, input columns, reference model, generation)
 METHOD = {
     "text_generation": ("text-generation", ("text",), "openai/gpt-oss-20b", (10, 10)),
     "reasoning": ("text-generation", ("text",), "openai/gpt-oss-20b", (1, 8192)),

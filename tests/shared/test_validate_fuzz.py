@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from shared.bundle.problems import ValidationReport
 from shared.bundle.schema import ENVIRONMENT_FILE, MANIFEST_FILE, REPORT_FILE, SUMMARY_FILE
 from shared.bundle.validate import validate_bundle
-from tests.factory import make_bundle_bytes, make_report
+from testkit.factory import make_bundle_bytes, make_report
 from tests.shared.bundles import bundle_of, env_dict, report_dict
 from tests.shared.test_reference_format import reference_zip
 

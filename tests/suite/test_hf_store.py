@@ -16,7 +16,7 @@ from shared.store.factory import store_from_env
 from shared.store.hf_dataset import REMOTE_PATH, HFDatasetStore
 from shared.store.models import Attestation, Submitter
 from shared.store.sqlite import SQLiteStore
-from tests.factory import make_bundle_bytes
+from testkit.factory import make_bundle_bytes
 
 
 class FakeHub:

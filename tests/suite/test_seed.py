@@ -7,7 +7,8 @@ from pathlib import Path
 from seed import DEMO_DIR, main, seed_demo
 from shared.bundle.validate import validate_bundle
 from shared.store.sqlite import SQLiteStore
-from tests.factory import make_bundle_bytes, make_env
+from shared.store.versions import recompute_stars
+from testkit.factory import make_bundle_bytes, make_env
 
 
 def _folder(tmp_path: Path) -> Path:
@@ -60,3 +61,48 @@ def test_seed_command_loads_a_folder_once(tmp_path: Path, capsys) -> None:
     assert len(SQLiteStore(db).versions()) == 1
     assert main(["--store", str(db), "--folder", str(tmp_path / "missing")]) == 2
     assert "No such folder" in capsys.readouterr().out
+
+
+def test_first_start_seeds_demo_and_official_versions_official_first(tmp_store: SQLiteStore) -> None:
+    from leaderboard.data import LeaderboardData
+    from seed import REFERENCE_VERSION_ID
+
+    out = seed_demo(tmp_store)  # what app.py calls on start
+    assert out.reference_version_id == REFERENCE_VERSION_ID and out.reference_rows == 166
+    versions = tmp_store.versions()
+    assert [v.id for v in versions] == [REFERENCE_VERSION_ID, out.version_id]
+    # The leaderboard opens the newest version: the official ratings.
+    assert LeaderboardData(tmp_store).latest_id() == REFERENCE_VERSION_ID
+    official = tmp_store.version_results(REFERENCE_VERSION_ID)
+    demo = tmp_store.version_results(out.version_id)
+    assert len(official) == 166 and len(demo) == len(out.stored)
+    # Different runners, different versions: no result is in both, and each version's stars are its own.
+    assert not {r.result_id for r in official} & {r.result_id for r in demo}
+    assert all(r.record.provenance and r.stars == r.record.stars_published for r in official)
+    assert all(not r.record.provenance for r in demo)
+    assert recompute_stars(demo) == {r.result_id: r.stars for r in demo}
+    # The review queue and the next version's candidates hold the demo bundles only.
+    assert len(tmp_store.submissions()) == len(tmp_store.approved_results()) == len(out.stored)
+    again = seed_demo(tmp_store)
+    assert again.stored == [] and again.reference_version_id == "" and len(tmp_store.versions()) == 2
+
+
+def test_official_ratings_can_be_switched_off(tmp_store: SQLiteStore, monkeypatch) -> None:
+    monkeypatch.setenv("AIENERGY_SEED_REFERENCE", "0")
+    out = seed_demo(tmp_store)
+    assert out.reference_version_id == "" and [v.id for v in tmp_store.versions()] == [out.version_id]
+
+
+def test_seed_command_without_folder_loads_both(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "both.sqlite3"
+    assert main(["--store", str(db)]) == 0
+    printed = capsys.readouterr().out
+    assert "imported 166 official ratings as version aes-v1-2025-02" in printed
+    assert len(SQLiteStore(db).versions()) == 2
+    only_demo = tmp_path / "demo.sqlite3"
+    assert main(["--store", str(only_demo), "--no-reference"]) == 0
+    assert "official" not in capsys.readouterr().out
+    assert len(SQLiteStore(only_demo).versions()) == 1
+    with_folder = tmp_path / "folder.sqlite3"
+    assert main(["--store", str(with_folder), "--folder", str(_folder(tmp_path)), "--reference"]) == 0
+    assert SQLiteStore(with_folder).versions()[0].id == "aes-v1-2025-02"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs the H100 measurement jobs of benchmarks/runner_h100_jobs.txt one after another (never two at
-# once: a second process on the GPU would flag the runs as contaminated).
-#   bash benchmarks/runner_h100_jobs.sh JOBFILE WORKDIR DATA REPLICAS
+# Runs the measurement jobs of one job list (benchmarks/sessions/*/jobs_*.txt) one after another (never
+# two at once: a second process on the GPU would flag the runs as contaminated).
+#   bash benchmarks/gpu_harness/run_jobs.sh JOBFILE WORKDIR DATA REPLICAS
 # Each line of JOBFILE: name|task|replica config name|extra `runner run` options.
-# A name starting with bench_ runs benchmarks/runner_meter_overhead.py instead, jitter_ benchmarks/runner_pass_jitter.py,
-# split_ benchmarks/runner_split_pairs.py.
+# A name starting with bench_ runs benchmarks/runner_meter_overhead.py instead, jitter_
+# benchmarks/runner_pass_jitter.py, split_ benchmarks/runner_split_pairs.py.
 set -u
 JOBS=$1; W=$2; DATA=$3; REP=$4
 mkdir -p "$W/runs" "$W/bundles"

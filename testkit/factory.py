@@ -1,6 +1,7 @@
-"""Builders of synthetic bundles for tests: a valid one for any task, then mutated per test.
+"""Builders of synthetic bundles for tests and benchmarks: a valid one for any task, then mutated per test.
 
-These are fakes for unit tests of validation, the store and the apps; the real H100 bundle lives in
+These are fakes for unit tests of validation, the store and the apps, and for the app benchmarks
+(benchmarks/portal_validate.py, benchmarks/leaderboard_scale.py); the real H100 bundle lives in
 tests/fixtures/ and is used beside them.
 """
 
@@ -43,15 +44,20 @@ def make_report(
         counter = [c + per_gpu for c in counter]
         return measured_phase(name, start, list(counter), **fields)
 
+    def seconds(mj_total: float) -> float:
+        # Each synthetic window draws 150 W per GPU: between idle (70 W) and the 700 W limit, as
+        # validation's physical checks require of a real run.
+        return max(mj_total / 1000.0 / (150.0 * gpus), 0.001)
+
     total_mj = energy_wh * 3_600_000 * samples / 1000
-    pre = window("preprocess", total_mj * 0.01, duration_s=1.5, samples=samples)
+    pre = window("preprocess", total_mj * 0.01, duration_s=seconds(total_mj * 0.01), samples=samples)
     reps = []
     for i in range(repetitions):
         jitter = 1 + rng.uniform(-0.01, 0.01)
         main = window(
             task.pass_phase,
             total_mj * 0.99 * jitter,
-            duration_s=60.0,
+            duration_s=seconds(total_mj * 0.99 * jitter),
             samples=samples,
             input_tokens=samples * 40,
             output_tokens=samples * 10,
@@ -88,7 +94,7 @@ def make_env(gpus: int = 1, gpu_name: str = H100, meter: str = "nvml") -> Enviro
         gpus=[GpuInfo(index=i, name=gpu_name, power_limit_w=700.0) for i in range(gpus)],
         driver_version="580.159.04",
         cuda_version="13.0",
-        idle_power_w=70.0,
+        idle_power_w=70.0 * gpus,
         software={"torch": "2.11.0", "transformers": "5.0.0"},
     )
 

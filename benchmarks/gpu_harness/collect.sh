@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Later commands on the H100 machine: wait up to SECONDS (less once the job list is done), then
-# bring back the job log and the bundles and run reports so far.
-#   bash benchmarks/runner_h100_collect.sh SECONDS
+# Later commands on the GPU machine (after start_background.sh): wait up to SECONDS (less once the
+# job list is done), then bring back the job log and the bundles and run reports so far.
+#   bash benchmarks/gpu_harness/collect.sh SECONDS
 [ -f /tmp/job/log.txt ] || { echo "NO JOB ON THIS MACHINE (a fresh one): start again"; exit 3; }
 end=$((SECONDS + ${1:-0}))
 while (( SECONDS < end )) && ! grep -q ALLDONE /tmp/job/log.txt 2>/dev/null; do sleep 5; done

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the config-only replicas (random weights are made on the GPU at load time) of every config in
-# runner/replica_configs/ for the task named below.   bash benchmarks/runner_h100_replicas.sh OUTDIR [NAME ...]
+# runner/replica_configs/ for the task named below.   bash benchmarks/gpu_harness/build_replicas.sh OUTDIR [NAME ...]
 # (no NAME: all of them)
 set -eu
 OUT=$1; shift

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Sourced by the H100 scripts (from the repository root): carried wheels, `runner check`, sample data
+# Sourced by the GPU harness scripts (from the repository root): carried wheels, `runner check`, sample data
 # and config-only replicas. Idempotent, so a later call on the same warm machine skips what is there
 # and a call on a fresh machine rebuilds it.
-#   source benchmarks/runner_h100_setup.sh REPLICA ...      (env: ROWS, IMAGES, AUDIO; CHECK_LOG)
+#   source benchmarks/gpu_harness/setup.sh REPLICA ...      (env: ROWS, IMAGES, AUDIO; CHECK_LOG)
 # Wheels: .whl/*.whl (pydantic and its needs) and .whl/diff/*.whl (diffusers) are installed into
 # /tmp/site; .whl/tf/*.whl (transformers 5.x) only when the machine's transformers is not 5.x.
 if compgen -G ".whl/*.whl" > /dev/null && [ ! -f /tmp/site/.done ]; then
@@ -29,6 +29,6 @@ fi
 names=("$@")
 [ ${#names[@]} -eq 0 ] && mapfile -t names < <(ls runner/replica_configs | sed 's/\.json$//')
 for name in "${names[@]}"; do
-  [ -f "/tmp/rep/$name/config.json" ] || bash benchmarks/runner_h100_replicas.sh /tmp/rep "$name" > "/tmp/replica_$name.log" 2>&1 \
+  [ -f "/tmp/rep/$name/config.json" ] || bash benchmarks/gpu_harness/build_replicas.sh /tmp/rep "$name" > "/tmp/replica_$name.log" 2>&1 \
     || tail -5 "/tmp/replica_$name.log"
 done

@@ -1,0 +1,161 @@
+"""The leaderboard's event handlers: translate between widget values and `leaderboard.views.Leaderboard`.
+
+Each method returns the new values (or gradio updates) of the outputs it is wired to, in the order
+`leaderboard.app` wires them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from leaderboard.calculator import DEFAULT_PUE, DEFAULT_QUERIES_PER_DAY
+from leaderboard.detail import detail_placeholder_html
+from leaderboard.table import ALL_CLASSES
+from leaderboard.views import Leaderboard, TableView, next_sort
+from shared.method.tasks import TASKS
+from shared.method.units import US_2024_GRID_G_PER_KWH
+
+
+def table_values(tv: TableView) -> list[Any]:
+    """The table area's values: callout, table, pager, page and CSV file."""
+    return [tv.callout, tv.table, tv.pager, tv.page, tv.csv_path]
+
+
+class LeaderboardHandlers:
+    """The callbacks of the page, bound to one `Leaderboard`."""
+
+    def __init__(self, lb: Leaderboard) -> None:
+        self.lb = lb
+
+    def picker(self, tv: TableView, keep: str | None) -> gr.Dropdown:
+        """The model picker's choices for a view, keeping the chosen result."""
+        return gr.Dropdown(choices=self.lb.model_choices(tv.view, keep), value=keep or None)
+
+    def comparer(self, version_id: str, task_id: str, tv: TableView, selected: list[str] | None) -> list[Any]:
+        """The Compare picker for a view (keeping the chosen results still in it) and its table."""
+        choices, kept = self.lb.compare_choices(version_id, task_id, tv.view, selected)
+        return [gr.Dropdown(choices=choices, value=kept), self.lb.compare(version_id, kept, task_id)]
+
+    def on_load(self, request: gr.Request) -> list[Any]:
+        """The whole first view, from the page's query parameters."""
+        lb = self.lb
+        choices = lb.version_choices()
+        start = lb.initial_state(dict(request.query_params) if request else {})
+        tv = lb.table(start.version_id, start.task_id)
+        rid = start.result_id or None
+        detail_value = detail_placeholder_html(start.notice) if start.notice else lb.detail(start.version_id, rid)
+        return [
+            gr.Dropdown(choices=choices, value=start.version_id or None),
+            start.task_id,
+            gr.Radio(value=ALL_CLASSES, visible=TASKS[start.task_id].has_classes),
+            *table_values(tv),
+            self.picker(tv, rid),
+            detail_value,
+            lb.calculator(start.version_id, rid, DEFAULT_QUERIES_PER_DAY, US_2024_GRID_G_PER_KWH, DEFAULT_PUE),
+            *self.comparer(start.version_id, start.task_id, tv, list(start.compare)),
+            gr.Tabs(selected=start.tab),
+        ]
+
+    def on_context(
+        self,
+        version_id: str,
+        task_id: str,
+        query: str,
+        sort: str,
+        descending: bool,
+        result_id: str | None,
+        chosen: list[str] | None,
+    ) -> list[Any]:
+        """Another version or task: class filter reset, first page, the detail in that version."""
+        tv = self.lb.table(version_id, task_id, ALL_CLASSES, query, sort, descending, 0)
+        return [
+            gr.Radio(value=ALL_CLASSES, visible=TASKS[task_id].has_classes),
+            *table_values(tv),
+            self.picker(tv, result_id),
+            self.lb.detail(version_id, result_id),
+            *self.comparer(version_id, task_id, tv, chosen),
+        ]
+
+    def on_filter(
+        self,
+        version_id: str,
+        task_id: str,
+        model_class: str,
+        query: str,
+        sort: str,
+        descending: bool,
+        result_id: str | None,
+        chosen: list[str] | None,
+    ) -> list[Any]:
+        """Class filter, search or sort changed: first page of the new view."""
+        tv = self.lb.table(version_id, task_id, model_class, query, sort, descending, 0)
+        return [*table_values(tv), self.picker(tv, result_id), *self.comparer(version_id, task_id, tv, chosen)]
+
+    def _move(
+        self,
+        delta: int,
+        version_id: str,
+        task_id: str,
+        model_class: str,
+        query: str,
+        sort: str,
+        descending: bool,
+        current: int,
+    ) -> list[Any]:
+        page = (current or 0) + delta
+        return table_values(self.lb.table(version_id, task_id, model_class, query, sort, descending, page))
+
+    def previous_page(
+        self, version_id: str, task_id: str, model_class: str, query: str, sort: str, descending: bool, current: int
+    ) -> list[Any]:
+        """The page before the current one."""
+        return self._move(-1, version_id, task_id, model_class, query, sort, descending, current)
+
+    def next_page(
+        self, version_id: str, task_id: str, model_class: str, query: str, sort: str, descending: bool, current: int
+    ) -> list[Any]:
+        """The page after the current one."""
+        return self._move(1, version_id, task_id, model_class, query, sort, descending, current)
+
+    def on_header(
+        self,
+        version_id: str,
+        task_id: str,
+        model_class: str,
+        query: str,
+        sort: str,
+        descending: bool,
+        evt: gr.EventData,
+    ) -> list[Any]:
+        """A column header was clicked: the new sort, its direction, and the first page sorted so."""
+        sort, descending = next_sort(sort, descending, str(getattr(evt, "column", "")))
+        tv = self.lb.table(version_id, task_id, model_class, query, sort, descending, 0)
+        return [sort, descending, *table_values(tv)]
+
+    def on_open(
+        self, version_id: str, queries: float, grid: float, pue: float, whole: bool, evt: gr.EventData
+    ) -> list[Any]:
+        """A row's Details button: its detail view and calculator."""
+        rid = str(getattr(evt, "result", ""))
+        return [
+            rid,
+            self.lb.detail(version_id, rid),
+            self.lb.calculator(version_id, rid, queries, grid, pue, whole),
+            gr.Tabs(selected="detail"),
+        ]
+
+    def on_model(
+        self, version_id: str, result_id: str | None, queries: float, grid: float, pue: float, whole: bool
+    ) -> list[Any]:
+        """A model picked in the picker: its detail view and calculator."""
+        return [
+            self.lb.detail(version_id, result_id),
+            self.lb.calculator(version_id, result_id, queries, grid, pue, whole),
+        ]
+
+    def plots(self, version_id: str, task_id: str, model_class: str, query: str) -> list[Any]:
+        """The figures of the view (the Pareto plot only where quality scores exist)."""
+        figs = self.lb.plots(version_id, task_id, model_class, query)
+        return [figs.energy, figs.parameters, gr.Plot(value=figs.quality, visible=figs.quality is not None)]
