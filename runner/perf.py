@@ -14,8 +14,10 @@ read, so the latency is the GPU's and not the launch's.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +42,8 @@ class QueryLog:
         latency_s: Each query's latency, s.
         ttft_s: Each query's time to first token, s (None for a query that did not time it).
         output_tokens: Each query's output tokens (None for a query that did not count them).
-        concurrency: Queries in flight at once (1 unless an endpoint run asks for more).
+        concurrency: Queries in flight at once (1 unless an endpoint run asks for more; the records are
+            then in the order the queries finished).
         clock: The clock (tests drive a fake one).
     """
 
@@ -49,6 +52,7 @@ class QueryLog:
     output_tokens: list[int | None] = field(default_factory=list)
     concurrency: int = 1
     clock: Clock = time.perf_counter
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, latency_s: float, outcome: Any) -> None:
         """Note one query: its latency, and its outcome's `prefill_s` and `output_tokens` (if any).
@@ -57,11 +61,12 @@ class QueryLog:
         over the caller's, which also counts the client's own overhead around the request.
         """
         own = getattr(outcome, "latency_s", None)
-        self.latency_s.append(round_time(own if own is not None else latency_s))
         ttft = getattr(outcome, "prefill_s", None)
-        self.ttft_s.append(round_time(ttft) if ttft is not None else None)
         tokens = getattr(outcome, "output_tokens", None)
-        self.output_tokens.append(int(tokens) if tokens is not None else None)
+        with self._lock:  # the three lists stay aligned when concurrent requests finish together
+            self.latency_s.append(round_time(own if own is not None else latency_s))
+            self.ttft_s.append(round_time(ttft) if ttft is not None else None)
+            self.output_tokens.append(int(tokens) if tokens is not None else None)
 
     def wrap(self, fn: Callable[[Any], Any], sync: Callable[[], None]) -> Callable[[Any], Any]:
         """`fn` timed per call (module docstring: why the sync per sample changes nothing measured)."""
@@ -91,6 +96,32 @@ class QueryLog:
         if not self.latency_s or duration_s <= 0:
             return None
         return pass_performance(self.timings(), duration_s, energy_wh, self.concurrency)
+
+
+def run_samples(
+    items: Sequence[Any],
+    fn: Callable[[Any, int], Any],
+    on_done: Callable[[int, Any, Any], None],
+    concurrency: int = 1,
+) -> None:
+    """Call `fn(item, index)` for every item and `on_done(index, item, outcome)` after each, in this
+    thread: one at a time in order (concurrency 1, the method's batch-1 workload), or with up to
+    `concurrency` calls in flight in worker threads (an endpoint's requests), `on_done` then in the
+    order they finish. The first exception stops the pass; the calls in flight finish first."""
+    if concurrency <= 1:
+        for i, item in enumerate(items):
+            on_done(i, item, fn(item, i))
+        return
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="pass") as pool:
+        futures = {pool.submit(fn, item, i): i for i, item in enumerate(items)}
+        try:
+            for fut in as_completed(futures):
+                i = futures[fut]
+                on_done(i, items[i], fut.result())
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
 
 
 def prefill_sum_s(timings: QueryTimings) -> float | None:

@@ -6,7 +6,7 @@ Two holes of gradio 6 that the portal closes here, for the portal alone and moun
   that it names a file in its upload folder only for an app it launched itself (`has_launched`):
   `gr.mount_gradio_app` never sets it, so in the suite (app.py) any server file, say a `.zip` of
   another process, was copied into the cache and validated, and the reply told whether it existed.
-  `harden` turns gradio's own check on for a mounted app too, and `BundleFile` checks again itself.
+  `harden` turns gradio's own check on for a mounted app too, and its file inputs check again.
 - Leftovers. `gr.File(type="filepath")` opens an empty temporary file in the upload folder on every
   event that reads it and never deletes it; and the upload's folder stays behind after its file is
   deleted. `discard` removes the upload and its folder; the file input no longer makes empty files.

@@ -11,6 +11,7 @@ import io
 import json
 import random
 import zipfile
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from runner.run_files import finalize_report, measured_phase, repetition, run_files
@@ -78,7 +79,11 @@ def make_report(
         preprocess=pre,
         repetitions=reps,
         started_utc="2026-11-20T10:00:00+00:00",
-        finished_utc="2026-11-20T10:30:00+00:00",
+        # At least 30 minutes, and never shorter than the windows (validation's duration_mismatch).
+        finished_utc=(
+            datetime(2026, 11, 20, 10, tzinfo=UTC)
+            + timedelta(seconds=max(1800.0, pre.duration_s + sum(r.phases[0].duration_s for r in reps) + 60))
+        ).isoformat(timespec="seconds"),
     )
     if task.pass_phase == PASS_GENERATE:
         gen = sum(r.gpu_energy_wh_per_1k for r in reps) / len(reps) - pre.gpu_energy_wh * 1000 / samples

@@ -56,7 +56,9 @@ def add_endpoint_arguments(r: argparse.ArgumentParser) -> None:
         help="The server's PID: the run checks NVML lists it (or a child) on --device-ids, and where NVML cannot show "
         "it (another PID namespace), naming it confirms the server runs there.",
     )
-    g.add_argument("--served-model", help="The request's `model` (default: the one model /v1/models lists, else --model).")
+    g.add_argument(
+        "--served-model", help="The request's `model` (default: the one model /v1/models lists, else --model)."
+    )
     g.add_argument(
         "--endpoint-timeout",
         type=float,

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +28,7 @@ from runner.endpoint.client import (
 from runner.endpoint.server import GpuOwnership, probe_identity, server_info
 from runner.errors import RunnerError
 from runner.models import ModelSource
+from runner.perf import run_samples
 from runner.workloads import WORKLOADS, Prepared, Workload
 from shared.bundle.endpoint_fields import EndpointConfig, ServerInfo
 from shared.method.tasks import Task
@@ -118,9 +118,15 @@ class EndpointWorkload(Workload):
     """
 
     def __init__(
-        self, task: Task, source: ModelSource, options: EndpointOptions, reasoning: str = "off", seed: int = 0
+        self,
+        task: Task,
+        source: ModelSource,
+        options: EndpointOptions,
+        reasoning: str = "off",
+        seed: int = 0,
+        dtype: str | None = "auto",
     ) -> None:
-        super().__init__(task, source, "auto", "cpu", False, seed, reasoning)
+        super().__init__(task, source, dtype, "cpu", False, seed, reasoning)
         check_options(options, task)
         self.options = options
         self.model_cls_name = WORKLOADS[task.id].model_cls_name
@@ -141,21 +147,12 @@ class EndpointWorkload(Workload):
         self.server_header: str | None = None
 
     # -- model -----------------------------------------------------------------------------------
-    def resolved_dtype(self) -> Any:
-        """The server chose the dtype: None (recorded from the config by `dtype_str`)."""
-        return None
-
-    @property
-    def dtype_str(self) -> str:
-        """The config's dtype, marked as the server's choice (the runner cannot see it)."""
-        own = getattr(self.config(), "dtype", None) or getattr(self.config(), "torch_dtype", None)
-        name = str(own).removeprefix("torch.") if own is not None else "unknown"
-        return f"{name} (server's choice)"
-
     def load(self) -> None:
         """Probe the server and send one request: a server that is down or refuses fails here, before
         anything is measured. The model's weights stay with the server (its parameters are counted
         from the config)."""
+        # The dtype the server loads with dtype "auto" (the config's), or --dtype: the runner cannot see it.
+        self.dtype = self.resolved_dtype()
         self.identity = probe_identity(self.client)
         if self.client.model is None and self.identity.models is not None and len(self.identity.models) == 1:
             self.client.model = self.identity.models[0]
@@ -216,15 +213,7 @@ class EndpointWorkload(Workload):
     ) -> None:
         """Run `fn` over `items` with `options.concurrency` requests in flight; `on_done(i, outcome)` in
         completion order. The first failure stops the pass (the requests in flight finish first)."""
-        with ThreadPoolExecutor(max_workers=self.options.concurrency, thread_name_prefix="endpoint") as pool:
-            futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
-            try:
-                for fut in as_completed(futures):
-                    on_done(futures[fut], fut.result())
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
+        run_samples(items, lambda item, _i: fn(item), lambda i, _item, out: on_done(i, out), self.options.concurrency)
 
     def records(self) -> tuple[EndpointConfig, ServerInfo]:
         """`config.endpoint` and environment.json's `server` of the run."""

@@ -13,8 +13,9 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from shared.bundle.endpoint_fields import GPU_CHECK_USER
 from shared.bundle.perf_fields import (
     TIME_DECIMALS,
     PassPerformance,
@@ -22,8 +23,8 @@ from shared.bundle.perf_fields import (
     RunPerformance,
     derive_figures,
 )
-from shared.bundle.problems import Problem
-from shared.bundle.schema import REPORT_FILE, Environment, Phase, RunReport
+from shared.bundle.problems import Notice, Problem
+from shared.bundle.schema import ENVIRONMENT_FILE, REPORT_FILE, Environment, Phase, RunReport
 
 # Stored figures are floats written by the same arithmetic: they must agree to float rounding.
 FIGURE_REL_TOL = 1e-9
@@ -206,3 +207,43 @@ def performance(b: Any) -> Iterator[Problem]:
         return
     yield from pass_figures(b.run)
     yield from run_figures(b.run, b.env, b.task.pass_phase)
+
+
+def endpoint_run(b: Any) -> Iterator[Problem]:
+    """A run measured through a serving engine: named in a warning; more than one request in flight is
+    not the method's batch-1 workload (refused, like a short sample count); a server matched to the
+    GPUs only by the user's word is a warning."""
+    if b.run is None:
+        return
+    config = b.run.config if isinstance(b.run.config, dict) else {}
+    endpoint = config.get("endpoint") if isinstance(config.get("endpoint"), dict) else None
+    if config.get("backend") != "endpoint" and endpoint is None:
+        return
+    server: Any = getattr(b.env, "server", None) if b.env is not None else None
+    raw: dict[str, Any] = {}
+    if isinstance(server, BaseModel):
+        raw = server.model_dump()
+    elif isinstance(server, dict):  # a reader whose Environment does not declare `server` keeps it raw
+        raw = server
+    software = str(raw.get("software") or "software not reported")[:100]
+    yield Notice(
+        "endpoint_backend",
+        f"Measured through a serving engine ({software}): the energy is that of the engine's work on the "
+        "measured GPUs, batching and scheduling included.",
+        REPORT_FILE,
+    )
+    concurrency = endpoint.get("concurrency", 1) if endpoint is not None else 1
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency != 1:
+        yield Problem(
+            "not_batch_1",
+            f"The run kept {concurrency} requests in flight at once; the standard workload sends one at a time "
+            "(batch size 1). Run again with --concurrency 1 to rate the model.",
+            REPORT_FILE,
+        )
+    if raw.get("gpu_check") == GPU_CHECK_USER:
+        yield Notice(
+            "server_gpu_unverified",
+            "NVML did not show the server's process on the measured GPUs; the submitter stated it runs there "
+            "(--server-pid).",
+            ENVIRONMENT_FILE,
+        )

@@ -96,3 +96,15 @@ def fill_store(path: Path) -> Filled:
 def filled(tmp_path_factory: pytest.TempPathFactory) -> Filled:
     """A store with two published versions (shared by a module's tests: they only read it)."""
     return fill_store(tmp_path_factory.mktemp("lb") / "store.sqlite3")
+
+
+# Gradio answers events in turn: on a busy machine one can wait behind others for longer than the
+# 20 s default, which says nothing about the page. Wrong pages still fail, only later.
+BUSY_MACHINE_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def page(page: Any) -> Any:
+    """The shared browser page, with waits that tolerate a loaded machine."""
+    page.set_default_timeout(BUSY_MACHINE_TIMEOUT_MS)
+    return page

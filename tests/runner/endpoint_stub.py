@@ -52,7 +52,7 @@ def _handler(state: StubState) -> type[BaseHTTPRequestHandler]:
         server_version = "stub-engine/0.1"
         sys_version = ""
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _json(self, status: int, obj: Any) -> None:
@@ -63,7 +63,7 @@ def _handler(state: StubState) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             if self.path == "/v1/models":
                 if state.models_status != 200:
                     self._json(state.models_status, {"error": "no list"})
@@ -82,7 +82,7 @@ def _handler(state: StubState) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
             with state.lock:

@@ -67,7 +67,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         deadline = time.monotonic() + START_LIMIT_S
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"transformers serve exited ({proc.returncode}): {(root / 'serve.log').read_text()[-2000:]}")
+                pytest.fail(
+                    f"transformers serve exited ({proc.returncode}): {(root / 'serve.log').read_text()[-2000:]}"
+                )
             try:
                 if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                     break

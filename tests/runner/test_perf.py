@@ -105,7 +105,7 @@ def _pass(index: int, latencies: list[float], duration_s: float, energy_wh: floa
     return phase.model_copy(update={"performance": perf})
 
 
-def _report(tamper: dict[str, object] | None = None) -> RunReport:
+def _report() -> RunReport:
     pre = measured_phase("preprocess", [0], [3600], duration_s=0.1, samples=SAMPLES)
     reps = []
     for r in range(2):
@@ -128,7 +128,9 @@ def _report(tamper: dict[str, object] | None = None) -> RunReport:
 
 def _env(memory_total_mib: float = 80_000.0) -> Environment:
     return Environment(
-        schema_version=SCHEMA_VERSION, meter="nvml", gpus=[GpuInfo(index=0, name="H100", memory_total_mib=memory_total_mib)]
+        schema_version=SCHEMA_VERSION,
+        meter="nvml",
+        gpus=[GpuInfo(index=0, name="H100", memory_total_mib=memory_total_mib)],
     )
 
 
@@ -213,3 +215,22 @@ def test_pass_performance_of_a_window_is_deterministic() -> None:
     t = QueryTimings(latency_s=[0.1] * 3, output_tokens=[5, 5, 5])
     a, b = pass_performance(t, 0.31, 0.003), pass_performance(t, 0.31, 0.003)
     assert a == b and math.isclose(a.figures.throughput_queries_per_s, 3 / 0.31)
+
+
+def test_run_samples_in_order_or_concurrently_and_stops_at_a_failure() -> None:
+    from runner.perf import run_samples
+
+    seen: list[tuple[int, int]] = []
+    run_samples([5, 6, 7], lambda item, i: item * 10, lambda i, item, out: seen.append((i, out)))
+    assert seen == [(0, 50), (1, 60), (2, 70)]
+    seen.clear()
+    run_samples(list(range(20)), lambda item, i: item + 1, lambda i, item, out: seen.append((i, out)), concurrency=4)
+    assert sorted(seen) == [(i, i + 1) for i in range(20)]
+
+    def fail_on_3(item: int, i: int) -> int:
+        if item == 3:
+            raise RuntimeError("sample 3 broke")
+        return item
+
+    with pytest.raises(RuntimeError, match="sample 3"):
+        run_samples(list(range(8)), fail_on_3, lambda i, item, out: None, concurrency=3)
