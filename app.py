@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import html
 import secrets
-from dataclasses import replace
+import threading
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 import gradio as gr
@@ -22,11 +23,12 @@ from leaderboard.app import build_demo as build_leaderboard
 from seed import seed_demo
 from shared.method.tasks import TASKS
 from shared.store.factory import open_store
-from shared.store.models import Store
+from shared.store.models import Store, VersionInfo
 from shared.web.config import SiteConfig
 from shared.web.links import APP_PATHS, APP_TITLES, CSS, DARK, GREEN, SHORT_RESULT_PATH, Links
 from submission_portal.app import build_demo as build_portal
 from submission_portal.config import PortalConfig
+from submission_portal.service import backfill_content_identities
 
 APP_BLURBS = {
     "leaderboard": "Browse GPU energy ratings per task and class, compare models, estimate your workload.",
@@ -35,19 +37,103 @@ APP_BLURBS = {
 }
 
 
-def landing_html(store: Store, links: Links = Links()) -> str:
-    """The landing page: what the suite is, what the store holds, and the three apps (`links` fill the
-    navigation bar)."""
-    versions = store.versions()
-    latest = versions[0] if versions else None
-    if latest:
-        tasks = {r.record.task_id for r in store.version_results(latest.id)}
+@dataclass(frozen=True)
+class VersionFacts:
+    """What the landing page says of one published version.
+
+    Attributes:
+        info: The version.
+        tasks: Tasks with at least one result in it.
+        published_figures: Results imported as published figures (no bundle, no raw readings here).
+        replicas: Results measured on random-weight replicas.
+    """
+
+    info: VersionInfo
+    tasks: int
+    published_figures: int
+    replicas: int
+
+    @property
+    def measured(self) -> int:
+        """Results measured from a bundle whose raw counter readings the portal re-checked."""
+        return self.info.result_count - self.published_figures
+
+
+def version_facts(store: Store, info: VersionInfo) -> VersionFacts:
+    """Count what `info` holds (reads every result of the version once)."""
+    records = [r.record for r in store.version_results(info.id)]
+    return VersionFacts(
+        info,
+        tasks=len({r.task_id for r in records}),
+        published_figures=sum(r.is_published_figure for r in records),
+        replicas=sum(bool(r.random_weights) for r in records),
+    )
+
+
+class LandingFacts:
+    """The facts of every published version, each counted once.
+
+    A version is frozen once published, so its counts never change: they are kept by (id, publication
+    time, result count), and a request only lists the versions (one small query) and counts a version
+    it has not seen yet. The page thus costs the same at 100 results as at 100,000.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._known: dict[tuple[str, str, int], VersionFacts] = {}
+        self._lock = threading.Lock()
+
+    def current(self) -> list[VersionFacts]:
+        """Facts of the published versions, newest first."""
+        out = []
+        for info in self.store.versions():
+            key = (info.id, info.published_at, info.result_count)
+            facts = self._known.get(key)
+            if facts is None:
+                with self._lock:  # one count per version, however many requests arrive at once
+                    facts = self._known.get(key) or version_facts(self.store, info)
+                    self._known[key] = facts
+            out.append(facts)
+        return out
+
+
+def describe_version(f: VersionFacts) -> str:
+    """One HTML line saying what is true of a version's numbers."""
+    n, tasks = f.info.result_count, f"{f.tasks} of {len(TASKS)} tasks"
+    head = f"<b>{html.escape(f.info.name)}</b>: {n:,} rated result{'s' if n != 1 else ''} in {tasks}"
+    parts = []
+    if f.published_figures:
+        parts.append(
+            f"{f.published_figures:,} published figure{'s' if f.published_figures != 1 else ''} of the official AI "
+            "Energy Score, measured with its reference runner and shown as published: no raw readings are held "
+            "for them, so they are not re-checked here"
+        )
+    if f.measured:
+        replicas = (
+            f", {f.replicas:,} of them on random-weight replicas (the energy of the architecture, not of the "
+            "trained model)"
+            if f.replicas
+            else ""
+        )
+        parts.append(
+            f"{f.measured:,} measured from run bundle{'s' if f.measured != 1 else ''} whose raw counter readings the "
+            f"portal re-checked{replicas}"
+        )
+    return f"<li>{head}. {'; '.join(parts)}.</li>" if parts else f"<li>{head}.</li>"
+
+
+def landing_html(store: Store, links: Links = Links(), facts: LandingFacts | None = None) -> str:
+    """The landing page: what the suite is, what each published version holds, and the three apps
+    (`links` fill the navigation bar; `facts` keeps the per-version counts between requests)."""
+    versions = (facts or LandingFacts(store)).current()
+    if versions:
+        latest = versions[0].info
         status = (
-            f"Latest leaderboard: <b>{html.escape(latest.name)}</b> with {latest.result_count} rated "
-            f"results in {len(tasks)} of {len(TASKS)} tasks."
+            f"<p>Latest leaderboard: <b>{html.escape(latest.name)}</b>. Published versions, newest first:</p>"
+            f'<ul class="versions">{"".join(describe_version(f) for f in versions)}</ul>'
         )
     else:
-        status = "No leaderboard version is published yet."
+        status = "<p>No leaderboard version is published yet.</p>"
     cards = "".join(
         f'<a class="card" href="{path}"><h2>{APP_TITLES[key]}</h2><p>{APP_BLURBS[key]}</p></a>'
         for key, path in APP_PATHS.items()
@@ -60,11 +146,13 @@ body {{ font-family: system-ui, sans-serif; margin: 0 auto; max-width: 960px; pa
 .card {{ display: block; border: 1px solid #e5e5e5; border-radius: 10px; padding: 16px; color: {DARK}; text-decoration: none; }}
 .card:hover {{ border-color: {GREEN}; }}
 .card h2 {{ margin: 0 0 6px; font-size: 1.15rem; color: {GREEN}; }}
+.versions li {{ margin-bottom: 6px; }}
 </style></head><body>{links.nav_html("")}
 <h1>AI Energy Score</h1>
-<p>GPU energy of AI model inference, in Wh per 1,000 queries, measured on an NVIDIA H100 through NVML's
-energy counter. Every rating comes from a bundle whose raw counter readings the portal re-checks.</p>
-<p>{status}</p><div class="cards">{cards}</div></body></html>"""
+<p>GPU energy of AI model inference, in Wh per 1,000 queries, measured on NVIDIA H100 GPUs. What stands behind
+a rating depends on its version: results measured by this suite's runner come from a bundle whose raw counter
+readings the portal re-checks; the official ratings are the figures the AI Energy Score published.</p>
+{status}<div class="cards">{cards}</div></body></html>"""
 
 
 def build_app(
@@ -79,11 +167,15 @@ def build_app(
     links = (site or SiteConfig.from_env()).links
     if seed:
         seed_demo(store)
+    # Once at start: seeded and older submissions get the content identity a re-zip is found by.
+    backfill_content_identities(store)
+    facts = LandingFacts(store)
+    facts.current()  # count the published versions now, not on the first visitor's request
     app = FastAPI(title="AI Energy Score")
 
     @app.get("/", response_class=HTMLResponse)
     def landing() -> str:
-        return landing_html(store, links)
+        return landing_html(store, links, facts)
 
     @app.get(SHORT_RESULT_PATH + "/{result_id}")
     def short_result_link(result_id: str) -> RedirectResponse:

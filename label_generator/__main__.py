@@ -84,7 +84,7 @@ def render_command(args: argparse.Namespace, site: SiteConfig) -> int:
         out.write_text(render_svg(data), encoding="utf-8")
     else:
         out.write_bytes(render_png(data))
-    where = f"verified: {data.result_id} -> {data.link}" if data.verified else "self-reported"
+    where = f"{data.status}: {data.result_id} -> {data.link}" if data.linked else "self-reported"
     print(f"wrote {out} ({where})")
     if args.badge:
         print(badge_markdown(data))

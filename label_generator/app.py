@@ -18,21 +18,40 @@ from shared.web.config import SiteConfig
 from shared.web.links import Links
 
 
+class LabelBlocks(gr.Blocks):
+    """Blocks without gradio's run history: it would keep every label event (and its files' paths) in
+    the visitor's browser storage and re-send nothing useful; the portal turns it off the same way."""
+
+    @property
+    def run_history(self) -> bool:  # type: ignore[override]
+        """Always False."""
+        return False
+
+    @run_history.setter
+    def run_history(self, value: bool) -> None:
+        pass
+
+
 def wire(demo: gr.Blocks, w: LabelWidgets, h: LabelHandlers) -> None:
     """Connect every event of the app (call inside `demo`'s context)."""
     shown = [*w.pickers, *w.label_outputs]
     demo.load(h.on_load, None, shown)
-    w.task.input(h.pick_task, w.task, shown)
-    w.model.input(h.pick_model, [w.task, w.model], shown)
+    w.task.input(h.pick_task, [w.task, w.search], shown)
+    # Each keystroke asks the server for matches; a newer one replaces an answer still pending.
+    w.search.input(h.search, [w.task, w.search], shown, trigger_mode="always_last", show_progress="hidden")
+    w.model.input(h.pick_model, [w.task, w.model, w.search], shown)
     w.version.input(h.pick, w.pickers, shown)
     w.make.click(h.on_typed, w.typed_inputs, w.label_outputs)
 
 
 def build_demo(store: Store | None = None, links: Links | None = None) -> gr.Blocks:
     """The label generator on `store` (the configured store by default), linking by `links` (by default
-    the addresses the environment configures)."""
+    the addresses the environment configures). The published results are read once here, not on the
+    first visitor's request."""
     links = links or SiteConfig.from_env().links
     handlers = LabelHandlers(store or open_store(), links)
-    with gr.Blocks(title="AI Energy Score · Energy label") as demo:
+    handlers.catalog.get()
+    with LabelBlocks(title="AI Energy Score · Energy label") as demo:
         wire(demo, build_widgets(links), handlers)
+    demo.label_handlers = handlers  # type: ignore[attr-defined]  # for tests and benchmarks
     return demo

@@ -22,15 +22,19 @@ def _shields_part(text: str) -> str:
 
 
 def badge_message(data: LabelData) -> str:
-    """'★★★☆☆ 2.37 Wh per 1k queries', plus '(self-reported)' when not verified."""
+    """'★★★☆☆ 2.37 Wh per 1k queries', plus what qualifies it: '(self-reported)' when it matches no
+    published result, '(published figure)' for an imported figure, '(random weights)' for a replica."""
     stars = "★" * data.stars + "☆" * (5 - data.stars)
     message = f"{stars} {data.energy_text} per 1k queries"
-    return message if data.verified else f"{message} (self-reported)"
+    if not data.linked:
+        return f"{message} (self-reported)"
+    marks = (["published figure"] if data.provenance else []) + (["random weights"] if data.random_weights else [])
+    return f"{message} ({', '.join(marks)})" if marks else message
 
 
 def badge_image_url(data: LabelData) -> str:
     """The shields.io URL of the badge image."""
-    color = VERIFIED_COLOR if data.verified else SELF_REPORTED_COLOR
+    color = VERIFIED_COLOR if data.linked else SELF_REPORTED_COLOR
     return f"{SHIELDS}/{_shields_part(BADGE_LABEL)}-{_shields_part(badge_message(data))}-{color}"
 
 
@@ -38,5 +42,5 @@ def badge_markdown(data: LabelData) -> str:
     """The Markdown snippet: the badge image, linked to the result (or the leaderboard)."""
     alt = f"{BADGE_LABEL}: {badge_message(data)} ({data.task})".replace("[", "(").replace("]", ")")
     image = f"![{alt}]({badge_image_url(data)})"
-    link = data.link if data.verified else data.leaderboard_link
-    return f"[{image}]({link})" if data.verified or urlsplit(link).netloc else image
+    link = data.link if data.linked else data.leaderboard_link
+    return f"[{image}]({link})" if data.linked or urlsplit(link).netloc else image

@@ -9,7 +9,6 @@ result's verified label.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 from shared.method.tasks import TASKS
@@ -22,8 +21,10 @@ MAX_MODEL_ID = 160  # characters of provider + "/" + name a label accepts (Hub i
 MAX_FIELD = 80  # characters of the task, version and hardware fields
 METADATA_PREFIX = "aienergy:"
 STATUS_VERIFIED = "verified"
+STATUS_PUBLISHED = "published-figure"
 STATUS_SELF_REPORTED = "self-reported"
-_MEMORY_SUFFIXES = re.compile(r"\s+HBM\w*\b", re.I)  # memory type: implied by the GPU model
+# What the label of an imported published figure says of it, after "published figure, <version>".
+PUBLISHED_RUNNER = "reference runner"
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,17 @@ class LabelData:
         energy_wh_per_1k: GPU energy in Wh per 1,000 queries.
         stars: Filled stars, 0 to 5.
         version: Leaderboard version as displayed ("February 2025"), or what was typed.
-        hardware: GPU as displayed ("NVIDIA H100-80GB").
+        hardware: GPU as displayed ("NVIDIA H100 80GB HBM3", as the leaderboard shows it).
         link: Verification link to the exact result ('' for a self-reported label).
         result_id: Result id in the store ('' for a self-reported label).
         version_id: Version id in the store ('' if none).
         bundle_sha256: SHA-256 of the result's bundle ('' if none).
         task_id: Task registry id ('' if the typed task is not one).
         leaderboard_link: Address of the leaderboard, where a self-reported label points ('' = none).
+        provenance: Where a figure taken from a published leaderboard comes from ("published figure,
+            AI Energy Score v1, February 2025, reference runner"); '' for a result this suite measured
+            from a bundle and re-derived from its raw readings.
+        random_weights: True when the result was measured on a random-weight replica.
     """
 
     provider: str
@@ -59,6 +64,8 @@ class LabelData:
     bundle_sha256: str = ""
     task_id: str = ""
     leaderboard_link: str = ""
+    provenance: str = ""
+    random_weights: bool = False
 
     def __post_init__(self) -> None:
         if not self.model_name.strip():
@@ -79,14 +86,33 @@ class LabelData:
         return f"{self.provider}/{self.model_name}" if self.provider else self.model_name
 
     @property
-    def verified(self) -> bool:
-        """True when the label is an approved result's, with a link to it."""
+    def linked(self) -> bool:
+        """True when the label is a published result's, with a link (and QR code) to it."""
         return bool(self.result_id and self.link)
 
     @property
+    def verified(self) -> bool:
+        """True when the label is a result this suite re-derived from a bundle's raw readings (a linked
+        label of a published figure is not: its number is shown as published)."""
+        return self.linked and not self.provenance
+
+    @property
     def status(self) -> str:
-        """STATUS_VERIFIED or STATUS_SELF_REPORTED."""
-        return STATUS_VERIFIED if self.verified else STATUS_SELF_REPORTED
+        """STATUS_VERIFIED, STATUS_PUBLISHED or STATUS_SELF_REPORTED."""
+        if not self.linked:
+            return STATUS_SELF_REPORTED
+        return STATUS_VERIFIED if self.verified else STATUS_PUBLISHED
+
+    @property
+    def note(self) -> str:
+        """The line under the model name: where the figure comes from, and whether it was measured on a
+        random-weight replica ('' for neither)."""
+        parts = []
+        if self.provenance:
+            parts.append(f"Published figure, {PUBLISHED_RUNNER}")
+        if self.random_weights:
+            parts.append("Random weights: architecture only")
+        return " · ".join(parts)
 
     @property
     def energy_text(self) -> str:
@@ -109,16 +135,16 @@ class LabelData:
             "stars": str(self.stars),
             "hardware": self.hardware,
             "url": self.link,
+            "provenance": self.provenance,
+            "random_weights": "true" if self.random_weights else "false",
         }
         return {METADATA_PREFIX + k: v for k, v in fields.items()}
 
 
 def display_hardware(name: str, gpu_count: int = 1) -> str:
-    """GPU name as the label shows it: 'NVIDIA H100 80GB HBM3' -> 'NVIDIA H100-80GB'; '2 x ' in front
-    for several GPUs."""
-    short = _MEMORY_SUFFIXES.sub("", " ".join(name.split()))
-    short = re.sub(r"\s+(\d+\s*GB)$", lambda m: "-" + m.group(1).replace(" ", ""), short, flags=re.I)
-    short = short or "unknown GPU"
+    """GPU name as the label shows it: as recorded, with spaces tidied ('NVIDIA H100 80GB HBM3', the
+    name the leaderboard and the records use); '2 x ' in front for several GPUs."""
+    short = " ".join(name.split()) or "unknown GPU"
     return f"{gpu_count} x {short}" if gpu_count > 1 else short
 
 
@@ -134,9 +160,11 @@ def task_display(task: str) -> tuple[str, str]:
 
 
 def from_result(rated: RatedResult, version_name: str, links: Links = Links()) -> LabelData:
-    """The verified label of a rated result (stars as frozen in its version), linked by `links`."""
+    """The linked label of a rated result (stars as frozen in its version), linked by `links`: verified
+    for a result measured from a bundle, marked as a published figure for an imported one."""
     rec = rated.record
     provider, name = split_model_id(rec.model_id)
+    provenance = f"published figure, {version_name}, {PUBLISHED_RUNNER}" if rec.is_published_figure else ""
     return LabelData(
         provider=provider,
         model_name=name,
@@ -151,6 +179,8 @@ def from_result(rated: RatedResult, version_name: str, links: Links = Links()) -
         version_id=rated.version_id or "",
         bundle_sha256=rated.bundle_sha256,
         task_id=rec.task_id,
+        provenance=provenance[: MAX_FIELD * 2],
+        random_weights=bool(rec.random_weights),
     )
 
 

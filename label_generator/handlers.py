@@ -11,7 +11,16 @@ from typing import Any
 import gradio as gr
 
 from label_generator.badge import badge_markdown
-from label_generator.catalog import catalog, split_version_key, task_choices, version_choices, version_key
+from label_generator.catalog import (
+    MAX_MODEL_CHOICES,
+    CatalogCache,
+    default_choice,
+    matching_models,
+    split_version_key,
+    task_choices,
+    version_choices,
+    version_key,
+)
 from label_generator.data import LabelData, label_for_result, match_result, typed
 from label_generator.files import LabelFiles
 from shared.store.models import Store
@@ -21,11 +30,25 @@ NO_VERSION = "No published leaderboard version yet: type a self-reported label."
 
 
 def describe(data: LabelData) -> str:
-    """What the info box says about a label: verified (with its link) or self-reported."""
+    """What the info box says about a label: verified, a published figure (with its link), or
+    self-reported; and whether it was measured on a random-weight replica."""
+    replica = (
+        " Measured on a **random-weight replica** of the model: the energy of its architecture, not of the "
+        "trained model; the label says so under the name."
+        if data.random_weights
+        else ""
+    )
     if data.verified:
         return (
-            f"**Verified label** of result `{data.result_id}` ({data.version}). "
-            f"Its QR code and link lead to [the result on the leaderboard]({data.link})."
+            f"**Verified label** of result `{data.result_id}` ({data.version}): re-derived by the portal from the "
+            f"raw counter readings of its bundle. Its QR code and link lead to [the result on the leaderboard]"
+            f"({data.link}).{replica}"
+        )
+    if data.linked:
+        return (
+            f"**Published figure** of result `{data.result_id}`: {data.provenance}. It is shown as published; no "
+            f"raw readings are held for it, so it is not re-derived like a verified label. Its QR code and link "
+            f"lead to [the result on the leaderboard]({data.link}).{replica}"
         )
     return "**Self-reported label**: these values match no approved result, and the label says so."
 
@@ -37,6 +60,7 @@ class LabelHandlers:
         self.store = store
         self.links = links
         self.files = files or LabelFiles()
+        self.catalog = CatalogCache(store)
 
     def label_outputs(self, data: LabelData | None, note: str = "") -> list[Any]:
         """Preview, download buttons, badge and info of a label (all cleared for None, with `note`)."""
@@ -57,41 +81,57 @@ class LabelHandlers:
             (note + "\n\n" if note else "") + describe(data) + written.missing_note,
         ]
 
-    def pick(self, task_id: str | None, model_id: str | None, key: str | None) -> list[Any]:
-        """Picker updates and label for a (possibly partial) choice: missing parts take the first option."""
-        cat = catalog(self.store)
-        if not cat:
+    def pick(self, task_id: str | None, model_id: str | None, key: str | None, query: str | None = "") -> list[Any]:
+        """Picker updates and label for a (possibly partial) choice: a missing task and model take the
+        default (a real model of the newest version), a missing model the first of the task matching
+        `query`, a missing version the model's newest. Reads the version list and the one result shown;
+        the model picker lists at most MAX_MODEL_CHOICES models (the search box finds the others)."""
+        cat, newest = self.catalog.get()
+        default = default_choice(cat, newest)
+        if default is None:
             return [
                 gr.Dropdown(choices=[], value=None),
                 gr.Dropdown(choices=[], value=None),
                 gr.Dropdown(choices=[], value=None),
                 *self.label_outputs(None, NO_VERSION),
             ]
-        task_id = task_id if task_id in cat else next(iter(cat))
+        if task_id not in cat and model_id is None:
+            task_id, model_id, key = default
+        task_id = task_id if task_id in cat else default[0]
         models = cat[task_id]
-        model_id = model_id if model_id in models else next(iter(models))
+        shown, total = matching_models(list(models), query)
+        if model_id not in models:
+            model_id = shown[0] if shown else next(iter(models))
+        if model_id not in shown:  # the chosen model is always among the choices
+            shown = [model_id, *shown[: MAX_MODEL_CHOICES - 1]]
         versions = version_choices(models[model_id])
         keys = [v for _, v in versions]
         key = key if key in keys else keys[0]
         version_id, result_id = split_version_key(key)
         data = label_for_result(self.store, result_id, version_id, self.links)
+        count = f"{total:,} of {len(models):,} models match" if query else f"{len(models):,} models"
+        more = f"; {len(shown)} listed, type in the search box to find the others" if total > len(shown) else ""
         return [
             gr.Dropdown(choices=task_choices(cat), value=task_id),
-            gr.Dropdown(choices=list(models), value=model_id),
+            gr.Dropdown(choices=shown, value=model_id, info=count + more),
             gr.Dropdown(choices=versions, value=key),
             *self.label_outputs(data),
         ]
 
-    def pick_task(self, task_id: str | None) -> list[Any]:
-        """A task chosen: its first model's newest result."""
-        return self.pick(task_id, None, None)
+    def pick_task(self, task_id: str | None, query: str | None = "") -> list[Any]:
+        """A task chosen: its first model (matching the search) and that model's newest result."""
+        return self.pick(task_id, None, None, query)
 
-    def pick_model(self, task_id: str | None, model_id: str | None) -> list[Any]:
+    def pick_model(self, task_id: str | None, model_id: str | None, query: str | None = "") -> list[Any]:
         """A model chosen: its newest result."""
-        return self.pick(task_id, model_id, None)
+        return self.pick(task_id, model_id, None, query)
+
+    def search(self, task_id: str | None, query: str | None) -> list[Any]:
+        """Typing in the model search box: the first matching model of the task, and its label."""
+        return self.pick(task_id, None, None, query)
 
     def on_load(self, request: gr.Request) -> list[Any]:
-        """The first label: the page's `?result=` (and `&version=`), else the first published result."""
+        """The first label: the page's `?result=` (and `&version=`), else the default result."""
         result_id = (request.query_params.get("result") or "").strip() if request else ""
         if not result_id:
             return self.pick(None, None, None)

@@ -46,6 +46,9 @@ BUTTON = (16.0, 316.0, 228.0, 32.0)
 QR_SIZE = 54.0
 QR_X, QR_Y = RIGHT - QR_SIZE, 56.0
 NAME_TOP, NAME_BOTTOM = 76.0, 119.0
+NOTE_H = 12.0  # height the note under the name takes from the name's block (published figure, random weights)
+NOTE_SIZES = (9.0, 8.5, 8.0, 7.5, 7.0)
+ENERGY_UNIT = "(Wh) per 1k queries"  # "queries", as the leaderboard and the portal say
 NAME_WIDTH = QR_X - 8 - MARGIN
 GAP = 8.0  # least space between a caption and its value
 
@@ -229,7 +232,7 @@ def static_items() -> tuple[Item, ...]:
         items.append(Box(1, y, WIDTH - 2, 1, fill=DIVIDER))
     items += _icon_lightning(232)
     items.append(line(LABEL_X, 241, "Inference Energy", "regular", 12, GREY_TEXT, role="caption"))
-    items.append(line(LABEL_X, 255, "(Wh) per 1k tasks", "regular", 12, GREY_TEXT, role="caption"))
+    items.append(line(LABEL_X, 255, ENERGY_UNIT, "regular", 12, GREY_TEXT, role="caption"))
     items.append(line(MARGIN, SCORE_BASELINE, "Energy Score", "regular", 12, GREY_TEXT, role="caption"))
     items.append(Box(*BUTTON, fill=DARK, radius=4))
     return tuple(items)
@@ -259,7 +262,7 @@ def display_link(url: str) -> str:
 
 def button_text(data: LabelData) -> str:
     """The button's words: the short link to the result, or to the leaderboard when self-reported."""
-    if data.verified:
+    if data.linked:
         return f"Learn More: {display_link(data.link)}"
     board = data.leaderboard_link
     return (
@@ -308,8 +311,14 @@ def build_layout(data: LabelData) -> Layout:
     items: list[Item] = list(static_items())  # first: render.py draws this prefix once and reuses it
     fitted: dict[str, text.Fitted] = {}
 
-    name = text.fit(data.model_id, "bold", NAME_SIZES, NAME_WIDTH, 6, 18 / 16, NAME_BOTTOM - NAME_TOP)
+    # A note (published figure, random weights) takes the bottom of the name's block, so it is never
+    # missed beside the name it qualifies.
+    name_bottom = NAME_BOTTOM - (NOTE_H if data.note else 0)
+    name = text.fit(data.model_id, "bold", NAME_SIZES, NAME_WIDTH, 6, 18 / 16, name_bottom - NAME_TOP)
     fitted["name"] = name
+    if data.note:
+        fitted["note"] = text.fit(data.note, "medium", NOTE_SIZES, NAME_WIDTH, 1, 1.2, NOTE_H)
+        items += _centred_lines(fitted["note"], MARGIN, NAME_BOTTOM - NOTE_H / 2 + 1, STAMP, "start", "note")
     cap = text.cap_height("bold", name.size)
     items += [
         TextLine(MARGIN, NAME_TOP + cap + k * name.line_height, s, "bold", name.size, DARK, "start", w, "name")
@@ -328,7 +337,7 @@ def build_layout(data: LabelData) -> Layout:
         fitted[role] = text.fit(value, "medium", ROW_SIZES, width, 2, 14 / 12, 22, line_cost=4)
         items += _centred_lines(fitted[role], RIGHT, baseline - row_cap / 2, DARK, "end", role)
 
-    energy_width = RIGHT - _caption_right("(Wh) per 1k tasks") - GAP
+    energy_width = RIGHT - _caption_right(ENERGY_UNIT) - GAP
     fitted["energy"] = text.fit(data.energy_text, "medium", ENERGY_SIZES, energy_width, 2, 17 / 14, 40, line_cost=4)
     items += _centred_lines(fitted["energy"], RIGHT, ENERGY_CENTRE, DARK, "end", "energy")
 
@@ -340,7 +349,7 @@ def build_layout(data: LabelData) -> Layout:
     fitted["button"] = text.fit(button_text(data), "medium", BUTTON_SIZES, bw - 16, 2, 1.2, bh - 8, line_cost=2)
     items += _centred_lines(fitted["button"], bx + bw / 2, by + bh / 2, WHITE, "middle", "button")
 
-    if data.verified:
+    if data.linked:
         items.append(_qr_item(data.link))
     else:
         stamp_items, fitted["stamp"] = _stamp()

@@ -101,7 +101,7 @@ def render_svg(data: LabelData) -> str:
     layout = build_layout(data)
     body = "\n".join(svg_item(i) for i in layout.items)
     links = ""
-    if data.verified:
+    if data.linked:
         href = escape(data.link)
         bx, by, bw, bh = BUTTON
         links = (

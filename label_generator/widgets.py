@@ -22,6 +22,7 @@ class LabelWidgets:
     """The components of the app that events read or update."""
 
     task: gr.Dropdown
+    search: gr.Textbox
     model: gr.Dropdown
     version: gr.Dropdown
     t_model: gr.Textbox
@@ -53,14 +54,26 @@ class LabelWidgets:
         return [self.t_model, self.t_task, self.t_energy, self.t_stars, self.t_version, self.t_hardware]
 
 
+PREVIEW_WIDTH = 300  # the label preview's column: the 260 px label plus the image frame
+
+
 def build_widgets(links: Links) -> LabelWidgets:
-    """Lay the app out inside the current gr.Blocks; `links` fill the navigation bar."""
+    """Lay the app out inside the current gr.Blocks; `links` fill the navigation bar.
+
+    The label sits in a narrow column of its own on the right and everything else (pickers, info,
+    downloads, badge) in the wide column beside it, so no column is left half empty beside the other.
+    """
     gr.HTML(links.nav_html("label"))
     gr.Markdown(INTRO)
-    with gr.Row():
+    with gr.Row(equal_height=False):
         with gr.Column(scale=1):
             with gr.Tab("From the leaderboard"):
                 task = gr.Dropdown(label="Task", choices=[], elem_id="label-task")
+                # Thousands of models would make every response and the page heavy: the picker lists
+                # the first matches and the search box finds the others on the server.
+                search = gr.Textbox(
+                    label="Search models", placeholder="type part of a model id", elem_id="label-search"
+                )
                 model = gr.Dropdown(label="Model", choices=[], elem_id="label-model")
                 version = gr.Dropdown(label="Leaderboard version", choices=[], elem_id="label-version")
             with gr.Tab("Self-reported"):
@@ -74,18 +87,29 @@ def build_widgets(links: Links) -> LabelWidgets:
                 t_hardware = gr.Textbox(label="Hardware", placeholder="NVIDIA H100 80GB HBM3")
                 make = gr.Button("Make label", variant="primary")
             info = gr.Markdown(elem_id="label-info")
-        with gr.Column(scale=1):
-            preview = gr.Image(
-                label="Label", type="filepath", format="png", interactive=False, height=380, elem_id="label-preview"
-            )
             with gr.Row():
                 png_btn = gr.DownloadButton("Download PNG", interactive=False, elem_id="label-png")
                 svg_btn = gr.DownloadButton("Download SVG", interactive=False, elem_id="label-svg")
             badge = gr.Code(
-                label="Badge for a model card (Markdown)", language="markdown", interactive=False, wrap_lines=True
+                label="Badge for a model card (Markdown)",
+                language="markdown",
+                interactive=False,
+                wrap_lines=True,
+                elem_id="label-badge",
+            )
+        with gr.Column(scale=0, min_width=PREVIEW_WIDTH, elem_id="label-preview-col"):
+            preview = gr.Image(
+                label="Label",
+                type="filepath",
+                format="png",
+                interactive=False,
+                height=420,
+                width=PREVIEW_WIDTH,
+                elem_id="label-preview",
             )
     return LabelWidgets(
         task=task,
+        search=search,
         model=model,
         version=version,
         t_model=t_model,

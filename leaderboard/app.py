@@ -10,11 +10,13 @@ code links to); `?compare=<id>,<id>` opens the Compare tab with those results ch
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Literal
 
 import gradio as gr
 
 from leaderboard.handlers import LeaderboardHandlers
+from leaderboard.render import SCROLL_ON_RESULT_LINK_JS, SCROLL_TO_DETAIL_JS
 from leaderboard.views import Leaderboard
 from leaderboard.widgets import LeaderboardWidgets, build_widgets
 from shared.store.factory import open_store
@@ -24,6 +26,36 @@ from shared.web.links import Links
 
 # Visitors click through views quickly: a thin progress bar instead of an overlay on every part.
 FAST: Literal["minimal"] = "minimal"
+FAVICON = Path(__file__).resolve().parent / "static" / "favicon.svg"
+# After the CSV is written, fetch it through the hidden download button (one click for the visitor).
+CLICK_CSV_JS = "() => { const b = document.querySelector('#lb-csv-file'); if (b) { b.click(); } }"
+
+
+class LeaderboardBlocks(gr.Blocks):
+    """The leaderboard's Blocks, without gradio's run history, with the suite's favicon.
+
+    The history keeps every event's outputs in the browser's localStorage: a leaderboard answers each
+    click with a page of table HTML and figures, so it grew by megabytes in a few clicks. It is off
+    whatever the launcher asks (as in the portal).
+    """
+
+    @property
+    def run_history(self) -> bool:  # type: ignore[override]
+        """Always False."""
+        return False
+
+    @run_history.setter
+    def run_history(self, value: bool) -> None:
+        pass
+
+    @property  # type: ignore[override]
+    def favicon_path(self) -> str:
+        """The suite's star icon, whoever launches or mounts the app (both would set None otherwise)."""
+        return str(FAVICON)
+
+    @favicon_path.setter
+    def favicon_path(self, value: object) -> None:
+        pass
 
 
 def wire(demo: gr.Blocks, w: LeaderboardWidgets, h: LeaderboardHandlers) -> None:
@@ -32,13 +64,25 @@ def wire(demo: gr.Blocks, w: LeaderboardWidgets, h: LeaderboardHandlers) -> None
     load = demo.load(
         h.on_load,
         None,
-        [w.version, w.task, w.model_class, *w.table_outputs, w.model, w.detail, w.calc, *w.compare_outputs, w.tabs],
+        [
+            w.version,
+            w.task,
+            w.model_class,
+            w.hardware,
+            *w.table_outputs,
+            w.model,
+            w.detail,
+            w.calc,
+            *w.compare_outputs,
+            w.tabs,
+        ],
     )
+    load.then(None, js=SCROLL_ON_RESULT_LINK_JS)
     load.then(h.plots, w.plot_inputs, w.plot_outputs).then(lb.version_json_path, w.version, w.json_btn)
     for trigger in (w.version.input, w.task.input):
         ev = trigger(
             h.on_context,
-            [w.version, w.task, w.query, w.sort, w.descending, w.model, w.compare_pick],
+            [w.version, w.task, w.query, w.sort, w.descending, w.hardware, w.model, w.compare_pick],
             [w.model_class, *w.table_outputs, w.model, w.detail, *w.compare_outputs],
             show_progress=FAST,
         )
@@ -47,6 +91,7 @@ def wire(demo: gr.Blocks, w: LeaderboardWidgets, h: LeaderboardHandlers) -> None
     # The search box is never set by a handler, so its change is always the visitor's typing.
     for trigger, replot in (
         (w.model_class.input, True),
+        (w.hardware.input, True),
         (w.query.change, True),
         (w.sort.input, False),
         (w.descending.input, False),
@@ -63,9 +108,14 @@ def wire(demo: gr.Blocks, w: LeaderboardWidgets, h: LeaderboardHandlers) -> None
     w.prev_btn.click(h.previous_page, [*w.filters, w.page], w.table_outputs, show_progress=FAST)
     w.next_btn.click(h.next_page, [*w.filters, w.page], w.table_outputs, show_progress=FAST)
     w.table.sort_column(h.on_header, w.filters, [w.sort, w.descending, *w.table_outputs], show_progress=FAST)
+    w.csv_btn.click(h.on_csv, w.filters, w.csv_file, show_progress=FAST).success(None, js=CLICK_CSV_JS)
     calc_ins = list(w.calculator_inputs)
-    w.table.open_result(h.on_open, [w.version, *calc_ins], [w.model, w.detail, w.calc, w.tabs], show_progress=FAST)
-    w.model.input(h.on_model, [w.version, w.model, *calc_ins], [w.detail, w.calc], show_progress=FAST)
+    opened = w.table.open_result(
+        h.on_open, [w.version, *calc_ins], [w.model, w.detail, w.calc, w.tabs], show_progress=FAST
+    )
+    opened.then(None, js=SCROLL_TO_DETAIL_JS)
+    picked = w.model.input(h.on_model, [w.version, w.model, *calc_ins], [w.detail, w.calc, w.tabs], show_progress=FAST)
+    picked.then(None, js=SCROLL_TO_DETAIL_JS)
     w.compare_pick.input(lb.compare, [w.version, w.compare_pick, w.task], w.compare, show_progress=FAST)
     for setting in w.calculator_inputs:
         setting.change(lb.calculator, [w.version, w.model, *calc_ins], w.calc, show_progress=FAST)
@@ -82,6 +132,6 @@ def build_demo(store: Store | None = None, warm_up: bool = True, links: Links | 
     lb = Leaderboard(store or open_store(), links=links)
     if warm_up:
         threading.Thread(target=lb.warm_up, name="leaderboard-warm-up", daemon=True).start()
-    with gr.Blocks(title="AI Energy Score: leaderboard") as demo:
+    with LeaderboardBlocks(title="AI Energy Score: leaderboard") as demo:
         wire(demo, build_widgets(links), LeaderboardHandlers(lb))
     return demo

@@ -18,6 +18,12 @@ from shared.store.models import RatedResult, Store, VersionInfo
 EMPTY_FRAME = results_frame([])
 
 
+def model_key(rated: RatedResult) -> tuple[str, str]:
+    """(task, model) under which one model's results match across versions: the Hub id, or for a
+    replica the id of the architecture it copies, in any case."""
+    return rated.record.task_id, rated.record.architecture_id.lower()
+
+
 @dataclass
 class VersionData:
     """A version's results, ready to display.
@@ -28,6 +34,8 @@ class VersionData:
         frame: All results as a table frame.
         tasks: Task id -> that task's rows, energy-ordered.
         task_max: Task id -> the task's highest energy (the inline bars' full width).
+        by_model: (task id, model key) -> result ids: the model's results, to find it in other versions.
+        real_models: True when the version holds a result of a real (trained) model, not only replicas.
     """
 
     info: VersionInfo
@@ -35,19 +43,29 @@ class VersionData:
     frame: pd.DataFrame
     tasks: dict[str, pd.DataFrame] = field(default_factory=dict)
     task_max: dict[str, float] = field(default_factory=dict)
+    by_model: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, info: VersionInfo, rated: list[RatedResult]) -> VersionData:
         """Index a version's results once."""
         frame = results_frame(rated)
         tasks = split_by_task(frame)
+        by_model: dict[tuple[str, str], list[str]] = {}
+        for r in rated:
+            by_model.setdefault(model_key(r), []).append(r.result_id)
         return cls(
             info=info,
             results={r.result_id: r for r in rated},
             frame=frame,
             tasks=tasks,
             task_max={t: float(part["energy"].max()) for t, part in tasks.items()},
+            by_model=by_model,
         )
+
+    @property
+    def real_models(self) -> bool:
+        """True when at least one result is of a real model (not a random-weight replica)."""
+        return any(not r.record.random_weights for r in self.results.values())
 
     def task(self, task_id: str) -> pd.DataFrame:
         """A task's rows (an empty frame when the task has none in this version)."""
@@ -87,6 +105,33 @@ class LeaderboardData:
                 if v.id == version_id:
                     return v
         return None
+
+    def default_id(self) -> str | None:
+        """The version a newcomer sees: the newest one holding real (trained) models, else the newest.
+
+        A version of random-weight replicas only (demo data measured by our runner) shows the method
+        at work but rates no model anyone can use, so a version of real models comes first.
+        """
+        found = self.versions()
+        for v in found:
+            data = self.version(v.id)
+            if data is not None and data.real_models:
+                return v.id
+        return found[0].id if found else None
+
+    def same_model(self, rated: RatedResult) -> list[RatedResult]:
+        """The same model's results (same task, Hub id or copied architecture) in the other versions,
+        newest version first; each with its own version's stars."""
+        key = model_key(rated)
+        out = []
+        for v in self.versions():
+            if v.id == rated.version_id:
+                continue
+            data = self.version(v.id)
+            if data is None:
+                continue
+            out += [data.results[rid] for rid in data.by_model.get(key, []) if rid != rated.result_id]
+        return out
 
     def latest_id(self) -> str | None:
         """Id of the newest version, or None if nothing is published."""

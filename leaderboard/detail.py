@@ -9,17 +9,49 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from leaderboard.render import esc, format_params, hub_link, stars_html
 from shared.method.tasks import DEFAULT_SAMPLES, TASKS
 from shared.method.units import format_energy
-from shared.records import FORMAT_REFERENCE
+from shared.records import FORMAT_REFERENCE, PROVENANCE_PUBLISHED
 from shared.store.models import RatedResult
 from shared.web.links import Links
 
 Rows = list[tuple[str, str]]
+
+# Configuration keys in plain words (a key not listed is shown with its underscores as spaces).
+CONFIG_LABELS: dict[str, str] = {
+    "task": "Task id",
+    "model": "Model loaded from",
+    "dataset": "Dataset file",
+    "samples": "Queries per repetition (set)",
+    "repetitions": "Repetitions (set)",
+    "batch_size": "Batch size",
+    "dtype": "Data type requested",
+    "reasoning": "Reasoning mode",
+    "phase_split": "Phase split",
+    "device_ids": "GPUs used (ids)",
+    "dry_run": "Simulated meter (dry run)",
+    "warmup_samples": "Warm-up queries",
+    "shape_warmup": "Warm-up over every input shape",
+    "shape_warmup_samples": "Shape warm-up queries",
+    "gc_paused_in_windows": "Python garbage collection paused while measuring",
+    "max_new_tokens": "Max new tokens",
+    "min_new_tokens": "Min new tokens",
+    "num_inference_steps": "Inference steps",
+    "max_input_tokens": "Max input tokens",
+    "seed": "Random seed",
+    "runner": "Runner (set)",
+    "layout": "Source layout",
+}
+DATASET_LABELS: dict[str, str] = {"id": "Dataset", "split": "Split", "samples": "Queries", "sha256": "Content sha256"}
+# A value that is a path on the measuring machine: '/tmp/data/x.jsonl', 'C:\\data\\x', '~/x', './x'.
+LOCAL_PATH = re.compile(r"^(/|~/|\\.{1,2}/|[A-Za-z]:[\\/])")
+# Keys whose values may be local paths (a Hub id like 'org/name' has no leading slash, so stays as is).
+PATH_KEYS = frozenset({"model", "dataset", "id"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +99,27 @@ def fact_text(value: Any) -> str:
     return str(value)
 
 
+def plain_label(key: str, labels: dict[str, str]) -> str:
+    """A recorded key in plain words ('gc_paused_in_windows' -> its sentence; unknown: 'max_batch' -> 'Max batch')."""
+    return labels.get(key) or key.replace("_", " ").capitalize()
+
+
+def public_value(value: Any) -> str:
+    """A value with a path on the measuring machine cut to its file name ('/tmp/data/tg.jsonl' -> 'tg.jsonl
+    (local file)'): the path says nothing to a visitor and reveals the submitter's folders."""
+    if isinstance(value, str) and LOCAL_PATH.match(value):
+        name = re.split(r"[\\/]", value.rstrip("/\\"))[-1]
+        return f"{name} (local file)" if name else "local file"
+    return fact_text(value)
+
+
+def facts(items: dict[str, Any], labels: dict[str, str]) -> Rows:
+    """(plain label, public value) rows of a recorded dict, paths cut (see `public_value`)."""
+    return [
+        (plain_label(k, labels), public_value(v) if k in PATH_KEYS else fact_text(v)) for k, v in sorted(items.items())
+    ]
+
+
 def phase_shares(phases: dict[str, float], total: float) -> list[PhaseShare]:
     """Each phase's energy and its share of the rated total."""
     return [PhaseShare(name, float(wh), (float(wh) / total) if total > 0 else None) for name, wh in phases.items()]
@@ -97,6 +150,17 @@ def spread_rows(rated: RatedResult) -> Rows:
     return rows
 
 
+# Decimals shown for environment readings: a tenth of a watt or millisecond is all a reader needs.
+ROUNDING = {"idle_power_w": 1, "counter_update_period_ms": 1}
+
+
+def rounded(key: str, value: Any) -> str:
+    """An environment reading as text, rounded where ROUNDING says (idle power 114.869... -> '114.9')."""
+    if key in ROUNDING and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:,.{ROUNDING[key]}f}"
+    return fact_text(value)
+
+
 def environment_rows(env: dict[str, Any], hardware: str, gpu_count: int) -> Rows:
     """GPU and software environment; tolerant of the reference format's sparser record."""
     rows: Rows = [("GPU", f"{hardware or 'not recorded'}" + (f" × {gpu_count}" if gpu_count > 1 else ""))]
@@ -118,9 +182,39 @@ def environment_rows(env: dict[str, Any], hardware: str, gpu_count: int) -> Rows
         ("contaminated", "Other GPU processes seen"),
     ):
         if key in env and env[key] not in (None, ""):
-            rows.append((label, fact_text(env[key])))
+            rows.append((label, rounded(key, env[key])))
     for name, version in sorted((env.get("software") or {}).items()):
         rows.append((f"{name}", str(version)))
+    return rows
+
+
+def source_rows(rated: RatedResult) -> Rows:
+    """Where the number comes from: a validated bundle of ours, or a published figure with its source row."""
+    rec = rated.record
+    if not rec.is_published_figure:
+        kind = "reference runner (converted)" if rec.source_format == FORMAT_REFERENCE else "our runner's bundle"
+        return [("Measured from", f"a validated bundle ({kind}), raw energy-counter readings re-checked")]
+    rows: Rows = [("Measured from", "Published figure, reference runner, no raw readings")]
+    rows.append(("Source", rec.source_note or "not recorded"))
+    if rec.source_file:
+        rows.append(("Source file", rec.source_file))
+    if rec.source_line is not None:
+        rows.append(("Source line", f"{rec.source_line} (line 1 is the header)"))
+    if rec.stars_published is not None:
+        rows.append(("Stars published", f"{rec.stars_published} of 5"))
+        mismatch = rec.stars_mismatch(rated.stars)
+        rows.append(("Stars check", mismatch or "the same as our rule gives"))
+    return rows
+
+
+def identifier_rows(rated: RatedResult) -> Rows:
+    """Result, submission and content ids; an imported figure has no bundle, so its hash is named for what it is."""
+    rows: Rows = [("Result id", rated.result_id), ("Submission id", rated.submission_id)]
+    if rated.record.is_published_figure:
+        rows.append(("Source row sha256", rated.bundle_sha256))
+    else:
+        rows.append(("Bundle sha256", rated.bundle_sha256))
+    rows.append(("Leaderboard version", rated.version_id or "not in a published version"))
     return rows
 
 
@@ -134,35 +228,26 @@ def provenance(rated: RatedResult, version_name: str = "", links: Links = Links(
     ]
     if task and task.has_classes:
         measurement.append(("Class", rec.model_class or "not recorded"))
+    stars = f"{rated.stars} of 5" if rated.stars else "unrated"
+    if rated.stars and task and task.has_classes and rec.model_class:
+        stars += f" in class {rec.model_class}"
     measurement += [
-        (
-            "Stars",
-            f"{rated.stars} of 5" + (f" in {version_name}" if version_name else "") if rated.stars else "unrated",
-        ),
+        ("Stars", stars + (f" in {version_name}" if version_name and rated.stars else "")),
         ("Parameters", format_params(rec.parameters) or "not recorded"),
         ("Precision", rec.precision or "not recorded"),
         ("Random weights", "yes: a random-weight replica, same compute" if rec.random_weights else "no"),
         ("Quality score", fact_text(rec.quality_score)),
         ("Run finished (UTC)", rec.created_utc or "not recorded"),
         ("Runner", rec.runner or "not recorded"),
-        (
-            "Bundle format",
-            "reference runner (converted)" if rec.source_format == FORMAT_REFERENCE else rec.source_format,
-        ),
     ]
     sections: dict[str, Rows] = {
         "Measurement": measurement,
+        "Where the number comes from": source_rows(rated),
         "Repetitions and spread": spread_rows(rated),
-        "Configuration": [(k, fact_text(v)) for k, v in sorted(rec.config.items())]
-        or [("Configuration", "not recorded")],
-        "Dataset": [(k, fact_text(v)) for k, v in sorted(rec.dataset.items())] or [("Dataset", "not recorded")],
+        "Configuration": facts(rec.config, CONFIG_LABELS) or [("Configuration", "not recorded")],
+        "Dataset": facts(rec.dataset, DATASET_LABELS) or [("Dataset", "not recorded")],
         "GPU and software environment": environment_rows(rec.environment, rec.hardware, rec.gpu_count),
-        "Identifiers": [
-            ("Result id", rated.result_id),
-            ("Submission id", rated.submission_id),
-            ("Bundle sha256", rated.bundle_sha256),
-            ("Leaderboard version", rated.version_id or "not in a published version"),
-        ],
+        "Identifiers": identifier_rows(rated),
     }
     urls = {
         "Hub page": f"https://huggingface.co/{rec.model_id}",
@@ -170,6 +255,50 @@ def provenance(rated: RatedResult, version_name: str = "", links: Links = Links(
         "Generate its label": links.label_url(rated.result_id),
     }
     return Provenance(rec.model_id, sections, phase_shares(rec.phases_wh_per_1k, rec.gpu_energy_wh_per_1k), urls)
+
+
+@dataclass(frozen=True)
+class OtherFigure:
+    """The same model's figure in another version (another runner): shown beside, never rated against.
+
+    Attributes:
+        rated: The result in that version, with that version's stars.
+        version_name: That version's name.
+    """
+
+    rated: RatedResult
+    version_name: str
+
+
+def _figure_label(rated: RatedResult, version_name: str) -> str:
+    rec = rated.record
+    who = "Published figure, reference runner" if rec.is_published_figure else f"Measured by {rec.runner or 'a runner'}"
+    what = " (random-weight replica)" if rec.random_weights else ""
+    return f"{who}{what}, {version_name or rated.version_id or ''}"
+
+
+def other_figures_html(rated: RatedResult, version_name: str, others: list[OtherFigure]) -> str:
+    """The model's figures in every version holding it, side by side, each labelled by runner and version.
+
+    Stars are shown only beside the figure of their own version: a version's stars rate its results
+    against each other, so comparing stars across versions (and runners) would mean nothing.
+    """
+    if not others:
+        return ""
+    cards = [(rated, version_name)] + [(o.rated, o.version_name) for o in others]
+    cells = "".join(
+        f'<div class="lb-kpi lb-figure"><div class="v">{esc(format_energy(r.record.gpu_energy_wh_per_1k))}</div>'
+        f'<div class="k">{esc(_figure_label(r, name))}</div>'
+        f'<div class="k">{esc(r.record.model_id)} · {esc(r.record.hardware or "GPU not recorded")}'
+        f" · {stars_html(r.stars)} in its own version</div></div>"
+        for r, name in cards
+    )
+    return (
+        '<div class="lb-other-figures"><h3>This model in other leaderboard versions</h3>'
+        '<p class="lb-muted">Different runners and workloads: the figures are shown side by side, '
+        "not rated against each other (stars compare results within one version only).</p>"
+        f'<div class="lb-kpis">{cells}</div></div>'
+    )
 
 
 def _rows_html(rows: Rows, code: bool = False) -> str:
@@ -188,10 +317,18 @@ def _phases_html(phases: list[PhaseShare]) -> str:
     return f"<table><tr><th>Phase</th><th>Wh / 1k queries</th><th>Share of total</th></tr>{rows}</table>"
 
 
-def detail_html(rated: RatedResult, version_name: str = "", links: Links = Links()) -> str:
-    """The detail view of one result as HTML."""
+def detail_html(
+    rated: RatedResult, version_name: str = "", links: Links = Links(), others: list[OtherFigure] | None = None
+) -> str:
+    """The detail view of one result as HTML; `others` are the same model's figures in other versions."""
     prov = provenance(rated, version_name, links)
     rec = rated.record
+    note = (
+        f'<p class="lb-provenance-note">{esc(PROVENANCE_PUBLISHED.capitalize())}: '
+        f"{esc(rec.source_note or 'source not recorded')}.</p>"
+        if rec.is_published_figure
+        else ""
+    )
     kpis = (
         f'<div class="lb-kpis"><div class="lb-kpi"><div class="v">{esc(format_energy(rec.gpu_energy_wh_per_1k))}</div>'
         f'<div class="k">GPU energy per 1,000 queries</div></div>'
@@ -201,13 +338,16 @@ def detail_html(rated: RatedResult, version_name: str = "", links: Links = Links
     sections = []
     for title, rows in prov.sections.items():
         sections.append(f"<div><h3>{esc(title)}</h3>{_rows_html(rows, code=title == 'Identifiers')}</div>")
+        if title == "Repetitions and spread" and rec.is_published_figure:
+            continue  # an imported figure has no phases to break down
         if title == "Repetitions and spread":
             sections.append(f"<div><h3>Phase breakdown</h3>{_phases_html(prov.phases)}</div>")
     return (
         f'<div class="lb-detail" data-result-id="{esc(rated.result_id)}">'
-        f"<h2>{hub_link(rec.model_id)}</h2>{kpis}"
+        f"<h2>{hub_link(rec.model_id)}</h2>{note}{kpis}"
         f'<p><a class="lb-button" href="{esc(prov.links["Generate its label"])}" target="_blank">Generate its label</a>'
         f'<a href="{esc(prov.links["Permalink"])}">Permalink to this result</a></p>'
+        f"{other_figures_html(rated, version_name, others or [])}"
         f'<div class="lb-sections">{"".join(sections)}</div></div>'
     )
 

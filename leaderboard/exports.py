@@ -40,13 +40,21 @@ CSV_COLUMNS: dict[str, str] = {
     "version": "version_id",
     "submission_id": "submission_id",
     "bundle_sha256": "bundle_sha256",
+    "provenance": "provenance",
+    "source_note": "source_note",
+    "stars_published": "stars_published",
 }
 
 
 def view_csv(view: pd.DataFrame) -> str:
-    """The rows of a view, in its order, as CSV text (header first)."""
+    """The rows of a view, in its order, as CSV text (header first).
+
+    `provenance` says what each number is ("measured from a validated bundle", or "published figure,
+    reference runner, no raw readings" with its `source_note`); `bundle_sha256` of a published figure
+    is the hash of its source row, not of a bundle.
+    """
     out = view[list(CSV_COLUMNS.values())].rename(columns={v: k for k, v in CSV_COLUMNS.items()})
-    out = out.astype({"stars": "Int64", "parameters": "Int64"})
+    out = out.astype({"stars": "Int64", "parameters": "Int64", "stars_published": "Int64"})
     # Model ids and other text come from submitters: never let a spreadsheet run them as formulas.
     return safe_frame(out).to_csv(index=False, float_format="%.6g")
 

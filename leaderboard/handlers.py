@@ -12,15 +12,20 @@ import gradio as gr
 
 from leaderboard.calculator import DEFAULT_PUE, DEFAULT_QUERIES_PER_DAY
 from leaderboard.detail import detail_placeholder_html
-from leaderboard.table import ALL_CLASSES
+from leaderboard.table import ALL_CLASSES, RATED_HARDWARE
 from leaderboard.views import Leaderboard, TableView, next_sort
 from shared.method.tasks import TASKS
 from shared.method.units import US_2024_GRID_G_PER_KWH
 
 
 def table_values(tv: TableView) -> list[Any]:
-    """The table area's values: callout, table, pager, page and CSV file."""
-    return [tv.callout, tv.table, tv.pager, tv.page, tv.csv_path]
+    """The table area's values: callout, table, pager and page (the CSV is written on request only)."""
+    return [tv.callout, tv.table, tv.pager, tv.page]
+
+
+def plot_key(version_id: str, task_id: str, model_class: str, query: str, hardware: str) -> str:
+    """What the figures show, as one string: the same key means the same figures (no need to resend)."""
+    return "\x1f".join((version_id or "", task_id or "", model_class or ALL_CLASSES, " ".join((query or "").lower().split()), hardware or RATED_HARDWARE))
 
 
 class LeaderboardHandlers:
@@ -50,6 +55,7 @@ class LeaderboardHandlers:
             gr.Dropdown(choices=choices, value=start.version_id or None),
             start.task_id,
             gr.Radio(value=ALL_CLASSES, visible=TASKS[start.task_id].has_classes),
+            RATED_HARDWARE,
             *table_values(tv),
             self.picker(tv, rid),
             detail_value,
@@ -65,11 +71,12 @@ class LeaderboardHandlers:
         query: str,
         sort: str,
         descending: bool,
+        hardware: str,
         result_id: str | None,
         chosen: list[str] | None,
     ) -> list[Any]:
         """Another version or task: class filter reset, first page, the detail in that version."""
-        tv = self.lb.table(version_id, task_id, ALL_CLASSES, query, sort, descending, 0)
+        tv = self.lb.table(version_id, task_id, ALL_CLASSES, query, sort, descending, 0, hardware)
         return [
             gr.Radio(value=ALL_CLASSES, visible=TASKS[task_id].has_classes),
             *table_values(tv),
@@ -86,11 +93,12 @@ class LeaderboardHandlers:
         query: str,
         sort: str,
         descending: bool,
+        hardware: str,
         result_id: str | None,
         chosen: list[str] | None,
     ) -> list[Any]:
-        """Class filter, search or sort changed: first page of the new view."""
-        tv = self.lb.table(version_id, task_id, model_class, query, sort, descending, 0)
+        """Class filter, search, sort or hardware changed: first page of the new view."""
+        tv = self.lb.table(version_id, task_id, model_class, query, sort, descending, 0, hardware)
         return [*table_values(tv), self.picker(tv, result_id), *self.comparer(version_id, task_id, tv, chosen)]
 
     def _move(
@@ -102,22 +110,26 @@ class LeaderboardHandlers:
         query: str,
         sort: str,
         descending: bool,
+        hardware: str,
         current: int,
     ) -> list[Any]:
         page = (current or 0) + delta
-        return table_values(self.lb.table(version_id, task_id, model_class, query, sort, descending, page))
+        return table_values(self.lb.table(version_id, task_id, model_class, query, sort, descending, page, hardware))
 
-    def previous_page(
-        self, version_id: str, task_id: str, model_class: str, query: str, sort: str, descending: bool, current: int
-    ) -> list[Any]:
-        """The page before the current one."""
-        return self._move(-1, version_id, task_id, model_class, query, sort, descending, current)
+    def previous_page(self, *state: Any) -> list[Any]:
+        """The page before the current one (state: the filters, then the current page)."""
+        return self._move(-1, *state)
 
-    def next_page(
-        self, version_id: str, task_id: str, model_class: str, query: str, sort: str, descending: bool, current: int
-    ) -> list[Any]:
-        """The page after the current one."""
-        return self._move(1, version_id, task_id, model_class, query, sort, descending, current)
+    def next_page(self, *state: Any) -> list[Any]:
+        """The page after the current one (state: the filters, then the current page)."""
+        return self._move(1, *state)
+
+    def on_csv(
+        self, version_id: str, task_id: str, model_class: str, query: str, sort: str, descending: bool, hardware: str
+    ) -> Any:
+        """The view as a CSV file, written now (the download button then fetches it)."""
+        path = self.lb.csv_path(version_id, task_id, model_class, query, sort, descending, hardware)
+        return gr.DownloadButton(value=path) if path else gr.skip()
 
     def on_header(
         self,
@@ -127,11 +139,12 @@ class LeaderboardHandlers:
         query: str,
         sort: str,
         descending: bool,
+        hardware: str,
         evt: gr.EventData,
     ) -> list[Any]:
         """A column header was clicked: the new sort, its direction, and the first page sorted so."""
         sort, descending = next_sort(sort, descending, str(getattr(evt, "column", "")))
-        tv = self.lb.table(version_id, task_id, model_class, query, sort, descending, 0)
+        tv = self.lb.table(version_id, task_id, model_class, query, sort, descending, 0, hardware)
         return [sort, descending, *table_values(tv)]
 
     def on_open(
@@ -149,13 +162,30 @@ class LeaderboardHandlers:
     def on_model(
         self, version_id: str, result_id: str | None, queries: float, grid: float, pue: float, whole: bool
     ) -> list[Any]:
-        """A model picked in the picker: its detail view and calculator."""
+        """A model picked in the picker: its detail view (the tab opened) and calculator."""
         return [
             self.lb.detail(version_id, result_id),
             self.lb.calculator(version_id, result_id, queries, grid, pue, whole),
+            gr.Tabs(selected="detail") if result_id else gr.skip(),
         ]
 
-    def plots(self, version_id: str, task_id: str, model_class: str, query: str) -> list[Any]:
-        """The figures of the view (the Pareto plot only where quality scores exist)."""
-        figs = self.lb.plots(version_id, task_id, model_class, query)
-        return [figs.energy, figs.parameters, gr.Plot(value=figs.quality, visible=figs.quality is not None)]
+    def plots(
+        self, version_id: str, task_id: str, model_class: str, query: str, hardware: str, sent: str
+    ) -> list[Any]:
+        """The figures of the view (the Pareto plot only where quality scores exist); nothing is resent when
+        the view's rows are those already plotted, and an empty view shows one short note instead."""
+        key = plot_key(version_id, task_id, model_class, query, hardware)
+        if key == sent:
+            return [gr.skip()] * 5
+        figs = self.lb.plots(version_id, task_id, model_class, query, hardware)
+        if figs.empty:
+            hidden = gr.Plot(value=None, visible=False)
+            note = gr.HTML(value=figs.note, visible=True)
+            return [hidden, gr.Plot(value=None, visible=False), gr.Plot(value=None, visible=False), note, key]
+        return [
+            gr.Plot(value=figs.energy, visible=True),
+            gr.Plot(value=figs.parameters, visible=True),
+            gr.Plot(value=figs.quality, visible=figs.quality is not None),
+            gr.HTML(visible=False),
+            key,
+        ]

@@ -15,8 +15,10 @@ import plotly.graph_objects as go
 
 from shared.web.links import GREEN
 
-STAR_COLORS = {5: GREEN, 4: "#8cc665", 3: "#e9c46a", 2: "#f4a261", 1: "#e76f51"}
 UNRATED_COLOR = "#9e9e9e"
+STAR_COLORS = {5: GREEN, 4: "#8cc665", 3: "#e9c46a", 2: "#f4a261", 1: "#e76f51"}
+# One hue per text-generation class (stars compare within a class, so a mixed view is coloured by class).
+CLASS_COLORS = {"A": "#2a9d8f", "B": "#6a4c93", "C": "#e76f51", "": UNRATED_COLOR}
 MAX_BARS = 60
 ENERGY_AXIS = "GPU energy (Wh / 1,000 queries, log scale)"
 LINEAR_ENERGY_AXIS = "GPU energy (Wh / 1,000 queries)"
@@ -24,6 +26,8 @@ LINEAR_ENERGY_AXIS = "GPU energy (Wh / 1,000 queries)"
 # like a 30x one, because a log bar's length depends on where the axis happens to start.
 LOG_BARS_FROM_RATIO = 10.0
 HOVER = "<b>%{customdata[0]}</b><br>%{customdata[1]:.4g} Wh / 1k queries<br>%{customdata[2]}<extra></extra>"
+# Below this many bars, each keeps a fixed share of the plot's width instead of filling it.
+FEW_BARS = 8
 
 
 def _layout(title: str, **axes: object) -> dict[str, object]:
@@ -59,6 +63,28 @@ def _star_groups(frame: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
     return out
 
 
+def mixed_classes(frame: pd.DataFrame) -> bool:
+    """True when the rows hold more than one text-generation class (the 'All' view)."""
+    return bool(frame["model_class"].nunique() > 1) if not frame.empty else False
+
+
+def _class_groups(frame: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+    """(legend name, colour, rows) per class, A first; rows without a class last."""
+    out = []
+    for cls in ("A", "B", "C", ""):
+        part = frame[frame["model_class"] == cls]
+        if not part.empty:
+            out.append((f"Class {cls}" if cls else "No class", CLASS_COLORS[cls], part))
+    return out
+
+
+def _groups(frame: pd.DataFrame) -> tuple[str, list[tuple[str, str, pd.DataFrame]]]:
+    """(legend title, groups): by class when the rows mix classes, else by stars."""
+    if mixed_classes(frame):
+        return "Class (stars compare within a class)", _class_groups(frame)
+    return "Stars", _star_groups(frame)
+
+
 def _custom(part: pd.DataFrame, third: str) -> np.ndarray:
     """Hover data as one object array (plotly validates arrays far faster than nested lists)."""
     return part[["model_id", "energy", third]].to_numpy(dtype=object)
@@ -82,27 +108,33 @@ def _energy_bar_axis(energy: pd.Series) -> dict[str, object]:
 
 
 def energy_per_model(frame: pd.DataFrame, title: str = "GPU energy per model") -> go.Figure:
-    """Bars of energy per model, most frugal first, coloured by stars; a log axis when the energies
-    span 10x or more (see `_energy_bar_axis`).
+    """Bars of energy per model, most frugal first, coloured by stars, or grouped and coloured by class
+    when the view mixes classes (stars compare within a class); a log axis when the energies span 10x or
+    more (see `_energy_bar_axis`). A few bars keep a modest width instead of filling the plot.
 
     Above MAX_BARS models the bars become points against their rank (names in the hover).
     """
     if frame.empty:
         return _empty(title, "No results to plot")
-    ordered = frame.sort_values("energy", kind="stable").reset_index(drop=True)
+    legend, _ = _groups(frame)
+    by_class = mixed_classes(frame)
+    keys = ["model_class", "energy"] if by_class else ["energy"]
+    ordered = frame.sort_values(keys, kind="stable").reset_index(drop=True)
     ordered = ordered.assign(rank=ordered.index + 1)
     many = len(ordered) > MAX_BARS
-    fig = go.Figure(
-        layout=_layout(
-            title,
-            yaxis=_energy_bar_axis(ordered["energy"]),
-            xaxis={"title": {"text": "Models, by rank (hover for names)"}}
-            if many
-            else {"categoryorder": "array", "categoryarray": ordered["model_id"].to_numpy(dtype=object)},
-            bargap=0.15,
-        )
+    xaxis: dict[str, object] = (
+        {"title": {"text": "Models, by rank (hover for names)"}}
+        if many
+        else {"categoryorder": "array", "categoryarray": ordered["model_id"].to_numpy(dtype=object)}
     )
-    for name, color, part in _star_groups(ordered):
+    if not many and len(ordered) < FEW_BARS:
+        # Pad the category axis so one or two bars do not stretch across the whole plot.
+        xaxis["range"] = [-0.5, max(len(ordered), FEW_BARS // 2) - 0.5]
+    layout = _layout(title, yaxis=_energy_bar_axis(ordered["energy"]), xaxis=xaxis, bargap=0.15)
+    layout["legend"] = {"title": {"text": legend}}
+    fig = go.Figure(layout=layout)
+    _, groups = _groups(ordered)
+    for name, color, part in groups:
         common = {
             "name": name,
             "marker": {"color": color},
@@ -113,6 +145,8 @@ def energy_per_model(frame: pd.DataFrame, title: str = "GPU energy per model") -
             fig.add_trace(go.Scattergl(mode="markers", **_xy(part, "rank", "energy"), **common))
         else:
             fig.add_trace(go.Bar(**_xy(part, "model_id", "energy"), **common))
+    if not many:
+        fig.update_layout(barmode="overlay")
     return fig
 
 
@@ -121,14 +155,15 @@ def energy_vs_parameters(frame: pd.DataFrame, title: str = "GPU energy against p
     known = frame[frame["parameters"].notna() & (frame["parameters"] > 0)]
     if known.empty:
         return _empty(title, "No result reports its parameter count")
-    fig = go.Figure(
-        layout=_layout(
-            title,
-            xaxis={"type": "log", "title": {"text": "Parameters (log scale)"}},
-            yaxis={"type": "log", "title": {"text": ENERGY_AXIS}},
-        )
+    legend, groups = _groups(known)
+    layout = _layout(
+        title,
+        xaxis={"type": "log", "title": {"text": "Parameters (log scale)"}, **_log_range(known["parameters"])},
+        yaxis={"type": "log", "title": {"text": ENERGY_AXIS}, **_log_range(known["energy"])},
     )
-    for name, color, part in _star_groups(known):
+    layout["legend"] = {"title": {"text": legend}}
+    fig = go.Figure(layout=layout)
+    for name, color, part in groups:
         fig.add_trace(
             go.Scattergl(
                 **_xy(part, "parameters", "energy"),
@@ -140,6 +175,16 @@ def energy_vs_parameters(frame: pd.DataFrame, title: str = "GPU energy against p
             )
         )
     return fig
+
+
+def _log_range(values: pd.Series) -> dict[str, object]:
+    """A log axis at least one decade wide around the values: a single point otherwise gets a sliver
+    of an axis crowded with minor ticks."""
+    low, high = float(values.min()), float(values.max())
+    if low <= 0 or high / low >= 10:
+        return {}
+    mid = (math.log10(low) + math.log10(high)) / 2
+    return {"range": [mid - 0.5, mid + 0.5], "dtick": 1}
 
 
 def pareto_frontier(energy: Sequence[float], quality: Sequence[float]) -> list[int]:

@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from leaderboard.table import COLUMNS, EnergySpread, has_quality
+from leaderboard.table import COLUMNS, OTHER_HARDWARE, EnergySpread, has_quality
+from shared.method.classes import ModelClass
 from shared.method.tasks import DEFAULT_SAMPLES, Task
 from shared.method.units import format_energy
 from shared.web.links import DARK, GREEN, Links
@@ -31,19 +32,26 @@ LEADERBOARD_CSS = f"""
 .lb-empty h3 {{ margin:0 0 8px; }}
 .lb-table-wrap {{ overflow-x:auto; }}
 table.lb-table {{ border-collapse:collapse; width:100%; font-size:13px; color:{DARK}; }}
-table.lb-table th {{ text-align:left; padding:6px 8px; border-bottom:2px solid #e0e0e0; white-space:nowrap;
+table.lb-table th {{ text-align:left; padding:6px 6px; border-bottom:2px solid #e0e0e0; vertical-align:bottom;
   cursor:pointer; user-select:none; }}
 table.lb-table th span.tip {{ border-bottom:1px dotted #888; }}
 table.lb-table th.sorted {{ color:{GREEN}; }}
-table.lb-table td {{ padding:5px 8px; border-bottom:1px solid #f0f0f0; vertical-align:middle; }}
-table.lb-table td.model, table.lb-table td.nowrap {{ white-space:nowrap; }}
+table.lb-table td {{ padding:5px 6px; border-bottom:1px solid #f0f0f0; vertical-align:middle; }}
+table.lb-table td.model {{ overflow-wrap:anywhere; min-width:180px; }}
+table.lb-table td.nowrap {{ white-space:nowrap; }}
+table.lb-table td.ci {{ font-size:12px; min-width:90px; }}
+table.lb-table tr.lb-group th {{ cursor:default; background:#f6f6f6; color:{DARK}; font-weight:600;
+  border-bottom:1px solid #e0e0e0; }}
+table.lb-table tr.lb-group th span {{ font-weight:400; color:#666; }}
+.lb-run {{ display:block; font-size:11px; color:#666; }}
+.lb-class-tag {{ display:block; font-size:11px; color:#555; white-space:nowrap; }}
 table.lb-table tr:hover td {{ background:#f7fbf8; }}
 table.lb-table a, .lb-detail h2 a {{ color:{DARK}; text-decoration:underline dotted #9a9a9a; }}
 table.lb-table a:hover, .lb-detail h2 a:hover {{ color:{GREEN}; }}
-.lb-bar {{ display:flex; align-items:center; gap:6px; min-width:150px; }}
+.lb-bar {{ display:flex; align-items:center; gap:6px; min-width:120px; }}
 .lb-bar .track {{ flex:1; background:#eef4ef; height:10px; border-radius:5px; overflow:hidden; }}
 .lb-bar .fill {{ background:{GREEN}; height:100%; }}
-.lb-bar .num {{ min-width:78px; text-align:right; font-variant-numeric:tabular-nums; }}
+.lb-bar .num {{ min-width:64px; text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }}
 .lb-stars {{ color:{GREEN}; letter-spacing:1px; white-space:nowrap; font-size:16px; }}
 .lb-stars .off {{ color:{EMPTY_STAR}; }}
 .lb-badge {{ display:inline-block; font-size:11px; padding:0 6px; margin-left:6px; border-radius:8px;
@@ -53,6 +61,10 @@ table.lb-table a:hover, .lb-detail h2 a:hover {{ color:{GREEN}; }}
 .lb-muted {{ color:#777; }}
 .lb-detail h2 {{ font-size:1.4rem; font-weight:700; margin:6px 0; }}
 .lb-detail h3 {{ font-size:1rem; font-weight:600; color:{GREEN}; margin:14px 0 6px; }}
+.lb-provenance-note {{ background:#fff8e6; border-left:4px solid #f0c27a; padding:6px 10px; border-radius:4px; }}
+.lb-other-figures .lb-kpi {{ max-width:360px; }}
+.lb-hidden {{ position:absolute !important; left:-10000px !important; width:1px; height:1px; overflow:hidden; }}
+.lb-plot-empty {{ color:#666; padding:6px 2px; }}
 .lb-sections {{ display:grid; grid-template-columns:repeat(auto-fit, minmax(420px, 1fr)); gap:0 32px; }}
 .lb-detail th {{ font-weight:500; color:#555; white-space:nowrap; }}
 .lb-detail table {{ border-collapse:collapse; font-size:14px; }}
@@ -77,6 +89,22 @@ table.lb-compare tr.lb-diff th::before {{ content:"≠ "; color:#8a5300; font-we
 table.lb-compare code {{ font-size:12px; word-break:break-all; }}
 .lb-compare-summary {{ margin:4px 0 10px; color:{DARK}; }}
 .lb-compare-summary .lb-diff-key {{ background:#fff4e0; border:1px solid #f0c27a; border-radius:4px; padding:0 4px; }}
+"""
+
+# After a Details click, a model picked or a ?result= link: the detail tab sits far below the table, so
+# bring it into view (the page would otherwise stay at the top and the click seem to do nothing).
+SCROLL_TO_DETAIL_JS = """
+() => {
+  const el = document.getElementById('lb-detail');
+  if (el) { el.scrollIntoView({behavior: 'instant', block: 'start'}); }
+}
+"""
+SCROLL_ON_RESULT_LINK_JS = """
+() => {
+  if (!new URLSearchParams(window.location.search).has('result')) { return; }
+  const el = document.getElementById('lb-detail');
+  if (el) { el.scrollIntoView({behavior: 'instant', block: 'start'}); }
+}
 """
 
 # Click delegation for the table: a detail button opens the detail view, a header sorts.
@@ -111,6 +139,29 @@ def format_params(n: float | None) -> str:
             value = n / scale
             return f"{value:.1f}{suffix}" if value < 100 else f"{value:.0f}{suffix}"
     return str(int(n))
+
+
+def is_missing(value: object) -> bool:
+    """True for None or NaN (a frame's missing number)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def class_stars_html(stars: float | None, model_class: str) -> str:
+    """Stars with the class they were given in ('★★★★★ in class B'): stars compare one class only."""
+    tag = f'<span class="lb-class-tag">in class {esc(model_class)}</span>' if model_class and not is_missing(stars) else ""
+    return stars_html(stars) + tag
+
+
+def run_line(row: dict[str, Any]) -> str:
+    """What tells two runs of one model apart: date, short result id, repetitions, runner and GPU."""
+    gpu = re.sub(r"^NVIDIA\s+", "", str(row.get("hardware") or "GPU not recorded"))
+    date = row.get("date") or "undated"
+    reps = int(row.get("repetitions") or 1)
+    runner = str(row.get("runner") or "")
+    parts = [date, str(row["result_id"])[-6:], f"{reps} rep{'s' if reps != 1 else ''}", gpu]
+    if runner:
+        parts.append(runner)
+    return f'<span class="lb-run" title="Result {esc(row["result_id"])}">{esc(" · ".join(parts))}</span>'
 
 
 def stars_html(stars: float | None) -> str:
@@ -176,7 +227,10 @@ def visible_columns(task: Task, view: pd.DataFrame) -> list[str]:
 def _cell(key: str, row: dict[str, Any], task_max: float) -> str:
     if key == "model":
         badge = (random_weights_badge() if row["random_weights"] else "") + short_workload_badge(row["samples"])
-        return f'<td class="model">{hub_link(row["model_id"])}{badge}</td>'
+        if row.get("published"):
+            badge += _badge("published figure", "Published figure, reference runner, no raw readings")
+        run = run_line(row) if row.get("repeat") else ""
+        return f'<td class="model">{hub_link(row["model_id"])}{badge}{run}</td>'
     if key == "provider":
         return f"<td>{esc(row['provider'])}</td>"
     if key == "class":
@@ -184,7 +238,13 @@ def _cell(key: str, row: dict[str, Any], task_max: float) -> str:
     if key == "energy":
         return f"<td>{energy_bar(row['energy'], task_max)}</td>"
     if key == "stars":
-        return f"<td>{stars_html(row['stars'])}</td>"
+        if row.get("other_hw"):
+            gpu = re.sub(r"^NVIDIA\s+", "", str(row["hardware"] or "another GPU"))
+            return (
+                f'<td><span class="lb-muted" title="Stars compare H100 results only">not rated ({esc(gpu)})'
+                "</span></td>"
+            )
+        return f"<td>{class_stars_html(row['stars'], row['model_class'])}</td>"
     if key == "parameters":
         return f"<td>{esc(format_params(row['parameters']))}</td>"
     if key == "precision":
@@ -196,7 +256,7 @@ def _cell(key: str, row: dict[str, Any], task_max: float) -> str:
     if key == "date":
         return f'<td class="nowrap">{esc(row["date"])}</td>'
     if key == "ci":
-        return f"<td>{ci_text(row['ci_low'], row['ci_high'])}</td>"
+        return f'<td class="ci">{ci_text(row["ci_low"], row["ci_high"])}</td>'
     if key == "quality":
         q = row["quality"]
         return f"<td>{'' if math.isnan(q) else f'{q:.1f}'}</td>"
@@ -226,7 +286,12 @@ def table_html(
     head.append('<th title="Provenance of the number: configuration, dataset, spread, environment">Detail</th>')
     start = page * page_size
     body = []
+    grouped = task.has_classes and view["model_class"].nunique() > 1
+    group = None
     for row in view.iloc[start : start + page_size].to_dict("records"):
+        if grouped and row["model_class"] != group:
+            group = row["model_class"]
+            body.append(class_header(group, len(keys) + 1))
         cells = "".join(_cell(k, row, task_max) for k in keys)
         rid = esc(row["result_id"])
         body.append(
@@ -236,6 +301,17 @@ def table_html(
     return (
         f'<div class="lb-table-wrap"><table class="lb-table"><thead><tr>{"".join(head)}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def class_header(model_class: str, span: int) -> str:
+    """The row opening a class's group in a view of several classes."""
+    if not model_class:
+        return f'<tr class="lb-group"><th colspan="{span}">No class recorded</th></tr>'
+    what = ModelClass(model_class).description if model_class in ModelClass.__members__ else ""
+    return (
+        f'<tr class="lb-group" data-class="{esc(model_class)}"><th colspan="{span}">Class {esc(model_class)}'
+        f"<span>{' · ' + esc(what) if what else ''} · stars compare models of this class only</span></th></tr>"
     )
 
 
@@ -276,8 +352,17 @@ def _submit_steps(links: Links) -> str:
     )
 
 
-def empty_state_html(task: Task | None, version_name: str | None, links: Links = Links()) -> str:
-    """What a visitor sees when a task has no result (or nothing is published): how to submit one."""
+def empty_state_html(
+    task: Task | None, version_name: str | None, links: Links = Links(), hardware: str | None = None
+) -> str:
+    """What a visitor sees when a task has no result (or nothing is published): how to submit one; in the
+    other-hardware view, only that nothing was measured on another GPU."""
+    if hardware == OTHER_HARDWARE and task is not None and version_name is not None:
+        return (
+            f'<div class="lb-empty"><h3>No {esc(task.display_name.lower())} results on other GPUs in '
+            f"{esc(version_name)}</h3><p>Results measured on GPUs other than the H100 are listed here, "
+            "unrated (stars compare H100 results only).</p></div>"
+        )
     if version_name is None:
         title = "No leaderboard version is published yet"
         lead = "Ratings appear here once the first version is published."

@@ -11,10 +11,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from shared.bundle.gpus import is_h100
 from shared.store.models import RatedResult
 
 ALL_CLASSES = "All"
 MODEL_CLASSES = ("A", "B", "C")
+# The hardware a view shows: the rated H100 results, or those measured on other GPUs (never rated against them).
+RATED_HARDWARE = "H100 (rated)"
+OTHER_HARDWARE = "Other GPUs (not rated)"
+HARDWARE_CHOICES = (RATED_HARDWARE, OTHER_HARDWARE)
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,13 @@ FRAME_COLUMNS = (
     "samples",
     "search_key",
     "provider_sort",
+    "provenance",
+    "published",
+    "other_hw",
+    "runner",
+    "created",
+    "source_note",
+    "stars_published",
 )
 
 
@@ -153,20 +165,39 @@ def results_frame(results: list[RatedResult]) -> pd.DataFrame:
                 rec.samples,
                 rec.model_id.lower(),
                 rec.provider.lower(),
+                rec.provenance or "measured from a validated bundle",
+                rec.is_published_figure,
+                not (rec.is_published_figure or is_h100(rec.hardware)),
+                rec.runner,
+                rec.created_utc or "",
+                rec.source_note,
+                rec.stars_published,
             )
         )
     frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
-    for col in ("energy", "std", "ci_low", "ci_high", "ci_rel_width", "parameters", "quality", "stars"):
+    for col in ("energy", "std", "ci_low", "ci_high", "ci_rel_width", "parameters", "quality", "stars", "stars_published"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     return frame
 
 
 def split_by_task(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The frame cut per task (each part energy-ordered, index reset): done once per version."""
-    return {
-        task: part.sort_values("energy", kind="stable").reset_index(drop=True)
-        for task, part in frame.groupby("task_id", sort=False)
-    }
+    """The frame cut per task (each part energy-ordered, index reset): done once per version.
+
+    Each part gains `repeat`: True on a row whose model has several results in the task (two runs of
+    one model), which the table then tells apart by date, short id, repetitions and GPU.
+    """
+    out = {}
+    for task, part in frame.groupby("task_id", sort=False):
+        part = part.sort_values("energy", kind="stable").reset_index(drop=True)
+        out[str(task)] = part.assign(repeat=part.groupby("search_key")["search_key"].transform("size") > 1)
+    return out
+
+
+def filter_hardware(frame: pd.DataFrame, hardware: str | None) -> pd.DataFrame:
+    """The rated H100 rows (the default), or with OTHER_HARDWARE the rows measured on other GPUs."""
+    if frame.empty or "other_hw" not in frame:
+        return frame
+    return frame[frame["other_hw"] == (hardware == OTHER_HARDWARE)]
 
 
 def filter_class(frame: pd.DataFrame, model_class: str | None) -> pd.DataFrame:
@@ -201,15 +232,29 @@ def sort_view(frame: pd.DataFrame, sort: str = DEFAULT_SORT, descending: bool = 
     return frame.sort_values(by, ascending=ascending, na_position="last", kind="stable")
 
 
+def grouped_by_class(frame: pd.DataFrame, model_class: str | None) -> bool:
+    """True when a view mixes classes (the 'All' view of text generation): its rows are then grouped by
+    class, since stars compare models of one class only."""
+    if frame.empty or (model_class and model_class != ALL_CLASSES):
+        return False
+    return bool((frame["model_class"] != "").any())
+
+
 def select_view(
     frame: pd.DataFrame,
     model_class: str | None = None,
     query: str = "",
     sort: str = DEFAULT_SORT,
     descending: bool = False,
+    hardware: str | None = RATED_HARDWARE,
 ) -> pd.DataFrame:
-    """A task's rows as a visitor asked for them: class filter, then search, then sort."""
-    return sort_view(search(filter_class(frame, model_class), query), sort, descending)
+    """A task's rows as a visitor asked for them: hardware, class filter, then search, then sort; a view
+    of several classes is grouped by class (A, B, C, then rows without one), sorted within each."""
+    rows = sort_view(search(filter_class(filter_hardware(frame, hardware), model_class), query), sort, descending)
+    if grouped_by_class(rows, model_class):
+        order = rows["model_class"].replace("", "~")  # rows without a class after C
+        rows = rows.iloc[order.argsort(kind="stable")]
+    return rows
 
 
 @dataclass(frozen=True)

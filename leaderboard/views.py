@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from leaderboard.calculator import calculator_html
 from leaderboard.compare import MAX_COMPARE, compare_html
 from leaderboard.data import EMPTY_FRAME, LeaderboardData, VersionData
-from leaderboard.detail import detail_html, detail_placeholder_html
+from leaderboard.detail import OtherFigure, detail_html, detail_placeholder_html
 from leaderboard.exports import DownloadFolder, safe_name, version_json, view_csv
 from leaderboard.plots import energy_per_model, energy_vs_parameters, energy_vs_quality
 from leaderboard.render import (
@@ -32,9 +32,11 @@ from leaderboard.render import (
 from leaderboard.table import (
     ALL_CLASSES,
     DEFAULT_SORT,
+    RATED_HARDWARE,
     SORT_COLUMNS,
     energy_spread,
     filter_class,
+    filter_hardware,
     has_quality,
     select_view,
 )
@@ -43,7 +45,8 @@ from shared.store.models import RatedResult, Store
 from shared.web.links import Links
 
 DEFAULT_TASK = "text_generation"
-MAX_MODEL_CHOICES = 500
+# The pickers list this many rows of the view (every response carries them): the search box finds the rest.
+MAX_MODEL_CHOICES = 50
 MAX_CACHED_SELECTIONS = 64
 # Columns whose natural first click is "highest first".
 DESCENDING_FIRST = frozenset({"stars", "quality", "date", "parameters"})
@@ -60,7 +63,7 @@ class TableView:
         page: The page shown (clamped to the pages there are).
         pages: Number of pages.
         rows: Rows in the view (all pages).
-        csv_path: The view as a CSV file (None when the view is empty).
+        csv_path: Always None: the CSV is written only when asked for (`Leaderboard.csv_path`).
         view: The view's rows, in order.
     """
 
@@ -119,18 +122,24 @@ class Plots:
         energy: Energy per model, log scale, coloured by stars.
         parameters: Energy against parameter count.
         quality: Quality against energy with the Pareto frontier; None when no result has a quality score.
+        note: For an empty view, the one short line shown instead of the figures ('' otherwise).
     """
 
     energy: go.Figure
     parameters: go.Figure
     quality: go.Figure | None
+    note: str = ""
+
+    @property
+    def empty(self) -> bool:
+        """True when the view has nothing to plot (the note replaces the figures)."""
+        return bool(self.note)
 
 
 @dataclass(frozen=True)
 class _Selection:
     view: pd.DataFrame
     callout: str
-    csv_path: Path | None
 
 
 class Leaderboard:
@@ -150,10 +159,10 @@ class Leaderboard:
     def warm_up(self) -> None:
         """Read the latest version and prepare its default view and JSON download (run in the background
         at start-up, so the first visitor does not wait for the store)."""
-        latest = self.data.latest_id()
-        if latest:
-            self.table(latest, DEFAULT_TASK)
-            self.version_json_path(latest)
+        start = self.data.default_id()
+        if start:
+            self.table(start, DEFAULT_TASK)
+            self.version_json_path(start)
 
     def version_choices(self) -> list[tuple[str, str]]:
         """(label, id) of every published version, newest first; re-reads the list."""
@@ -168,8 +177,9 @@ class Leaderboard:
         query: str = "",
         sort: str = DEFAULT_SORT,
         descending: bool = False,
+        hardware: str | None = RATED_HARDWARE,
     ) -> pd.DataFrame:
-        """The rows a visitor's filter, search and sort select."""
+        """The rows a visitor's hardware, filter, search and sort select."""
         data = self.data.version(version_id)
         return select_view(
             data.task(task_id) if data else EMPTY_FRAME,
@@ -177,6 +187,7 @@ class Leaderboard:
             query or "",
             sort if sort in SORT_COLUMNS else DEFAULT_SORT,
             bool(descending),
+            hardware,
         )
 
     def forget_selections(self) -> None:
@@ -185,26 +196,52 @@ class Leaderboard:
             self._selections.clear()
 
     def _selection(
-        self, data: VersionData, task_id: str, model_class: str | None, query: str, sort: str, descending: bool
+        self,
+        data: VersionData,
+        task_id: str,
+        model_class: str | None,
+        query: str,
+        sort: str,
+        descending: bool,
+        hardware: str | None = RATED_HARDWARE,
     ) -> _Selection:
-        """The view, callout and CSV of a state, memoised (a version never changes, so neither do they)."""
-        key = (data.info.id, task_id, model_class or ALL_CLASSES, " ".join(query.lower().split()), sort, descending)
+        """The view and callout of a state, memoised (a version never changes, so neither do they)."""
+        hardware = hardware or RATED_HARDWARE
+        norm = " ".join(query.lower().split())
+        key = (data.info.id, task_id, model_class or ALL_CLASSES, norm, sort, descending, hardware)
         with self._lock:
             if key in self._selections:
                 self._selections.move_to_end(key)
                 return self._selections[key]
-        frame = data.task(task_id)
-        view = select_view(frame, model_class, query, sort, descending)
+        frame = filter_hardware(data.task(task_id), hardware)
+        view = select_view(frame, model_class, query, sort, descending, hardware)
         callout = callout_html(energy_spread(filter_class(frame, model_class)), task_scope(task_id, model_class))
-        csv = None
-        if not view.empty:
-            csv = self.downloads.write(f"aienergyscore-{safe_name(data.info.id)}-{task_id}.csv", view_csv(view))
-        found = _Selection(view, callout, csv)
+        found = _Selection(view, callout)
         with self._lock:
             self._selections[key] = found
             while len(self._selections) > MAX_CACHED_SELECTIONS:
                 self._selections.popitem(last=False)
         return found
+
+    def csv_path(
+        self,
+        version_id: str | None,
+        task_id: str,
+        model_class: str | None = None,
+        query: str = "",
+        sort: str = DEFAULT_SORT,
+        descending: bool = False,
+        hardware: str | None = RATED_HARDWARE,
+    ) -> Path | None:
+        """The view (every page) as a CSV file, written when a visitor asks for it; None when empty."""
+        data = self.data.version(version_id)
+        if data is None:
+            return None
+        sort = sort if sort in SORT_COLUMNS else DEFAULT_SORT
+        view = self._selection(data, task_id, model_class, query or "", sort, bool(descending), hardware).view
+        if view.empty:
+            return None
+        return self.downloads.write(f"aienergyscore-{safe_name(data.info.id)}-{task_id}.csv", view_csv(view))
 
     def table(
         self,
@@ -215,17 +252,25 @@ class Leaderboard:
         sort: str = DEFAULT_SORT,
         descending: bool = False,
         page: int = 0,
+        hardware: str | None = RATED_HARDWARE,
     ) -> TableView:
-        """The callout, the page of the table, the pager and the CSV of one state."""
+        """The callout, the page of the table and the pager of one state."""
         task = get_task(task_id)
         sort = sort if sort in SORT_COLUMNS else DEFAULT_SORT
         query = query or ""
         data = self.data.version(version_id)
-        if data is None or data.task(task_id).empty:
+        if data is None or filter_hardware(data.task(task_id), hardware).empty:
             return TableView(
-                "", empty_state_html(task, data.info.name if data else None, self.links), "", 0, 1, 0, None, EMPTY_FRAME
+                "",
+                empty_state_html(task, data.info.name if data else None, self.links, hardware),
+                "",
+                0,
+                1,
+                0,
+                None,
+                EMPTY_FRAME,
             )
-        sel = self._selection(data, task_id, model_class, query, sort, bool(descending))
+        sel = self._selection(data, task_id, model_class, query, sort, bool(descending), hardware)
         rows = len(sel.view)
         if rows == 0:
             return TableView(
@@ -234,12 +279,22 @@ class Leaderboard:
         pages = page_count(rows)
         page = max(0, min(int(page or 0), pages - 1))
         body = table_html(sel.view, task, data.task_max.get(task_id, 0.0), sort, bool(descending), page)
-        return TableView(sel.callout, body, pager_text(rows, page), page, pages, rows, sel.csv_path, sel.view)
+        return TableView(sel.callout, body, pager_text(rows, page), page, pages, rows, None, sel.view)
 
-    def plots(self, version_id: str | None, task_id: str, model_class: str | None = None, query: str = "") -> Plots:
+    def plots(
+        self,
+        version_id: str | None,
+        task_id: str,
+        model_class: str | None = None,
+        query: str = "",
+        hardware: str | None = RATED_HARDWARE,
+    ) -> Plots:
         """The figures of the view (sort does not matter to them)."""
-        view = self.view(version_id, task_id, model_class, query)
+        view = self.view(version_id, task_id, model_class, query, hardware=hardware)
         scope = task_scope(task_id, model_class)
+        if view.empty:
+            blank = go.Figure()
+            return Plots(blank, blank, None, f'<p class="lb-plot-empty">No results to plot in {scope}.</p>')
         return Plots(
             energy_per_model(view, f"GPU energy per model: {scope}"),
             energy_vs_parameters(view, f"GPU energy against parameters: {scope}"),
@@ -305,7 +360,11 @@ class Leaderboard:
                 f"No published result {result_id!r}: it may be pending review, rejected, or not yet in a version."
             )
         info = self.data.info(rated.version_id) if rated.version_id else None
-        return detail_html(rated, info.name if info else "", self.links)
+        others = [
+            OtherFigure(o, found.name if (found := self.data.info(o.version_id or "")) else "")
+            for o in self.data.same_model(rated)
+        ]
+        return detail_html(rated, info.name if info else "", self.links, others)
 
     def calculator(
         self,
@@ -337,9 +396,9 @@ class Leaderboard:
 
     def initial_state(self, params: Mapping[str, str]) -> InitialState:
         """Where a page load starts, from its query parameters (unknown values fall back quietly)."""
-        latest = self.data.latest_id() or ""
+        default = self.data.default_id() or ""
         version = params.get("version", "")
-        version = version if version and self.data.info(version) else latest
+        version = version if version and self.data.info(version) else default
         task = params.get("task", "")
         task = task if task in TASKS else ""
         result_id = (params.get("result") or "").strip()

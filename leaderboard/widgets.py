@@ -10,8 +10,8 @@ from gradio.components import Component
 from leaderboard.calculator import DEFAULT_PUE, DEFAULT_QUERIES_PER_DAY
 from leaderboard.compare import MAX_COMPARE
 from leaderboard.render import LEADERBOARD_CSS, TABLE_JS
-from leaderboard.table import ALL_CLASSES, DEFAULT_SORT, MODEL_CLASSES, SORT_LABELS
-from leaderboard.views import DEFAULT_TASK
+from leaderboard.table import ALL_CLASSES, DEFAULT_SORT, HARDWARE_CHOICES, MODEL_CLASSES, RATED_HARDWARE, SORT_LABELS
+from leaderboard.views import DEFAULT_TASK, MAX_MODEL_CHOICES
 from shared.method.tasks import TASKS
 from shared.method.units import US_2024_GRID_G_PER_KWH
 from shared.web.links import CSS, Links
@@ -33,19 +33,23 @@ class LeaderboardWidgets:
     query: gr.Textbox
     sort: gr.Dropdown
     descending: gr.Checkbox
+    hardware: gr.Radio
     callout: gr.HTML
     table: gr.HTML
     page: gr.State
     prev_btn: gr.Button
     pager: gr.Markdown
     next_btn: gr.Button
-    csv_btn: gr.DownloadButton
+    csv_btn: gr.Button
+    csv_file: gr.DownloadButton
     json_btn: gr.DownloadButton
     model: gr.Dropdown
     tabs: gr.Tabs
     plot_energy: gr.Plot
     plot_params: gr.Plot
     plot_quality: gr.Plot
+    plot_note: gr.HTML
+    plot_key: gr.State
     detail: gr.HTML
     compare_pick: gr.Dropdown
     compare: gr.HTML
@@ -57,23 +61,23 @@ class LeaderboardWidgets:
 
     @property
     def filters(self) -> list[Component]:
-        """What selects the rows of the table: version, task, class, search, sort and its direction."""
-        return [self.version, self.task, self.model_class, self.query, self.sort, self.descending]
+        """What selects the rows of the table: version, task, class, search, sort, its direction, hardware."""
+        return [self.version, self.task, self.model_class, self.query, self.sort, self.descending, self.hardware]
 
     @property
     def table_outputs(self) -> list[Component]:
         """The table area, in the order of `leaderboard.handlers.table_values`."""
-        return [self.callout, self.table, self.pager, self.page, self.csv_btn]
+        return [self.callout, self.table, self.pager, self.page]
 
     @property
     def plot_inputs(self) -> list[Component]:
-        """What the figures depend on (sort does not matter to them)."""
-        return [self.version, self.task, self.model_class, self.query]
+        """What the figures depend on (sort does not matter to them), and the key of those last sent."""
+        return [self.version, self.task, self.model_class, self.query, self.hardware, self.plot_key]
 
     @property
     def plot_outputs(self) -> list[Component]:
-        """The three figures."""
-        return [self.plot_energy, self.plot_params, self.plot_quality]
+        """The three figures, the note shown instead of them for an empty view, and their key."""
+        return [self.plot_energy, self.plot_params, self.plot_quality, self.plot_note, self.plot_key]
 
     @property
     def compare_outputs(self) -> list[Component]:
@@ -86,14 +90,21 @@ class LeaderboardWidgets:
         return (self.queries, self.grid, self.pue, self.server)
 
 
-def _filters() -> tuple[gr.Dropdown, gr.Radio, gr.Radio, gr.Textbox, gr.Dropdown, gr.Checkbox]:
+def _filters() -> tuple[gr.Dropdown, gr.Radio, gr.Radio, gr.Textbox, gr.Dropdown, gr.Checkbox, gr.Radio]:
     with gr.Row(equal_height=True):
         version = gr.Dropdown(
             label="Leaderboard version",
             choices=[],
             interactive=True,
             elem_id="lb-version",
-            info="The latest by default; older versions keep the stars frozen in them.",
+            info="The newest version of real models by default; older versions keep the stars frozen in them.",
+        )
+        hardware = gr.Radio(
+            list(HARDWARE_CHOICES),
+            value=RATED_HARDWARE,
+            label="Hardware",
+            elem_id="lb-hardware",
+            info="Ratings compare H100 results; runs on other GPUs are listed apart, without stars.",
         )
     task = gr.Radio(
         [(t.display_name, t.id) for t in TASKS.values()],
@@ -119,7 +130,7 @@ def _filters() -> tuple[gr.Dropdown, gr.Radio, gr.Radio, gr.Textbox, gr.Dropdown
             info="Or click a column header",
         )
         descending = gr.Checkbox(label="Highest first", value=False, elem_id="lb-desc")
-    return version, task, model_class, query, sort, descending
+    return version, task, model_class, query, sort, descending, hardware
 
 
 def _calculator_settings() -> tuple[gr.Number, gr.Number, gr.Number, gr.Checkbox]:
@@ -148,7 +159,7 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
     """Lay the page out inside the current gr.Blocks; `links` fill the navigation bar."""
     gr.HTML(f"<style>{CSS}{LEADERBOARD_CSS}</style>{links.nav_html('leaderboard')}", js_on_load=None)
     gr.Markdown(f"# Leaderboard\n{INTRO}")
-    version, task, model_class, query, sort, descending = _filters()
+    version, task, model_class, query, sort, descending, hardware = _filters()
     callout = gr.HTML(js_on_load=None, elem_id="lb-callout")
     table = gr.HTML(js_on_load=TABLE_JS, elem_id="lb-table", min_height=120, apply_default_css=False)
     page = gr.State(0)
@@ -157,12 +168,15 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
         pager = gr.Markdown(elem_id="lb-pager")
         next_btn = gr.Button("Next →", size="sm", scale=0, min_width=110, elem_id="lb-next")
     with gr.Row(equal_height=True):
-        csv_btn = gr.DownloadButton("Download this view (CSV)", size="sm", elem_id="lb-csv")
+        # The CSV is written only when asked for: the button asks, then the hidden download button fetches it.
+        csv_btn = gr.Button("Download this view (CSV)", size="sm", elem_id="lb-csv")
+        csv_file = gr.DownloadButton("CSV", size="sm", elem_id="lb-csv-file", elem_classes="lb-hidden")
         json_btn = gr.DownloadButton("Download the whole version (JSON)", size="sm", elem_id="lb-json")
     model = gr.Dropdown(
         label="Model (for the detail view and the calculator)",
         choices=[],
         allow_custom_value=True,
+        info=f"Lists the first {MAX_MODEL_CHOICES} rows of the view: search above to find any other.",
         elem_id="lb-model",
     )
     with gr.Tabs(selected="plots") as tabs:
@@ -170,6 +184,8 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
             plot_energy = gr.Plot(show_label=False)
             plot_params = gr.Plot(show_label=False)
             plot_quality = gr.Plot(show_label=False, visible=False)
+            plot_note = gr.HTML(visible=False, elem_id="lb-plot-note")
+            plot_key = gr.State("")
         with gr.Tab("Model detail", id="detail"):
             detail = gr.HTML(js_on_load=None, elem_id="lb-detail", apply_default_css=False)
         with gr.Tab("Compare", id="compare"):
@@ -179,7 +195,8 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
                 multiselect=True,
                 max_choices=MAX_COMPARE,
                 elem_id="lb-compare-pick",
-                info="Settings that differ between the chosen results are highlighted",
+                info=f"Settings that differ are highlighted. Lists the first {MAX_MODEL_CHOICES} rows of the view: "
+                "search above to find others.",
             )
             compare = gr.HTML(js_on_load=None, elem_id="lb-compare", apply_default_css=False)
         with gr.Tab("Workload calculator", id="calculator"):
@@ -192,6 +209,7 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
         query=query,
         sort=sort,
         descending=descending,
+        hardware=hardware,
         callout=callout,
         table=table,
         page=page,
@@ -199,12 +217,15 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
         pager=pager,
         next_btn=next_btn,
         csv_btn=csv_btn,
+        csv_file=csv_file,
         json_btn=json_btn,
         model=model,
         tabs=tabs,
         plot_energy=plot_energy,
         plot_params=plot_params,
         plot_quality=plot_quality,
+        plot_note=plot_note,
+        plot_key=plot_key,
         detail=detail,
         compare_pick=compare_pick,
         compare=compare,

@@ -15,6 +15,8 @@ FORMAT_PUBLISHED = "published-figure"
 # Where a record's number comes from: "" for a result measured from a bundle this suite validated.
 PROVENANCE_MEASURED = ""
 PROVENANCE_PUBLISHED = "published figure, reference runner, no raw readings"
+# The runner names a random-weight replica after the Hub model whose architecture it copies.
+REPLICA_SUFFIX = "-replica"
 
 
 def split_model_id(model_id: str) -> tuple[str, str]:
@@ -104,6 +106,19 @@ class ResultRecord:
         if self.stars_published is None or stars is None or self.stars_published == stars:
             return ""
         return f"Published with {self.stars_published} stars; our rule gives {stars}."
+
+    @property
+    def is_published_figure(self) -> bool:
+        """True for a figure imported from a published leaderboard (no bundle, no raw readings here)."""
+        return self.source_format == FORMAT_PUBLISHED or self.provenance == PROVENANCE_PUBLISHED
+
+    @property
+    def architecture_id(self) -> str:
+        """The model this result stands for: the Hub id, or for a random-weight replica the id of the
+        architecture it copies (the runner names a replica '<hub id>-replica')."""
+        if self.random_weights and self.model_id.endswith(REPLICA_SUFFIX):
+            return self.model_id[: -len(REPLICA_SUFFIX)]
+        return self.model_id
 
     @property
     def provider(self) -> str:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import gradio as gr
 import pandas as pd
@@ -91,6 +92,40 @@ class PortalBlocks(gr.Blocks):
         pass
 
 
+def status_link(submission_id: str) -> str:
+    """The link to a submission's status: this page with `?submission=<id>`, which opens the Status tab
+    on it. Relative, so it works wherever the portal is served (alone, or under /submit in the suite)."""
+    return "?" + urlencode({"submission": submission_id})
+
+
+NEXT_STEPS = (
+    "**What happens next:** a reviewer checks the result (usually within a few days). Once approved it is "
+    "rated in the next leaderboard version; if rejected, the reason is shown on its status page. "
+    "Keep the submission id: it is the only way to follow it."
+)
+
+
+def outcome_panel(outcome: service.Outcome) -> str:
+    """The Markdown panel under the submit button: a success panel (submission id, what happens next, a
+    link to its status page), or the refusal with its counts (the details box lists each finding)."""
+    if not outcome.accepted:
+        return f"### Not submitted\n{outcome.headline()} Each finding is listed under Details below."
+    sid = outcome.submission_id
+    title = "Submitted for review" if outcome.status == "stored" else "Already submitted"
+    lines = [
+        f"### ✅ {title}",
+        f"**Submission id:** `{sid}` (status: **{outcome.status_label}**)",
+    ]
+    if outcome.status == "duplicate":
+        lines.append("This bundle was submitted before; it was not stored again.")
+    if outcome.result:
+        lines.append(outcome.result)
+    if outcome.warnings:
+        lines.append(f"The reviewer will see {service.plural(len(outcome.warnings), 'warning')} (under Details).")
+    lines += [NEXT_STEPS, f"[Follow its status page]({status_link(sid)}) · or look the id up in the Status tab."]
+    return "\n\n".join(lines)
+
+
 class PortalHandlers:
     """The callbacks of the app, bound to one store and one configuration."""
 
@@ -103,14 +138,31 @@ class PortalHandlers:
     # --- submitting -------------------------------------------------------------------------
 
     def check_upload(self, path: str | None) -> str:
-        """The validation report of a freshly uploaded file."""
+        """The validation report of a freshly uploaded file (errors and warnings counted apart)."""
         if not path:
             return ""
         return service.check_upload(path, self.config.limits)
 
-    def gate(self, path: str | None, term1: bool, term2: bool, term3: bool) -> dict[str, Any]:
-        """Enable the submit button only when a file is uploaded and all three terms are ticked."""
-        return gr.update(interactive=bool(path) and bool(term1 and term2 and term3))
+    def gate(
+        self,
+        path: str | None,
+        term1: bool,
+        term2: bool,
+        term3: bool,
+        report: str | None = "",
+        name: str | None = "",
+        contact: str | None = "",
+        profile: gr.OAuthProfile | None = None,
+    ) -> tuple[dict[str, Any], str]:
+        """Enable the submit button only when the uploaded file passed its check, all three terms are
+        ticked and the submitter is known (logged in, or name and contact given); the note says what is
+        missing. Returns (button update, note)."""
+        p = _mapping(profile)
+        signed_in = bool(self.config.oauth and p and p.get("preferred_username"))
+        missing = service.missing_to_submit(
+            bool(path), report, (bool(term1), bool(term2), bool(term3)), name or "", contact or "", signed_in
+        )
+        return gr.update(interactive=not missing), service.gate_note(missing)
 
     def submitter(self, name: str | None, contact: str | None, profile: Mapping[str, Any] | None) -> Submitter:
         """Who submits: the logged-in Hugging Face user, else the form's name and contact."""
@@ -130,7 +182,7 @@ class PortalHandlers:
         contact: str | None,
         profile: gr.OAuthProfile | None = None,
     ) -> tuple[str, str, str]:
-        """Validate and store the upload: (headline, details, submission id)."""
+        """Validate and store the upload: (outcome panel Markdown, details, submission id)."""
         attestation = Attestation(bool(term1), bool(term2), bool(term3))
         outcome = service.submit_upload(
             self.store,
@@ -140,7 +192,7 @@ class PortalHandlers:
             self.config.limits,
             quota=self.config.quota,
         )
-        return outcome.headline(), outcome.text(), outcome.submission_id
+        return outcome_panel(outcome), outcome.text(), outcome.submission_id
 
     def submit_clicked(
         self,
@@ -153,17 +205,18 @@ class PortalHandlers:
         profile: gr.OAuthProfile | None = None,
     ) -> tuple[str, str, str, Any, Any]:
         """The submit button: `submit`, then clear the file and its check (deleting the upload) once
-        stored. Returns (headline, details, submission id, file update, check update)."""
+        stored, so the same click cannot store it again; the outcome panel says what was stored.
+        Returns (outcome panel, details, submission id, file update, check update)."""
         try:
-            headline, details, sid = self.submit(path, term1, term2, term3, name, contact, profile)
+            panel, details, sid = self.submit(path, term1, term2, term3, name, contact, profile)
         except Exception:  # never show a traceback to a submitter
             log.exception("submit failed")
-            msg = "Not submitted: a server error occurred. Nothing was stored; try again."
+            msg = "**Not submitted:** a server error occurred. Nothing was stored; try again."
             return msg, "", "", gr.update(), gr.update()
         if sid:
             discard_upload(path)
-            return headline, details, sid, gr.update(value=None), gr.update(value="")
-        return headline, details, sid, gr.update(), gr.update()
+            return panel, details, sid, gr.update(value=None), gr.update(value="")
+        return panel, details, sid, gr.update(), gr.update()
 
     def signed_in(self, profile: gr.OAuthProfile | None = None) -> str:
         """A line saying who is logged in with Hugging Face."""
@@ -177,6 +230,14 @@ class PortalHandlers:
     def status(self, submission_id: str | None) -> str:
         """The status of one submission."""
         return service.status_text(self.store, submission_id)
+
+    def from_link(self, request: gr.Request) -> tuple[Any, Any, Any]:
+        """A page opened with `?submission=<id>` (the success panel's link): the Status tab showing that
+        submission. Returns (tabs update, lookup field, status)."""
+        sid = (request.query_params.get("submission") or "").strip() if request else ""
+        if not sid:
+            return gr.update(), gr.update(), gr.update()
+        return gr.update(selected="status"), sid, self.status(sid)
 
     def queue(self, label: str | None) -> pd.DataFrame:
         """The public queue, filtered by a status label."""
@@ -206,7 +267,7 @@ class PortalHandlers:
             empty = _frame([], service.REVIEW_COLUMNS)
             return gr.update(visible=False), msg, empty, gr.update(choices=[], value=None), "", "", ""
         frame, choices = self._pending(who)
-        vid, vname = service.next_version()
+        vid, vname = service.next_version(self.store)
         return (
             gr.update(visible=True),
             f"Reviewing as {who.name}.",
@@ -259,6 +320,23 @@ class PortalHandlers:
         result = service.publish(self.store, self.reviewer(token, profile, oauth_token), version_id, name, notes)
         return result.message, service.versions_text(self.store)
 
+    def publish_clicked(
+        self,
+        token: str | None,
+        version_id: str | None,
+        name: str | None,
+        notes: str | None,
+        profile: gr.OAuthProfile | None = None,
+        oauth_token: gr.OAuthToken | None = None,
+    ) -> tuple[str, str, Any, Any]:
+        """The publish button: `publish`, then, once published, propose the next free id and name so a
+        second publication does not start from a taken id. Returns (message, versions, id, name)."""
+        message, versions = self.publish(token, version_id, name, notes, profile, oauth_token)
+        if not message.startswith("Published"):
+            return message, versions, gr.update(), gr.update()
+        vid, vname = service.next_version(self.store)
+        return message, versions, vid, vname
+
 
 def wire(demo: gr.Blocks, w: PortalWidgets, h: PortalHandlers, config: PortalConfig) -> None:
     """Connect every event of the portal (call inside `demo`'s context)."""
@@ -267,13 +345,20 @@ def wire(demo: gr.Blocks, w: PortalWidgets, h: PortalHandlers, config: PortalCon
     validate_limit, validate_id = config.concurrency, "validate"
 
     # Submitting.
-    gate_inputs: list[gr.File | gr.Checkbox] = [sub.bundle, *sub.terms]
-    sub.bundle.upload(lambda: "Checking the bundle...", None, sub.check_box, queue=False).then(
+    # The button follows the file, its check report, the terms and the submitter's fields.
+    gate_inputs: list[gr.File | gr.Checkbox | gr.Textbox] = [
+        sub.bundle,
+        *sub.terms,
+        sub.check_box,
+        sub.name,
+        sub.contact,
+    ]
+    sub.bundle.upload(lambda: service.CHECKING, None, sub.check_box, queue=False).then(
         h.check_upload, sub.bundle, sub.check_box, concurrency_limit=validate_limit, concurrency_id=validate_id
     )
     sub.bundle.clear(lambda: "", None, sub.check_box, queue=False)
     for comp in gate_inputs:
-        comp.change(h.gate, gate_inputs, sub.submit_btn, queue=False, show_progress="hidden")
+        comp.change(h.gate, gate_inputs, [sub.submit_btn, sub.gate_note], queue=False, show_progress="hidden")
     sub.submit_btn.click(
         lambda: ("Validating the bundle and storing it...", "", ""),
         None,
@@ -290,6 +375,7 @@ def wire(demo: gr.Blocks, w: PortalWidgets, h: PortalHandlers, config: PortalCon
     # Public views.
     w.status.lookup_btn.click(h.status, w.status.lookup, w.status.lookup_out)
     w.status.lookup.submit(h.status, w.status.lookup, w.status.lookup_out)
+    demo.load(h.from_link, None, [w.tabs, w.status.lookup, w.status.lookup_out], show_progress="hidden")
     q.refresh_btn.click(h.queue, q.queue_filter, q.queue_df)
     q.queue_filter.change(h.queue, q.queue_filter, q.queue_df)
     demo.load(h.queue, q.queue_filter, q.queue_df)
@@ -317,9 +403,9 @@ def wire(demo: gr.Blocks, w: PortalWidgets, h: PortalHandlers, config: PortalCon
             api_visibility="undocumented",
         ).then(h.queue, q.queue_filter, q.queue_df)
     rev.publish_btn.click(
-        h.publish,
+        h.publish_clicked,
         [rev.token, rev.version_id, rev.version_name, rev.version_notes],
-        [rev.publish_msg, rev.versions_box],
+        [rev.publish_msg, rev.versions_box, rev.version_id, rev.version_name],
         api_visibility="undocumented",
     )
 

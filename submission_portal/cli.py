@@ -15,10 +15,10 @@ def validate_command(path: str, config: PortalConfig) -> int:
 
     data, problem = service.read_upload(path, config.limits)
     if data is None:
-        print(f"REJECTED: 1 problem(s)\n  error: {problem}")
+        print(f"{service.verdict_line(1, 0)}\n  error: {problem}")
         return 1
     report = service.check(data, config.limits)
-    print(report.text())
+    print(service.report_text(report))
     return 0 if report.ok else 1
 
 
@@ -26,10 +26,13 @@ def serve_command(store_path: str | None, config: PortalConfig) -> int:
     """Serve the portal alone until interrupted (GRADIO_SERVER_PORT / GRADIO_SERVER_NAME honoured)."""
     from shared.store.factory import open_store
     from shared.web.config import SiteConfig
+    from submission_portal import service
     from submission_portal.app import build_demo, launch_kwargs
 
     site = SiteConfig.from_env()
-    demo = build_demo(open_store(store_path), config, site.links)
+    store = open_store(store_path)
+    service.backfill_content_identities(store)  # older submissions get the identity re-zips are found by
+    demo = build_demo(store, config, site.links)
     print(f"Submission portal: open {site.local_address}/", flush=True)
     demo.queue(default_concurrency_limit=config.concurrency).launch(**launch_kwargs(config, site))
     return 0

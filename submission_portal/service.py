@@ -121,16 +121,57 @@ class Outcome:
                 f"This bundle was already submitted as {self.submission_id} "
                 f"(status {self.status_label}); it was not stored again."
             )
-        return f"Not submitted: {len(self.problems)} problem(s) to fix. Nothing was stored."
+        # Errors and warnings are counted apart, and each bullet below says which it is, so the count
+        # in this sentence is the number of "error:" bullets.
+        tail = f" (and {plural(len(self.warnings), 'warning')})" if self.warnings else ""
+        return f"Not submitted: {plural(len(self.problems), 'error')} to fix{tail}. Nothing was stored."
 
     def text(self) -> str:
-        """The full outcome in plain text: headline, problems, warnings, result."""
+        """The full outcome in plain text: headline, errors, warnings, result."""
         lines = [self.headline()]
-        lines += [f"- {p}" for p in self.problems]
+        lines += [f"- error: {p}" for p in self.problems]
         lines += [f"- warning: {w}" for w in self.warnings]
         if self.result:
             lines.append(self.result)
         return "\n".join(lines)
+
+
+def plural(n: int, word: str) -> str:
+    """'1 error', '2 errors'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+CHECKING = "Checking the bundle..."  # the check report while the check runs
+VERDICT_ACCEPTED = "ACCEPTED"
+VERDICT_REJECTED = "REJECTED"
+
+
+def verdict_line(errors: int, warnings: int) -> str:
+    """The first line of a check report: the verdict, then errors and warnings counted apart."""
+    if errors:
+        tail = f", {plural(warnings, 'warning')}" if warnings else ""
+        return f"{VERDICT_REJECTED}: {plural(errors, 'error')}{tail}"
+    return VERDICT_ACCEPTED + (f" with {plural(warnings, 'warning')}" if warnings else "")
+
+
+def report_text(report: ValidationReport) -> str:
+    """A validation report as the portal and `validate` print it, one finding a line.
+
+    The first line counts errors and warnings separately, so its numbers match the "error:" and
+    "warning:" lines below it (the shared report's own text counts only errors, as "problems").
+    """
+    lines = [verdict_line(len(report.problems), len(report.warnings))]
+    lines += [f"  error: {p.message}" for p in report.problems]
+    lines += [f"  warning: {w.message}" for w in report.warnings]
+    if report.record is not None:
+        r = report.record
+        lines.append(f"  result: {r.model_id} / {r.task_id}: {r.gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries")
+    return "\n".join(lines)
+
+
+def check_passed(report_text: str | None) -> bool:
+    """True when a check report (as `report_text` wrote it) accepted the bundle."""
+    return (report_text or "").startswith(VERDICT_ACCEPTED)
 
 
 def _rejected(problems: list[str], report: ValidationReport | None = None) -> Outcome:
@@ -158,6 +199,31 @@ def submitter_problems(submitter: Submitter, contact_required: bool) -> list[str
     if contact_required and not submitter.hf_username and not submitter.contact:
         problems.append("Give a contact (an e-mail address or a Hugging Face user name) so a reviewer can reach you.")
     return problems
+
+
+def missing_to_submit(
+    uploaded: bool, report: str | None, terms: tuple[bool, bool, bool], name: str, contact: str, signed_in: bool
+) -> list[str]:
+    """What still stands between the form and the submit button, each as a short instruction
+    ([] when it may be submitted): the same conditions `submit` checks, so an enabled button is one
+    whose click will not be refused for a missing field or a rejected bundle."""
+    missing = []
+    if not uploaded:
+        missing.append("upload the bundle .zip")
+    elif not check_passed(report):
+        missing.append("wait for the check" if report in ("", None, CHECKING) else "fix the errors the check lists")
+    if not all(terms):
+        missing.append("tick the three terms")
+    if not signed_in and not _clean(name):
+        missing.append("give your name")
+    if not signed_in and not _clean(contact):
+        missing.append("give a contact")
+    return missing
+
+
+def gate_note(missing: list[str]) -> str:
+    """The line under the submit button saying what it waits for ('' when nothing)."""
+    return f"To submit: {', '.join(missing)}." if missing else ""
 
 
 def make_submitter(name: str | None, contact: str | None, hf_username: str | None = None) -> Submitter:
@@ -215,8 +281,8 @@ def check_upload(path: str | Path | None, limits: ZipLimits = DEFAULT_LIMITS) ->
     """The validation report of an uploaded file as plain text (what `validate` prints)."""
     data, problem = read_upload(path, limits)
     if data is None:
-        return f"REJECTED: 1 problem(s)\n  error: {problem}"
-    return check(data, limits).text()
+        return f"{verdict_line(1, 0)}\n  error: {problem}"
+    return report_text(check(data, limits))
 
 
 # The manifest lists every other file with its hash; it is left out of the identity, so a bundle
@@ -485,9 +551,33 @@ def review(
     return ActionResult(True, f"{verb} {sub.id} ({sub.model_id}, {sub.task_id}).{tail}")
 
 
-def next_version(today: date | None = None) -> tuple[str, str]:
-    """(id, name) proposed for the next leaderboard version: the current month's."""
-    return version_for(today or date.today())
+# A version id: year-month, optionally a suffix for a further version in the same month ("2026-12b",
+# "2026-12-2", "2026-12-rc1"). Lower case only, so two ids never differ by case alone.
+VERSION_ID_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-?[a-z0-9]{1,16})?")
+VERSION_ID_HINT = (
+    "The version id must look like 2026-11 (year-month), with an optional suffix for another version "
+    "in the same month: 2026-11b or 2026-11-2."
+)
+
+
+def next_version(store: Store | None = None, today: date | None = None) -> tuple[str, str]:
+    """(id, name) proposed for the next leaderboard version: the current month's, or, when `store`
+    already holds that id, the first free one of its suffixed ids ('2026-12b', 'December 2026 (b)')."""
+    vid, name = version_for(today or date.today())
+    try:
+        taken = {v.id for v in store.versions()} if store is not None else set()
+    except Exception:
+        log.exception("listing versions failed")
+        taken = set()
+    if vid not in taken:
+        return vid, name
+    for letter in "bcdefghijklmnopqrstuvwxyz":
+        if vid + letter not in taken:
+            return vid + letter, f"{name} ({letter})"
+    n = 2
+    while f"{vid}-{n}" in taken:
+        n += 1
+    return f"{vid}-{n}", f"{name} ({n})"
 
 
 def publish(
@@ -496,13 +586,15 @@ def publish(
     """Publish every approved result as a new, frozen leaderboard version."""
     if reviewer is None:
         return ActionResult(False, "Reviewer access required to publish a version.")
-    vid = (version_id or "").strip()
-    if not re.fullmatch(r"\d{4}-\d{2}(-[a-z0-9]+)?", vid):
-        return ActionResult(False, "The version id must look like 2026-11 (year-month, optionally -suffix).")
+    vid = (version_id or "").strip().lower()
+    if not VERSION_ID_RE.fullmatch(vid):
+        return ActionResult(False, VERSION_ID_HINT)
     try:
         info = store.publish_version(vid, _clean(name), _clean(notes, 2000))
     except StoreError as exc:
-        return ActionResult(False, str(exc))
+        free = next_version(store)[0]
+        hint = f" The next free id is {free}." if "already exists" in str(exc) else ""
+        return ActionResult(False, f"{exc}{hint}")
     except Exception:
         log.exception("publish failed")
         return ActionResult(False, "The version could not be published because of a server error; nothing changed.")

@@ -37,6 +37,7 @@ class SubmitTab:
     name: gr.Textbox
     contact: gr.Textbox
     submit_btn: gr.Button
+    gate_note: gr.Markdown
     outcome: gr.Markdown
     sub_id: gr.Textbox
     details: gr.Textbox
@@ -89,9 +90,11 @@ class PortalWidgets:
 
     Attributes:
         signed_in: Who is logged in with Hugging Face (None without the login button).
+        tabs: The tabs (a `?submission=` link opens the Status tab).
     """
 
     signed_in: gr.Markdown | None
+    tabs: gr.Tabs
     submit: SubmitTab
     status: StatusTab
     queue: QueueTab
@@ -121,17 +124,22 @@ def _submit_tab(config: PortalConfig) -> SubmitTab:
             else "\nYour contact is seen only by reviewers; it is never published."
         )
     )
+    # Both are required without a Hugging Face login (service.submitter_problems): say so on the field.
+    required = " (required unless signed in)" if config.oauth else " (required)"
     with gr.Row():
-        name = gr.Textbox(label="Name or organisation", max_length=200, elem_id="submitter-name")
-        contact = gr.Textbox(label="Contact (e-mail or HF user)", max_length=200, elem_id="submitter-contact")
+        name = gr.Textbox(label=f"Name or organisation{required}", max_length=200, elem_id="submitter-name")
+        contact = gr.Textbox(label=f"Contact, e-mail or HF user{required}", max_length=200, elem_id="submitter-contact")
     submit_btn = gr.Button("Submit for review", variant="primary", interactive=False, elem_id="submit-btn")
+    # What the button waits for, before anything is done (the gate handler keeps it up to date).
+    start = service.missing_to_submit(False, "", (False, False, False), "", "", signed_in=False)
+    gate_note = gr.Markdown(service.gate_note(start), elem_id="gate-note")
     outcome = gr.Markdown(elem_id="outcome")
     with gr.Row():
         sub_id = gr.Textbox(label="Submission id", interactive=False, elem_id="submission-id", scale=1)
         details = gr.Textbox(
             label="Details", lines=4, max_lines=40, interactive=False, elem_id="outcome-details", scale=3
         )
-    return SubmitTab(bundle, check_box, terms, name, contact, submit_btn, outcome, sub_id, details)
+    return SubmitTab(bundle, check_box, terms, name, contact, submit_btn, gate_note, outcome, sub_id, details)
 
 
 def _status_tab() -> StatusTab:
@@ -225,7 +233,7 @@ def build_widgets(config: PortalConfig, links: Links) -> PortalWidgets:
         with gr.Row():
             gr.LoginButton(size="sm", scale=0)
             signed_in = gr.Markdown()
-    with gr.Tabs():
+    with gr.Tabs() as tabs:
         with gr.Tab("Submit", id="submit"):
             submit = _submit_tab(config)
         with gr.Tab("Status", id="status"):
@@ -234,4 +242,4 @@ def build_widgets(config: PortalConfig, links: Links) -> PortalWidgets:
             queue = _queue_tab()
         with gr.Tab("Reviewer", id="reviewer"):
             reviewer = _reviewer_tab(config)
-    return PortalWidgets(signed_in, submit, status, queue, reviewer)
+    return PortalWidgets(signed_in, tabs, submit, status, queue, reviewer)

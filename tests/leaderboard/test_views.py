@@ -39,8 +39,10 @@ def test_older_version_keeps_its_own_frozen_stars(lb: Leaderboard) -> None:
 def test_table_view_and_its_csv(lb: Leaderboard) -> None:
     tv = lb.table("2026-11", "text_generation", "A", "", "energy", False)
     assert tv.rows == 3 and "Energy difference of 5.0 x" in tv.callout and "class A" in tv.callout
-    assert tv.csv_path is not None
-    rows = list(csv.DictReader(io.StringIO(tv.csv_path.read_text())))
+    assert tv.csv_path is None  # written only when asked for
+    path = lb.csv_path("2026-11", "text_generation", "A", "", "energy", False)
+    assert path is not None
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
     assert [r["model_id"] for r in rows] == ["acme/frugal-1b", "zeta/mid-1b", "acme/hungry-1b"]
     assert [r["stars"] for r in rows] == ["5", "3", "1"]
     assert rows[1]["random_weights"] == "True" and rows[1]["quality_score"] == "55"

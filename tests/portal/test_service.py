@@ -167,7 +167,7 @@ def test_review_needs_a_reviewer_and_a_reason(tmp_store: SQLiteStore) -> None:
 
 
 def test_publish_next_version(tmp_store: SQLiteStore) -> None:
-    assert service.next_version(date(2026, 11, 3)) == ("2026-11", "November 2026")
+    assert service.next_version(today=date(2026, 11, 3)) == ("2026-11", "November 2026")
     sid = submit(tmp_store, make_bundle_bytes()).submission_id
     assert not service.publish(tmp_store, None, "2026-11", "November 2026").ok
     assert "no approved result" in service.publish(tmp_store, ADMIN, "2026-11", "November 2026").message

@@ -154,6 +154,11 @@ def _altered_phase(f: Forge) -> None:
     gen(f)["gpu_energy_wh"] = 1.0
 
 
+def _file_added(f: Forge) -> None:
+    f.files["logs/extra.txt"] = b"x"
+    f.sign = False
+
+
 def _altered_text(f: Forge) -> None:
     f.derive = False
     f.raw["GPU_ENERGY_WH.txt"] = b"1.00\n"
@@ -251,7 +256,7 @@ HOSTILE: list[tuple[str, Any, str]] = [
     ("half_the_samples", _both(_set("dataset.samples", 500), _set("config.samples", 500)), "sample_count"),
     ("unknown_task", _set("task", "mining"), "unknown_task"),
     ("schema_version_2", _set("schema_version", 2), "schema_version"),
-    ("file_added", lambda f: f.files.update({"logs/extra.txt": b"x"}) or setattr(f, "sign", False), "unlisted_file"),
+    ("file_added", _file_added, "unlisted_file"),
 ]
 
 
@@ -279,7 +284,11 @@ def test_at_least_forty_forgeries_with_their_own_codes() -> None:
 def test_consistent_forgeries_are_caught_only_by_physics() -> None:
     """The scaled bundles pass every arithmetic check: physics is the only finding."""
     for k, code in ((0.1, "power_below_idle"), (0.5, "power_below_idle"), (10, "power_above_limit")):
-        rep = validate_bundle(forged(lambda f, k=k: f.scale_windows(k)))
+
+        def scale(f: Forge, k: float = k) -> None:
+            f.scale_windows(k)
+
+        rep = validate_bundle(forged(scale))
         assert [p.code for p in rep.problems] == [code], rep.text()
 
 
