@@ -312,12 +312,12 @@ class Probe:
         self.settle()
         return {"ms": None if ms is None else round(ms, 1), "main_thread_to_shown_ms": to_rows, **self.end(state)}
 
-    def navigate(self, url: str, mark: str | None) -> dict[str, Any]:
+    def navigate(self, url: str, mark: str | None, timeout_ms: float = TIMEOUT_MS) -> dict[str, Any]:
         """Go to `url`; ms from navigation start to the in-page mark (or the load event)."""
         state = self.begin()
-        self.page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
+        self.page.goto(url, wait_until="load", timeout=timeout_ms)
         if mark:
-            self.page.wait_for_function(f"window.{mark} > 0", timeout=TIMEOUT_MS, polling=50)
+            self.page.wait_for_function(f"window.{mark} > 0", timeout=timeout_ms, polling=50)
             ms = self.page.evaluate(f"window.{mark}")
         else:
             ms = self.page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
@@ -338,6 +338,7 @@ def a_result_id(store: Path) -> str:
 
 def one_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     """Every measure at one store size."""
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     store, build_s = build_store(args.store_dir, n)
@@ -403,15 +404,28 @@ def one_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
                 )
                 storage.append(page.evaluate(STORAGE_JS))
 
-                runs["label_link"].append(probe.navigate(f"{server.url}/label/?result={rid}", "__labelImg"))
-                page.locator("#label-task input").first.click()
-                option = page.locator("ul.options li, [role='option']").filter(
-                    has_text=OTHER_TASKS[r % len(OTHER_TASKS)]
-                )
-                option.first.wait_for()
-                runs["label_pick"].append(probe.timed(lambda opt=option: opt.first.click(), "window.__img()"))
+                label_ms = args.label_timeout_s * 1000
+                try:
+                    runs["label_link"].append(
+                        probe.navigate(f"{server.url}/label/?result={rid}", "__labelImg", label_ms)
+                    )
+                    page.locator("#label-task input").first.click(timeout=label_ms)
+                    option = page.locator("ul.options li, [role='option']").filter(
+                        has_text=OTHER_TASKS[r % len(OTHER_TASKS)]
+                    )
+                    option.first.wait_for(timeout=label_ms)
+                    runs["label_pick"].append(
+                        probe.timed(lambda opt=option, ms=label_ms: opt.first.click(timeout=ms), "window.__img()")
+                    )
+                except PlaywrightError as exc:  # a label app too slow for --label-timeout-s: noted, not fatal
+                    for key in ("label_link", "label_pick"):
+                        if len(runs[key]) <= r:
+                            runs[key].append({"ms": None, "error": str(exc).splitlines()[0][:200]})
                 runs["landing"].append(probe.navigate(server.url + "/", None))
                 print(f"  {n:,} results: repeat {r + 1}/{args.repeats} done", flush=True)
+                if args.out:  # what is measured so far survives an interrupted run
+                    partial = args.out.with_suffix(f".partial-{n}.json")
+                    partial.write_text(json.dumps({**out, "runs": runs, "local_storage_chars": storage}, indent=1))
             out["local_storage_chars"] = storage
             browser.close()
         out["rss_after"] = round(server.rss(), 1)
@@ -489,6 +503,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", type=Path, help="write every measurement as JSON")
     ap.add_argument("--store-dir", type=Path, default=Path("/tmp/aienergy-browser-views"), help="built stores, reused")
+    ap.add_argument(
+        "--label-timeout-s", type=float, default=90, help="give up on a label view after this (noted as n/a)"
+    )
     ap.add_argument(
         "--run-history",
         choices=("default", "on", "off"),

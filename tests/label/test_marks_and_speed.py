@@ -127,7 +127,7 @@ def test_first_label_is_a_real_model_of_the_newest_version(tmp_store: SQLiteStor
     tmp_store.publish_version("2026-12", "December 2026")
     published_figures(tmp_store, OFFICIAL, ["zeta/real-model", "alpha/real-model"])
     h = LabelHandlers(tmp_store, LINKS)
-    task, model, version, *_rest, info = h.pick(None, None, None)
+    _task, model, version, *_rest, info = h.pick(None, None, None)
     assert model.get_config()["value"] in ("zeta/real-model", "alpha/real-model")
     assert version.get_config()["value"].startswith(OFFICIAL[0] + "|")
     assert "Published figure" in info
@@ -210,7 +210,8 @@ def test_layout_and_search_in_browser(tmp_store: SQLiteStore, page: Any) -> None
         # The label's column is narrow, and the badge's column reaches it: no empty half-column.
         assert preview["width"] <= 360, preview
         assert 0 <= preview["x"] - (badge["x"] + badge["width"]) <= 60, (preview, badge)
-        page.locator("#label-search textarea, #label-search input").first.fill("model-0111")
+        # Typed key by key, as a person does (gradio's input event follows keystrokes).
+        page.locator("#label-search textarea, #label-search input").first.press_sequentially("model-0111", delay=30)
         expect(page.locator("#label-info")).to_contain_text("Published figure", timeout=30_000)
         expect(page.get_by_label("Model", exact=True).first).to_have_value("org/model-0111", timeout=30_000)
     finally:

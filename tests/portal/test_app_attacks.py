@@ -206,7 +206,7 @@ def target(request: pytest.FixtureRequest) -> Target:
 def _args(fn: str, fd: dict[str, Any]) -> list[Any]:
     by_event: dict[str, list[Any]] = {
         "check_upload": [fd],
-        "gate": [fd, *TERMS],
+        "gate": [fd, *TERMS, "ACCEPTED", "Mallory", "mallory@example.org"],
         "submit_clicked": submit_args(fd, "mallory@example.org"),
     }
     return by_event[fn]
@@ -266,13 +266,13 @@ def test_upload_is_removed_after_check_and_submit(suite: Target) -> None:
     event, reply = call(suite.portal, "check_upload", [fd])
     assert event == "complete" and reply[0].startswith("ACCEPTED"), reply
     for _ in range(3):  # the page re-runs the gate on every tick of a box
-        assert call(suite.portal, "gate", [fd, *TERMS])[0] == "complete"
+        assert call(suite.portal, "gate", [fd, *TERMS, "ACCEPTED", "A", "a@example.org"])[0] == "complete"
     after_check = snapshot(suite.temp) - before
     # Only the upload and its folder: no empty temporary file per event.
     assert after_check == {str(Path(path).parent.relative_to(suite.temp)), str(Path(path).relative_to(suite.temp))}
 
     event, reply = call(suite.portal, "submit_clicked", submit_args(fd, "cleanup@example.org"))
-    assert event == "complete" and reply[0].startswith("Submitted:"), reply
+    assert event == "complete" and "Submitted for review" in reply[0], reply
     assert snapshot(suite.temp) == before
     assert not [p for p in suite.temp.rglob("*") if p.is_file() and p.stat().st_size == 0]
 
@@ -284,7 +284,7 @@ def test_rezipped_bundle_is_found_as_duplicate(suite: Target) -> None:
     contact = "rezip@example.org"
     data = make_bundle_bytes(seed=980, model_id="acme/rezipped")
     first = call(suite.portal, "submit_clicked", submit_args(file_data(upload(suite.portal, "a.zip", data)), contact))
-    assert first[0] == "complete" and first[1][0].startswith("Submitted:"), first
+    assert first[0] == "complete" and "Submitted for review" in first[1][0], first
     sid = first[1][2]
     again = call(
         suite.portal, "submit_clicked", submit_args(file_data(upload(suite.portal, "b.zip", rezip(data))), contact)
@@ -302,7 +302,7 @@ def test_daily_quota_of_one_submitter(suite: Target) -> None:
     for i in range(QUOTA_PER_DAY):
         fd = file_data(upload(suite.portal, f"q{i}.zip", make_bundle_bytes(seed=990 + i, model_id=f"acme/quota-{i}")))
         event, reply = call(suite.portal, "submit_clicked", submit_args(fd, contact))
-        assert event == "complete" and reply[0].startswith("Submitted:"), reply
+        assert event == "complete" and "Submitted for review" in reply[0], reply
     fd = file_data(upload(suite.portal, "q.zip", make_bundle_bytes(seed=999, model_id="acme/quota-over")))
     event, reply = call(suite.portal, "submit_clicked", submit_args(fd, contact.upper()))
     assert event == "complete" and reply[0].startswith("Not submitted"), reply
@@ -310,7 +310,7 @@ def test_daily_quota_of_one_submitter(suite: Target) -> None:
     assert stored(suite.store, contact) == QUOTA_PER_DAY
     # Someone else is not held back by it.
     fd = file_data(upload(suite.portal, "o.zip", make_bundle_bytes(seed=998, model_id="acme/quota-other")))
-    assert call(suite.portal, "submit_clicked", submit_args(fd, "other@example.org"))[1][0].startswith("Submitted:")
+    assert call(suite.portal, "submit_clicked", submit_args(fd, "other@example.org"))[1][0].count("Submitted for review")
 
 
 # --- hole 5: the store file ----------------------------------------------------------------------------
@@ -357,7 +357,7 @@ def test_reviewer_detail_shows_stakes_and_plausibility(suite: Target) -> None:
     data = make_bundle_bytes(seed=1000, model_id="acme/under-review")
     fd = file_data(upload(suite.portal, "r.zip", data))
     event, reply = call(suite.portal, "submit_clicked", submit_args(fd, "review@example.org"))
-    assert event == "complete" and reply[0].startswith("Submitted:"), reply
+    assert event == "complete" and "Submitted for review" in reply[0], reply
     event, detail = call(suite.portal, "detail", [TOKEN, reply[2]])
     assert event == "complete", detail
     text = detail[0]

@@ -235,10 +235,12 @@ def test_config_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_handlers_journey(tmp_store: SQLiteStore, tmp_path: Path) -> None:
     h = PortalHandlers(tmp_store, PortalConfig(admin_token=TOKEN))
     path = str(write(tmp_path, "b.zip", make_bundle_bytes()))
-    assert "ACCEPTED" in h.check_upload(path)
-    assert h.gate(path, True, True, False)["interactive"] is False
-    assert h.gate(None, True, True, True)["interactive"] is False
-    assert h.gate(path, True, True, True)["interactive"] is True
+    report = h.check_upload(path)
+    assert "ACCEPTED" in report
+    who = ("Alice", "alice@example.org")
+    assert h.gate(path, True, True, False, report, *who)[0]["interactive"] is False
+    assert h.gate(None, True, True, True, report, *who)[0]["interactive"] is False
+    assert h.gate(path, True, True, True, report, *who)[0]["interactive"] is True
     headline, details, sid, _, _ = h.submit_clicked(path, True, True, True, "Alice", "alice@example.org", None)
     assert sid and "pending review" in headline and sid in details
     assert Path(path).exists()  # not gradio's upload cache: never deleted

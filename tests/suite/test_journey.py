@@ -33,7 +33,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = FIXTURES / "h100_bundle.zip"
 TOKEN = "journey-reviewer-token"
-VERSION_ID = "2099-01-journey"
 
 
 @dataclass
@@ -106,6 +105,11 @@ def test_the_whole_journey(suite: Suite, page: Any, tmp_path: Path) -> None:
     for path in ("/leaderboard", "/submit", "/label"):
         expect(page.locator(f".cards a[href='{path}']")).to_be_visible()
     expect(page.locator("body")).to_contain_text("Latest leaderboard")
+    # What stands behind each version: the official figures are not re-checked, our bundles are.
+    versions = page.locator("ul.versions li")
+    expect(versions.filter(has_text="AI Energy Score v1")).to_contain_text("no raw readings are held")
+    expect(versions.filter(has_text="portal re-checked")).to_have_count(1)
+    expect(versions.filter(has_text="portal re-checked")).to_contain_text("random-weight replicas")
     _shot(page, "landing")
 
     # Portal: upload the real H100 bundle, attest, submit.
@@ -130,16 +134,18 @@ def test_the_whole_journey(suite: Suite, page: Any, tmp_path: Path) -> None:
     _field(page, "review-id").fill(sid)
     page.locator("#approve-btn").click()
     expect(page.locator("#review-msg")).to_contain_text(f"Approved {sid}")
-    _field(page, "version-id").fill(VERSION_ID)
-    _field(page, "version-name").fill("Journey")
+    # The pre-filled id is free (the seed already published this month's), and it publishes as it is.
+    expect(_field(page, "version-id")).not_to_have_value("")
+    version_id = _field(page, "version-id").input_value()
+    assert version_id not in {v.id for v in SQLiteStore(suite.db).versions()}
     page.locator("#publish-btn").click()
-    expect(page.locator("#publish-msg")).to_contain_text(f"Published {VERSION_ID}")
+    expect(page.locator("#publish-msg")).to_contain_text(f"Published {version_id}")
 
     # What the store now holds, read independently of the apps.
     store = SQLiteStore(suite.db)
     sub = store.get_submission(sid)
     assert sub is not None and sub.status == "approved"
-    rated = {r.result_id: r for r in store.version_results(VERSION_ID)}
+    rated = {r.result_id: r for r in store.version_results(version_id)}
     mine = rated[sub.result_id]
     assert mine.record.task_id == "text_generation" and mine.record.model_class == "A"
     peers = [r for r in rated.values() if r.record.task_id == "text_generation" and r.record.model_class == "A"]
@@ -179,7 +185,7 @@ def test_the_whole_journey(suite: Suite, page: Any, tmp_path: Path) -> None:
     info.value.save_as(png)
     meta = read_metadata(png.read_bytes())
     assert meta["aienergy:result_id"] == sub.result_id
-    assert meta["aienergy:version_id"] == VERSION_ID
+    assert meta["aienergy:version_id"] == version_id
     assert float(meta["aienergy:energy_wh_per_1k"]) == mine.record.gpu_energy_wh_per_1k
     assert int(meta["aienergy:stars"]) == expected
 

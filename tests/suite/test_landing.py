@@ -1,0 +1,86 @@
+"""The landing page: what is true of each version, and a cost that does not grow with the results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app import LandingFacts, landing_html
+from shared.method.tasks import TASKS
+from shared.records import FORMAT_PUBLISHED, PROVENANCE_PUBLISHED, ResultRecord
+from shared.store.models import Attestation, Submitter
+from shared.store.sqlite import SQLiteStore
+
+
+def record(model: str, task: str = "text_generation", **kw: Any) -> ResultRecord:
+    """A text-generation record of class A with this model id."""
+    return ResultRecord(
+        task_id=task, model_id=model, gpu_energy_wh_per_1k=1.0 + len(model) / 100, model_class="A", **kw
+    )
+
+
+def official(store: SQLiteStore, n: int) -> None:
+    """Import n published figures as the official version."""
+    items = [
+        (
+            f"official|{k}".encode(),
+            "text_generation.csv",
+            record(f"org/m{k}", source_format=FORMAT_PUBLISHED, provenance=PROVENANCE_PUBLISHED),
+        )
+        for k in range(n)
+    ]
+    store.import_published_version("aes-v1-2025-02", "AI Energy Score v1, February 2025", "", items, "AES")
+
+
+def measured(store: SQLiteStore) -> None:
+    """Two measured results (one on a random-weight replica) published as December 2026."""
+    for model, replica in (("acme/real", False), ("acme/big-replica", True)):
+        sub, _ = store.add_submission(
+            model.encode(),
+            "b.zip",
+            record(model, task="image_classification", random_weights=replica),
+            Submitter("t"),
+            Attestation(True, True, True),
+        )
+        store.review(sub.id, True, "", "r")
+    store.publish_version("2026-12", "December 2026")
+
+
+def test_each_version_says_what_stands_behind_it(tmp_store: SQLiteStore) -> None:
+    measured(tmp_store)
+    official(tmp_store, 3)
+    page = landing_html(tmp_store)
+    assert "Every rating comes from a bundle" not in page
+    official_line, demo_line = page.split('<ul class="versions">')[1].split("</li>")[:2]
+    assert "AI Energy Score v1" in official_line and "3 published figures" in official_line
+    assert "no raw readings are held" in official_line and "re-checked here" in official_line
+    assert "December 2026" in demo_line and "portal re-checked" in demo_line
+    assert "1 of them on random-weight replicas" in demo_line and f"1 of {len(TASKS)} tasks" in demo_line
+
+
+class CountingStore:
+    """A store that counts the calls made on it."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+        self.calls: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        self.calls[name] = self.calls.get(name, 0) + 1
+        return getattr(self.store, name)
+
+
+def test_a_request_reads_no_result_once_versions_are_counted(tmp_store: SQLiteStore) -> None:
+    official(tmp_store, 50)
+    counting = CountingStore(tmp_store)
+    facts = LandingFacts(counting)  # type: ignore[arg-type]
+    landing_html(counting, facts=facts)  # type: ignore[arg-type]
+    assert counting.calls == {"versions": 1, "version_results": 1}
+    counting.calls.clear()
+    for _ in range(3):
+        assert "50 rated results" in landing_html(counting, facts=facts)  # type: ignore[arg-type]
+    assert counting.calls == {"versions": 3}  # one small query a request, whatever the result count
+    # A new version is counted once, on the request that first sees it.
+    measured(tmp_store)
+    counting.calls.clear()
+    assert "December 2026" in landing_html(counting, facts=facts)  # type: ignore[arg-type]
+    assert counting.calls == {"versions": 1, "version_results": 1}
