@@ -16,9 +16,10 @@ from urllib.parse import urlencode
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from label_generator.app import build_demo as build_label
+from leaderboard.app import FAVICON as LEADERBOARD_FAVICON
 from leaderboard.app import build_demo as build_leaderboard
 from seed import seed_demo
 from shared.method.tasks import TASKS
@@ -185,6 +186,11 @@ def build_app(
     @app.get("/healthz")
     def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """The suite's star icon (the apps under their paths serve the same one)."""
+        return FileResponse(LEADERBOARD_FAVICON, media_type="image/svg+xml")
 
     apps = {
         "leaderboard": build_leaderboard(store, links=links),

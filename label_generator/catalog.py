@@ -132,10 +132,12 @@ class CatalogCache:
         self._key: tuple[tuple[str, str, int], ...] | None = None
         self._catalog: Catalog = {}
         self._lock = threading.Lock()
+        self.names: dict[str, str] = {}  # version id -> name, as of the last `get`
 
     def get(self) -> tuple[Catalog, str]:
         """(the catalog, the newest version's id or '')."""
         versions = self.store.versions()
+        self.names = {v.id: v.name for v in versions}
         key = tuple((v.id, v.published_at, v.result_count) for v in versions)
         if key != self._key:
             with self._lock:  # one rebuild however many events arrive at once

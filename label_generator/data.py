@@ -184,8 +184,15 @@ def from_result(rated: RatedResult, version_name: str, links: Links = Links()) -
     )
 
 
-def label_for_result(store: Store, result_id: str, version_id: str | None = None, links: Links = Links()) -> LabelData:
-    """The label of `result_id` in `version_id` (or the newest version holding it).
+def label_for_result(
+    store: Store,
+    result_id: str,
+    version_id: str | None = None,
+    links: Links = Links(),
+    version_names: dict[str, str] | None = None,
+) -> LabelData:
+    """The label of `result_id` in `version_id` (or the newest version holding it); `version_names`
+    (version id -> name) spares reading the version list when the caller has it.
 
     Raises LookupError when there is no such result in a published version.
     """
@@ -193,7 +200,7 @@ def label_for_result(store: Store, result_id: str, version_id: str | None = None
     if rated is None or rated.version_id is None:
         where = f" in version {version_id}" if version_id else " in a published version"
         raise LookupError(f"No result {result_id!r}{where}.")
-    names = {v.id: v.name for v in store.versions()}
+    names = version_names if version_names is not None else {v.id: v.name for v in store.versions()}
     return from_result(rated, names.get(rated.version_id, rated.version_id), links)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,11 +38,31 @@ class WrittenLabel:
 class LabelFiles:
     """Writes a label's PNG and SVG into a private temporary folder, named by content."""
 
+    # Labels whose files are kept and handed out again without rendering (a label is a pure function
+    # of its data): the labels people open most cost nothing after the first time.
+    KEEP = 256
+
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="aienergy-label-"))
+        self._written: OrderedDict[LabelData, WrittenLabel] = OrderedDict()
+        self._lock = threading.Lock()
 
     def write(self, data: LabelData) -> WrittenLabel:
-        """Write `data`'s label; the same label always gets the same file names."""
+        """Write `data`'s label (or hand out the files written for it before, while they exist); the same
+        label always gets the same file names."""
+        with self._lock:
+            known = self._written.get(data)
+            if known is not None and known.png.exists() and known.svg.exists():
+                self._written.move_to_end(data)
+                return known
+        written = self._render(data)
+        with self._lock:
+            self._written[data] = written
+            while len(self._written) > self.KEEP:
+                self._written.popitem(last=False)
+        return written
+
+    def _render(self, data: LabelData) -> WrittenLabel:
         layout = build_layout(data)
         png = to_png(render_layout(layout), data)
         digest = hashlib.sha256(png).hexdigest()[:10]

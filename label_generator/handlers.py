@@ -108,7 +108,7 @@ class LabelHandlers:
         keys = [v for _, v in versions]
         key = key if key in keys else keys[0]
         version_id, result_id = split_version_key(key)
-        data = label_for_result(self.store, result_id, version_id, self.links)
+        data = label_for_result(self.store, result_id, version_id, self.links, self.catalog.names)
         count = f"{total:,} of {len(models):,} models match" if query else f"{len(models):,} models"
         more = f"; {len(shown)} listed, type in the search box to find the others" if total > len(shown) else ""
         return [

@@ -16,7 +16,7 @@ from typing import Literal
 import gradio as gr
 
 from leaderboard.handlers import LeaderboardHandlers
-from leaderboard.render import SCROLL_ON_RESULT_LINK_JS, SCROLL_TO_DETAIL_JS
+from leaderboard.render import COLUMNS_JS, SCROLL_ON_RESULT_LINK_JS, SCROLL_TO_DETAIL_JS
 from leaderboard.views import Leaderboard
 from leaderboard.widgets import LeaderboardWidgets, build_widgets
 from shared.store.factory import open_store
@@ -69,6 +69,7 @@ def wire(demo: gr.Blocks, w: LeaderboardWidgets, h: LeaderboardHandlers) -> None
             w.task,
             w.model_class,
             w.hardware,
+            w.columns,
             *w.table_outputs,
             w.model,
             w.detail,
@@ -82,8 +83,8 @@ def wire(demo: gr.Blocks, w: LeaderboardWidgets, h: LeaderboardHandlers) -> None
     for trigger in (w.version.input, w.task.input):
         ev = trigger(
             h.on_context,
-            [w.version, w.task, w.query, w.sort, w.descending, w.hardware, w.model, w.compare_pick],
-            [w.model_class, *w.table_outputs, w.model, w.detail, *w.compare_outputs],
+            [w.version, w.task, w.query, w.sort, w.descending, w.hardware, w.columns, w.model, w.compare_pick],
+            [w.model_class, w.columns, *w.table_outputs, w.model, w.detail, *w.compare_outputs],
             show_progress=FAST,
         )
         ev.then(h.plots, w.plot_inputs, w.plot_outputs)
@@ -108,6 +109,8 @@ def wire(demo: gr.Blocks, w: LeaderboardWidgets, h: LeaderboardHandlers) -> None
     w.prev_btn.click(h.previous_page, [*w.filters, w.page], w.table_outputs, show_progress=FAST)
     w.next_btn.click(h.next_page, [*w.filters, w.page], w.table_outputs, show_progress=FAST)
     w.table.sort_column(h.on_header, w.filters, [w.sort, w.descending, *w.table_outputs], show_progress=FAST)
+    # Showing or hiding an optional column is the browser's work alone (a style rule): no server round trip.
+    w.columns.change(None, w.columns, None, js=COLUMNS_JS)
     w.csv_btn.click(h.on_csv, w.filters, w.csv_file, show_progress=FAST).success(None, js=CLICK_CSV_JS)
     calc_ins = list(w.calculator_inputs)
     opened = w.table.open_result(

@@ -25,7 +25,15 @@ def table_values(tv: TableView) -> list[Any]:
 
 def plot_key(version_id: str, task_id: str, model_class: str, query: str, hardware: str) -> str:
     """What the figures show, as one string: the same key means the same figures (no need to resend)."""
-    return "\x1f".join((version_id or "", task_id or "", model_class or ALL_CLASSES, " ".join((query or "").lower().split()), hardware or RATED_HARDWARE))
+    return "\x1f".join(
+        (
+            version_id or "",
+            task_id or "",
+            model_class or ALL_CLASSES,
+            " ".join((query or "").lower().split()),
+            hardware or RATED_HARDWARE,
+        )
+    )
 
 
 class LeaderboardHandlers:
@@ -33,6 +41,12 @@ class LeaderboardHandlers:
 
     def __init__(self, lb: Leaderboard) -> None:
         self.lb = lb
+
+    def column_picker(self, version_id: str, task_id: str, chosen: list[str] | None) -> gr.CheckboxGroup:
+        """The optional columns the task's results carry (hidden when they carry none), keeping the chosen."""
+        present = self.lb.perf_columns(version_id, task_id)
+        keys = {k for _, k in present}
+        return gr.CheckboxGroup(choices=present, value=[c for c in chosen or [] if c in keys], visible=bool(present))
 
     def picker(self, tv: TableView, keep: str | None) -> gr.Dropdown:
         """The model picker's choices for a view, keeping the chosen result."""
@@ -56,6 +70,7 @@ class LeaderboardHandlers:
             start.task_id,
             gr.Radio(value=ALL_CLASSES, visible=TASKS[start.task_id].has_classes),
             RATED_HARDWARE,
+            self.column_picker(start.version_id, start.task_id, []),
             *table_values(tv),
             self.picker(tv, rid),
             detail_value,
@@ -72,6 +87,7 @@ class LeaderboardHandlers:
         sort: str,
         descending: bool,
         hardware: str,
+        columns: list[str] | None,
         result_id: str | None,
         chosen: list[str] | None,
     ) -> list[Any]:
@@ -79,6 +95,7 @@ class LeaderboardHandlers:
         tv = self.lb.table(version_id, task_id, ALL_CLASSES, query, sort, descending, 0, hardware)
         return [
             gr.Radio(value=ALL_CLASSES, visible=TASKS[task_id].has_classes),
+            self.column_picker(version_id, task_id, columns),
             *table_values(tv),
             self.picker(tv, result_id),
             self.lb.detail(version_id, result_id),
@@ -169,23 +186,22 @@ class LeaderboardHandlers:
             gr.Tabs(selected="detail") if result_id else gr.skip(),
         ]
 
-    def plots(
-        self, version_id: str, task_id: str, model_class: str, query: str, hardware: str, sent: str
-    ) -> list[Any]:
+    def plots(self, version_id: str, task_id: str, model_class: str, query: str, hardware: str, sent: str) -> list[Any]:
         """The figures of the view (the Pareto plot only where quality scores exist); nothing is resent when
         the view's rows are those already plotted, and an empty view shows one short note instead."""
         key = plot_key(version_id, task_id, model_class, query, hardware)
         if key == sent:
-            return [gr.skip()] * 5
+            return [gr.skip()] * 6
         figs = self.lb.plots(version_id, task_id, model_class, query, hardware)
         if figs.empty:
             hidden = gr.Plot(value=None, visible=False)
             note = gr.HTML(value=figs.note, visible=True)
-            return [hidden, gr.Plot(value=None, visible=False), gr.Plot(value=None, visible=False), note, key]
+            return [hidden, *(gr.Plot(value=None, visible=False) for _ in range(3)), note, key]
         return [
             gr.Plot(value=figs.energy, visible=True),
             gr.Plot(value=figs.parameters, visible=True),
             gr.Plot(value=figs.quality, visible=figs.quality is not None),
+            gr.Plot(value=figs.latency, visible=figs.latency is not None),
             gr.HTML(visible=False),
             key,
         ]

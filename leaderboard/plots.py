@@ -242,3 +242,48 @@ def energy_vs_quality(frame: pd.DataFrame, title: str = "Quality against GPU ene
         )
     )
     return fig
+
+
+def energy_vs_latency(frame: pd.DataFrame, title: str = "GPU energy against latency") -> go.Figure | None:
+    """Energy against median latency (both log axes) for rows with a latency, the Pareto frontier marked
+    (no other result is both faster and more frugal); None when no row has a latency."""
+    if "latency_p50_s" not in frame:
+        return None
+    known = frame[frame["latency_p50_s"].notna() & (frame["latency_p50_s"] > 0)].reset_index(drop=True)
+    if known.empty:
+        return None
+    legend, groups = _groups(known)
+    layout = _layout(
+        title,
+        xaxis={"type": "log", "title": {"text": "Median latency per query (s, log scale)"}},
+        yaxis={"type": "log", "title": {"text": ENERGY_AXIS}},
+    )
+    layout["legend"] = {"title": {"text": legend}}
+    fig = go.Figure(layout=layout)
+    for name, color, part in groups:
+        fig.add_trace(
+            go.Scatter(
+                **_xy(part, "latency_p50_s", "energy"),
+                mode="markers",
+                name=name,
+                marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#444"}},
+                customdata=_custom(part, "latency_p50_s"),
+                hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]:.4g} Wh / 1k queries<br>"
+                "p50 latency %{customdata[2]:.3g} s<extra></extra>",
+            )
+        )
+    # Lower energy and lower latency are both better: the frontier of (energy, -latency).
+    order = pareto_frontier(list(known["energy"]), [-x for x in known["latency_p50_s"]])
+    front = known.iloc[order].sort_values("latency_p50_s")
+    fig.add_trace(
+        go.Scatter(
+            **_xy(front, "latency_p50_s", "energy"),
+            mode="lines+markers",
+            name="Pareto frontier",
+            line={"color": "#313131", "dash": "dash", "shape": "hv"},
+            marker={"symbol": "diamond-open", "size": 12, "color": "#313131"},
+            text=front["model_id"].to_numpy(dtype=object),
+            hovertemplate="<b>%{text}</b> (Pareto-optimal: no result is both faster and more frugal)<extra></extra>",
+        )
+    )
+    return fig

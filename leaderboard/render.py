@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from leaderboard.table import COLUMNS, OTHER_HARDWARE, EnergySpread, has_quality
+from leaderboard.table import COLUMNS, OTHER_HARDWARE, PERF_COLUMNS, EnergySpread, has_quality, perf_present
 from shared.method.classes import ModelClass
 from shared.method.tasks import DEFAULT_SAMPLES, Task
 from shared.method.units import format_energy
@@ -63,6 +63,7 @@ table.lb-table a:hover, .lb-detail h2 a:hover {{ color:{GREEN}; }}
 .lb-detail h3 {{ font-size:1rem; font-weight:600; color:{GREEN}; margin:14px 0 6px; }}
 .lb-provenance-note {{ background:#fff8e6; border-left:4px solid #f0c27a; padding:6px 10px; border-radius:4px; }}
 .lb-other-figures .lb-kpi {{ max-width:360px; }}
+table.lb-table .lb-opt {{ display:none; }}
 .lb-hidden {{ position:absolute !important; left:-10000px !important; width:1px; height:1px; overflow:hidden; }}
 .lb-plot-empty {{ color:#666; padding:6px 2px; }}
 .lb-sections {{ display:grid; grid-template-columns:repeat(auto-fit, minmax(420px, 1fr)); gap:0 32px; }}
@@ -92,20 +93,32 @@ table.lb-compare code {{ font-size:12px; word-break:break-all; }}
 """
 
 # After a Details click, a model picked or a ?result= link: the detail tab sits far below the table, so
-# bring it into view (the page would otherwise stay at the top and the click seem to do nothing).
-SCROLL_TO_DETAIL_JS = """
-() => {
-  const el = document.getElementById('lb-detail');
-  if (el) { el.scrollIntoView({behavior: 'instant', block: 'start'}); }
-}
+# bring it into view (the page would otherwise stay at the top and the click seem to do nothing). The tab
+# renders its content a moment after it is selected, so the script waits for it (up to ~5 s).
+# (No newline before the arrow: gradio evaluates `return <js>`, and a line break there returns nothing.)
+_SCROLL_WHEN_SHOWN = """
+  let tries = 0;
+  const go = () => {
+    const el = document.querySelector('#lb-detail .lb-detail, #lb-detail p');
+    if (el && el.getBoundingClientRect().height > 0) {
+      document.getElementById('lb-detail').scrollIntoView({behavior: 'instant', block: 'start'});
+    } else if (tries++ < 50) { setTimeout(go, 100); }
+  };
+  go();
 """
-SCROLL_ON_RESULT_LINK_JS = """
-() => {
-  if (!new URLSearchParams(window.location.search).has('result')) { return; }
-  const el = document.getElementById('lb-detail');
-  if (el) { el.scrollIntoView({behavior: 'instant', block: 'start'}); }
-}
-"""
+SCROLL_TO_DETAIL_JS = "() => {" + _SCROLL_WHEN_SHOWN + "}"
+SCROLL_ON_RESULT_LINK_JS = (
+    "() => { if (!new URLSearchParams(window.location.search).has('result')) { return; }" + _SCROLL_WHEN_SHOWN + "}"
+)
+
+# The column picker: optional columns are in the table but hidden; a chosen one is shown by a style rule
+# kept in the page's head, so it survives every re-render of the table and needs no server round trip.
+COLUMNS_JS = """(cols) => {
+  let tag = document.getElementById('lb-colstyle');
+  if (!tag) { tag = document.createElement('style'); tag.id = 'lb-colstyle'; document.head.appendChild(tag); }
+  tag.textContent = (cols || []).map(c => `table.lb-table .lb-opt-${c} { display: table-cell !important; }`).join('\\n');
+  return cols;
+}"""
 
 # Click delegation for the table: a detail button opens the detail view, a header sorts.
 TABLE_JS = """
@@ -148,7 +161,11 @@ def is_missing(value: object) -> bool:
 
 def class_stars_html(stars: float | None, model_class: str) -> str:
     """Stars with the class they were given in ('★★★★★ in class B'): stars compare one class only."""
-    tag = f'<span class="lb-class-tag">in class {esc(model_class)}</span>' if model_class and not is_missing(stars) else ""
+    tag = (
+        f'<span class="lb-class-tag">in class {esc(model_class)}</span>'
+        if model_class and not is_missing(stars)
+        else ""
+    )
     return stars_html(stars) + tag
 
 
@@ -241,8 +258,7 @@ def _cell(key: str, row: dict[str, Any], task_max: float) -> str:
         if row.get("other_hw"):
             gpu = re.sub(r"^NVIDIA\s+", "", str(row["hardware"] or "another GPU"))
             return (
-                f'<td><span class="lb-muted" title="Stars compare H100 results only">not rated ({esc(gpu)})'
-                "</span></td>"
+                f'<td><span class="lb-muted" title="Stars compare H100 results only">not rated ({esc(gpu)})</span></td>'
             )
         return f"<td>{class_stars_html(row['stars'], row['model_class'])}</td>"
     if key == "parameters":
@@ -283,16 +299,22 @@ def table_html(
             f'<th data-sort="{key}" class="{"sorted" if key == sort else ""}" title="{esc(col.tooltip)} '
             f'(click to sort)"><span class="tip">{esc(col.label)}</span>{arrow}</th>'
         )
+    optional = perf_present(view)
+    for key in optional:
+        label, tip = PERF_COLUMNS[key]
+        head.append(f'<th class="lb-opt lb-opt-{key}" title="{esc(tip)}"><span class="tip">{esc(label)}</span></th>')
     head.append('<th title="Provenance of the number: configuration, dataset, spread, environment">Detail</th>')
     start = page * page_size
     body = []
     grouped = task.has_classes and view["model_class"].nunique() > 1
+    span = len(keys) + len(optional) + 1
     group = None
     for row in view.iloc[start : start + page_size].to_dict("records"):
         if grouped and row["model_class"] != group:
             group = row["model_class"]
-            body.append(class_header(group, len(keys) + 1))
+            body.append(class_header(group, span))
         cells = "".join(_cell(k, row, task_max) for k in keys)
+        cells += "".join(f'<td class="lb-opt lb-opt-{k}">{perf_text(row[k])}</td>' for k in optional)
         rid = esc(row["result_id"])
         body.append(
             f'<tr data-row="{rid}">{cells}<td><button class="lb-detail-btn" data-result="{rid}" '
@@ -302,6 +324,11 @@ def table_html(
         f'<div class="lb-table-wrap"><table class="lb-table"><thead><tr>{"".join(head)}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
+
+
+def perf_text(value: float) -> str:
+    """A performance figure to four significant digits ('' when the result has none)."""
+    return "" if is_missing(value) else f"{value:,.4g}"
 
 
 def class_header(model_class: str, span: int) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from shared.bundle.gpus import is_h100
+from shared.records import ResultRecord
 from shared.store.models import RatedResult
 
 ALL_CLASSES = "All"
@@ -71,6 +72,42 @@ COLUMNS: tuple[Column, ...] = (
     Column("quality", "Quality", "Task quality score (0-100) reported with the result, where present."),
 )
 
+# Performance figures a result may carry beside its energy (shared.bundle.perf_fields): frame column ->
+# (label, tooltip). Optional columns: a visitor adds them with the column picker; a task whose results
+# carry none of them shows no picker.
+PERF_COLUMNS: dict[str, tuple[str, str]] = {
+    "latency_p50_s": ("Latency p50 (s)", "Median time from sending a query to its last output, seconds."),
+    "latency_p90_s": ("Latency p90 (s)", "90th percentile of the per-query latency, seconds."),
+    "latency_p99_s": ("Latency p99 (s)", "99th percentile of the per-query latency, seconds."),
+    "throughput_queries_per_s": ("Throughput (queries / s)", "Queries answered per second, one at a time."),
+    "throughput_output_tokens_per_s": ("Throughput (tokens / s)", "New tokens generated per second."),
+    "mean_output_tokens": ("Mean response (tokens)", "Mean number of new tokens per query."),
+    "peak_memory_gib": ("Peak GPU memory (GiB)", "Highest GPU memory used during the measured passes, GiB."),
+    "energy_per_output_token_wh": ("Energy / token (mWh)", "GPU energy per generated token, milliwatt-hours."),
+    "output_tokens_per_j": ("Tokens / J", "Generated tokens per joule of GPU energy (higher is better)."),
+    "energy_delay_product_wh_s": ("EDP (Wh·s)", "Energy per query times mean latency: lower is better on both."),
+}
+MIB_PER_GIB = 1024
+
+
+def perf_figures(rec: ResultRecord) -> dict[str, float]:
+    """The performance figures a record carries (keys of PERF_COLUMNS), wherever the record keeps them:
+    a `performance` attribute or an environment/config entry, either flat or as the runner's
+    {"figures": {...}, "peak_memory_used_mib": ...} block. Records without any give {}."""
+    block = getattr(rec, "performance", None) or rec.environment.get("performance") or rec.config.get("performance")
+    if not isinstance(block, dict):
+        return {}
+    inner = block.get("figures")
+    figures: dict[str, object] = inner if isinstance(inner, dict) else block
+    out = {k: float(v) for k, v in figures.items() if k in PERF_COLUMNS and isinstance(v, (int, float))}
+    mib = block.get("peak_memory_used_mib", figures.get("peak_memory_used_mib"))
+    if isinstance(mib, (int, float)) and not isinstance(mib, bool):
+        out["peak_memory_gib"] = float(mib) / MIB_PER_GIB
+    if "energy_per_output_token_wh" in out:
+        out["energy_per_output_token_wh"] *= 1000  # shown in mWh: a token costs a fraction of a Wh
+    return out
+
+
 # Sort key -> DataFrame column it orders by.
 SORT_COLUMNS: dict[str, str] = {
     "model": "search_key",
@@ -122,6 +159,7 @@ FRAME_COLUMNS = (
     "created",
     "source_note",
     "stars_published",
+    *PERF_COLUMNS,
 )
 
 
@@ -136,6 +174,7 @@ def results_frame(results: list[RatedResult]) -> pd.DataFrame:
     rows = []
     for r in results:
         rec = r.record
+        perf = perf_figures(rec)
         lo, hi = rec.ci95 or (math.nan, math.nan)
         rows.append(
             (
@@ -172,10 +211,21 @@ def results_frame(results: list[RatedResult]) -> pd.DataFrame:
                 rec.created_utc or "",
                 rec.source_note,
                 rec.stars_published,
+                *(perf.get(k, math.nan) for k in PERF_COLUMNS),
             )
         )
     frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
-    for col in ("energy", "std", "ci_low", "ci_high", "ci_rel_width", "parameters", "quality", "stars", "stars_published"):
+    for col in (
+        "energy",
+        "std",
+        "ci_low",
+        "ci_high",
+        "ci_rel_width",
+        "parameters",
+        "quality",
+        "stars",
+        "stars_published",
+    ):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     return frame
 
@@ -292,6 +342,13 @@ def energy_spread(frame: pd.DataFrame) -> EnergySpread | None:
         high_wh=float(hi["energy"]),
         count=len(frame),
     )
+
+
+def perf_present(frame: pd.DataFrame) -> list[str]:
+    """The PERF_COLUMNS that at least one row carries, in PERF_COLUMNS order."""
+    if frame.empty:
+        return []
+    return [k for k in PERF_COLUMNS if k in frame and bool(frame[k].notna().any())]
 
 
 def has_quality(frame: pd.DataFrame) -> bool:

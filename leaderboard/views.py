@@ -20,7 +20,7 @@ from leaderboard.compare import MAX_COMPARE, compare_html
 from leaderboard.data import EMPTY_FRAME, LeaderboardData, VersionData
 from leaderboard.detail import OtherFigure, detail_html, detail_placeholder_html
 from leaderboard.exports import DownloadFolder, safe_name, version_json, view_csv
-from leaderboard.plots import energy_per_model, energy_vs_parameters, energy_vs_quality
+from leaderboard.plots import energy_per_model, energy_vs_latency, energy_vs_parameters, energy_vs_quality
 from leaderboard.render import (
     callout_html,
     empty_state_html,
@@ -32,12 +32,14 @@ from leaderboard.render import (
 from leaderboard.table import (
     ALL_CLASSES,
     DEFAULT_SORT,
+    PERF_COLUMNS,
     RATED_HARDWARE,
     SORT_COLUMNS,
     energy_spread,
     filter_class,
     filter_hardware,
     has_quality,
+    perf_present,
     select_view,
 )
 from shared.method.tasks import TASKS, get_task
@@ -123,12 +125,14 @@ class Plots:
         parameters: Energy against parameter count.
         quality: Quality against energy with the Pareto frontier; None when no result has a quality score.
         note: For an empty view, the one short line shown instead of the figures ('' otherwise).
+        latency: Energy against median latency with the Pareto frontier; None when no result has a latency.
     """
 
     energy: go.Figure
     parameters: go.Figure
     quality: go.Figure | None
     note: str = ""
+    latency: go.Figure | None = None
 
     @property
     def empty(self) -> bool:
@@ -299,7 +303,15 @@ class Leaderboard:
             energy_per_model(view, f"GPU energy per model: {scope}"),
             energy_vs_parameters(view, f"GPU energy against parameters: {scope}"),
             energy_vs_quality(view, f"Quality against GPU energy: {scope}") if has_quality(view) else None,
+            latency=energy_vs_latency(view, f"GPU energy against latency: {scope}"),
         )
+
+    def perf_columns(self, version_id: str | None, task_id: str) -> list[tuple[str, str]]:
+        """(label, key) of the optional performance columns a task's results carry in a version ([] if none)."""
+        data = self.data.version(version_id)
+        if data is None:
+            return []
+        return [(PERF_COLUMNS[k][0], k) for k in perf_present(data.task(task_id))]
 
     def model_choices(self, view: pd.DataFrame, keep: str | None = None) -> list[tuple[str, str]]:
         """(label, result id) for the model picker: the view's first MAX_MODEL_CHOICES rows, plus `keep`."""

@@ -34,6 +34,7 @@ class LeaderboardWidgets:
     sort: gr.Dropdown
     descending: gr.Checkbox
     hardware: gr.Radio
+    columns: gr.CheckboxGroup
     callout: gr.HTML
     table: gr.HTML
     page: gr.State
@@ -48,6 +49,7 @@ class LeaderboardWidgets:
     plot_energy: gr.Plot
     plot_params: gr.Plot
     plot_quality: gr.Plot
+    plot_latency: gr.Plot
     plot_note: gr.HTML
     plot_key: gr.State
     detail: gr.HTML
@@ -76,8 +78,8 @@ class LeaderboardWidgets:
 
     @property
     def plot_outputs(self) -> list[Component]:
-        """The three figures, the note shown instead of them for an empty view, and their key."""
-        return [self.plot_energy, self.plot_params, self.plot_quality, self.plot_note, self.plot_key]
+        """The four figures, the note shown instead of them for an empty view, and their key."""
+        return [self.plot_energy, self.plot_params, self.plot_quality, self.plot_latency, self.plot_note, self.plot_key]
 
     @property
     def compare_outputs(self) -> list[Component]:
@@ -160,6 +162,14 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
     gr.HTML(f"<style>{CSS}{LEADERBOARD_CSS}</style>{links.nav_html('leaderboard')}", js_on_load=None)
     gr.Markdown(f"# Leaderboard\n{INTRO}")
     version, task, model_class, query, sort, descending, hardware = _filters()
+    columns = gr.CheckboxGroup(
+        [],
+        value=[],
+        label="More columns",
+        info="Performance figures measured with the energy (where results carry them)",
+        visible=False,
+        elem_id="lb-columns",
+    )
     callout = gr.HTML(js_on_load=None, elem_id="lb-callout")
     table = gr.HTML(js_on_load=TABLE_JS, elem_id="lb-table", min_height=120, apply_default_css=False)
     page = gr.State(0)
@@ -184,6 +194,7 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
             plot_energy = gr.Plot(show_label=False)
             plot_params = gr.Plot(show_label=False)
             plot_quality = gr.Plot(show_label=False, visible=False)
+            plot_latency = gr.Plot(show_label=False, visible=False)
             plot_note = gr.HTML(visible=False, elem_id="lb-plot-note")
             plot_key = gr.State("")
         with gr.Tab("Model detail", id="detail"):
@@ -210,6 +221,7 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
         sort=sort,
         descending=descending,
         hardware=hardware,
+        columns=columns,
         callout=callout,
         table=table,
         page=page,
@@ -224,6 +236,7 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
         plot_energy=plot_energy,
         plot_params=plot_params,
         plot_quality=plot_quality,
+        plot_latency=plot_latency,
         plot_note=plot_note,
         plot_key=plot_key,
         detail=detail,

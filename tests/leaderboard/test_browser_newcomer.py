@@ -86,5 +86,22 @@ def test_other_hardware_view_and_favicon(page: Any, seeded: Any) -> None:
     page.locator("#lb-table tbody td.model a").first.wait_for()
     page.locator("#lb-hardware label", has_text="Other GPUs").click()
     page.locator("#lb-table .lb-empty", has_text="on other GPUs").wait_for()
-    with urllib.request.urlopen(url + "/favicon.ico") as resp:  # noqa: S310 (the test's own server)
+    with urllib.request.urlopen(url + "/favicon.ico") as resp:
         assert resp.status == 200 and b"<svg" in resp.read()
+
+
+def test_column_picker_adds_a_performance_column(page: Any) -> None:
+    from tests.leaderboard.test_newcomer import _Fixed, with_perf
+
+    store = _Fixed([with_perf("acme/fast", 2.0, 0.1), with_perf("acme/slow", 1.0, 1.0)])
+    url, demo = serve(build_demo(store))  # type: ignore[arg-type]
+    try:
+        page.goto(url + "/")
+        header = page.locator("#lb-table th.lb-opt-latency_p50_s")
+        header.wait_for(state="attached")
+        assert header.is_hidden()
+        page.locator("#lb-columns label", has_text="Latency p50 (s)").click()
+        header.wait_for(state="visible")
+        assert "0.1" in page.locator("#lb-table tbody tr", has_text="acme/fast").inner_text()
+    finally:
+        demo.close()

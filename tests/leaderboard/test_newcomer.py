@@ -18,9 +18,16 @@ from leaderboard.app import FAVICON, LeaderboardBlocks, build_demo
 from leaderboard.detail import detail_html, provenance, public_value
 from leaderboard.exports import view_csv
 from leaderboard.handlers import LeaderboardHandlers
-from leaderboard.plots import energy_per_model, energy_vs_parameters
+from leaderboard.plots import energy_per_model, energy_vs_latency, energy_vs_parameters
 from leaderboard.render import table_html
-from leaderboard.table import OTHER_HARDWARE, RATED_HARDWARE, results_frame, select_view, split_by_task
+from leaderboard.table import (
+    OTHER_HARDWARE,
+    RATED_HARDWARE,
+    perf_present,
+    results_frame,
+    select_view,
+    split_by_task,
+)
 from leaderboard.views import MAX_MODEL_CHOICES, Leaderboard
 from seed import REFERENCE_VERSION_ID, seed_demo
 from shared.method.tasks import TASKS
@@ -229,8 +236,8 @@ def test_one_result_draws_a_modest_bar_and_a_decade_wide_log_axis() -> None:
 def test_an_empty_task_shows_one_short_note_instead_of_figures(seeded: Leaderboard) -> None:
     h = LeaderboardHandlers(seeded)
     out = h.plots(REFERENCE_VERSION_ID, "reasoning", "All", "", RATED_HARDWARE, "")
-    assert out[0].visible is False and out[1].visible is False and out[2].visible is False
-    assert out[3].visible is True and "No results to plot" in out[3].value
+    assert all(fig.visible is False for fig in out[:4])
+    assert out[4].visible is True and "No results to plot" in out[4].value
 
 
 # ---- 5. speed: bounded responses, no resent plots, no run history -----------------------------
@@ -239,11 +246,11 @@ def test_an_empty_task_shows_one_short_note_instead_of_figures(seeded: Leaderboa
 def test_plots_are_not_resent_when_their_rows_did_not_change(seeded: Leaderboard) -> None:
     h = LeaderboardHandlers(seeded)
     first = h.plots(REFERENCE_VERSION_ID, "text_generation", "All", "", RATED_HARDWARE, "")
-    key = first[4]
+    key = first[5]
     again = h.plots(REFERENCE_VERSION_ID, "text_generation", "All", "  ", RATED_HARDWARE, key)
     assert all(isinstance(v, type(gr.skip())) and v == gr.skip() for v in again)
     other = h.plots(REFERENCE_VERSION_ID, "text_generation", "B", "", RATED_HARDWARE, key)
-    assert other[4] != key
+    assert other[5] != key
 
 
 def _many(n: int) -> list[RatedResult]:
@@ -296,3 +303,78 @@ def test_run_history_is_off_and_a_favicon_is_served(seeded: Leaderboard) -> None
     assert demo.run_history is False
     demo.favicon_path = None  # what launch() and mount_gradio_app() set when not given one
     assert demo.favicon_path == str(FAVICON) and FAVICON.read_text().lstrip().startswith("<svg")
+
+
+# ---- 4. performance figures as optional columns -----------------------------------------------
+
+
+def with_perf(model_id: str, energy: float, p50: float, cls: str = "A") -> RatedResult:
+    """A result carrying the runner's performance block (as `shared.bundle.perf_fields` writes it)."""
+    base = rated(model_id, energy, cls=cls)
+    block = {
+        "figures": {
+            "latency_p50_s": p50,
+            "latency_p90_s": p50 * 1.5,
+            "throughput_queries_per_s": 1 / p50,
+            "energy_per_output_token_wh": 0.002,
+        },
+        "peak_memory_used_mib": 2048.0,
+    }
+    rec = dataclasses.replace(base.record, environment={**base.record.environment, "performance": block})
+    return dataclasses.replace(base, record=rec)
+
+
+def test_performance_figures_become_optional_columns() -> None:
+    frame = results_frame([with_perf("a/fast", 2.0, 0.1), rated("a/plain", 1.0)])
+    row = frame.set_index("model_id").loc["a/fast"]
+    assert row["latency_p50_s"] == pytest.approx(0.1) and row["peak_memory_gib"] == pytest.approx(2.0)
+    assert row["energy_per_output_token_wh"] == pytest.approx(2.0)  # shown in mWh
+    assert perf_present(frame) == [
+        "latency_p50_s",
+        "latency_p90_s",
+        "throughput_queries_per_s",
+        "peak_memory_gib",
+        "energy_per_output_token_wh",
+    ]
+    html = table_html(frame, TASKS["text_generation"], 2.0, "energy", False)
+    assert 'class="lb-opt lb-opt-latency_p50_s"' in html and "Latency p50 (s)" in html
+    # No figures anywhere: no optional column at all.
+    assert "lb-opt" not in table_html(
+        results_frame([rated("a/plain", 1.0)]), TASKS["text_generation"], 1.0, "energy", False
+    )
+
+
+def test_column_picker_is_hidden_when_no_result_has_figures(seeded: Leaderboard) -> None:
+    h = LeaderboardHandlers(seeded)
+    assert h.column_picker(REFERENCE_VERSION_ID, "text_generation", []).visible is False
+    lb = Leaderboard(_Fixed([with_perf("a/fast", 2.0, 0.1), rated("a/plain", 1.0)]))  # type: ignore[arg-type]
+    picker = LeaderboardHandlers(lb).column_picker("v1", "text_generation", ["latency_p50_s", "gone"])
+    assert picker.visible is True and picker.value == ["latency_p50_s"]
+    assert ("Latency p50 (s)", "latency_p50_s") in picker.choices
+
+
+def test_energy_against_latency_marks_the_pareto_frontier() -> None:
+    frame = results_frame(
+        [
+            with_perf("a/fast-hungry", 5.0, 0.1),
+            with_perf("a/slow-frugal", 1.0, 1.0),
+            with_perf("a/dominated", 6.0, 2.0),
+            rated("a/no-latency", 3.0),
+        ]
+    )
+    fig = energy_vs_latency(frame)
+    assert fig is not None
+    front = next(t for t in fig.data if t.name == "Pareto frontier")
+    assert list(front.text) == ["a/fast-hungry", "a/slow-frugal"]
+    assert energy_vs_latency(results_frame([rated("a/b", 1.0)])) is None
+
+
+def test_the_suite_serves_the_favicon_at_its_root_and_under_the_leaderboard(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from app import build_app
+
+    client = TestClient(build_app(SQLiteStore(tmp_path / "s.sqlite3"), seed=False))
+    for path in ("/favicon.ico", "/leaderboard/favicon.ico"):
+        resp = client.get(path)
+        assert resp.status_code == 200 and b"<svg" in resp.content, path
