@@ -29,8 +29,8 @@ def main(paths: list[str]) -> None:
     """Print the tables for the given bundle files."""
     runs = [(Path(p).name, *_load(Path(p))) for p in paths]
     print(
-        "| bundle | task | model (random weights) | Wh / 1,000 queries | std | CV % | pass time CV % | reps | counted passes s | mean W | GPU | wall s "
-        "| runner overhead % |"
+        "| bundle | task | model (random weights) | Wh / 1,000 queries | std | CV % | pass time CV % | reps "
+        "| counted passes s | mean W | GPU | wall s | runner overhead % |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, rep, env in runs:
@@ -44,14 +44,15 @@ def main(paths: list[str]) -> None:
         spread = pass_spread(rep)
         time_cv = f"{spread.time_cv_pct:.1f}" if spread else "-"
         print(
-            f"| {name} | {rep.task} | {rep.model.id} | {s.gpu_energy_wh_per_1k_mean:.4f} | {s.gpu_energy_wh_per_1k_std:.4f} | "
-            f"{cv:.1f} | {time_cv} | {s.repetitions} | {pass_s:.1f} | {watts:.1f} | {env['gpus'][0]['name']} | {o['total_s']:.1f} | "
-            f"{100 * o['overhead_share']:.1f} |"
+            f"| {name} | {rep.task} | {rep.model.id} | {s.gpu_energy_wh_per_1k_mean:.4f} "
+            f"| {s.gpu_energy_wh_per_1k_std:.4f} | {cv:.1f} | {time_cv} | {s.repetitions} | {pass_s:.1f} "
+            f"| {watts:.1f} | {env['gpus'][0]['name']} | {o['total_s']:.1f} | {100 * o['overhead_share']:.1f} |"
         )
     gen = [(n, r) for n, r, _ in runs if r.split is not None]
     if gen:
         print(
-            "\n| bundle | split method | generate s | prefill pass s | wall ratio single/two | total Wh/1k | prefill Wh/1k (reported) | single-pass estimate Wh/1k |"
+            "\n| bundle | split method | generate s | prefill pass s | wall ratio single/two | total Wh/1k "
+            "| prefill Wh/1k (reported) | single-pass estimate Wh/1k |"
         )
         print("|---|---|---|---|---|---|---|---|")
         for name, r in gen:
@@ -61,8 +62,8 @@ def main(paths: list[str]) -> None:
             est = r.split_single_pass_prefill_wh if r.split_single_pass_prefill_wh is not None else float("nan")
             assert r.summary is not None and r.split is not None
             print(
-                f"| {name} | {r.split.method} | {g:.1f} | {pp:.1f} | {ratio} | {r.summary.gpu_energy_wh_per_1k_mean:.4f} | "
-                f"{r.split.prefill_wh:.4f} | {est:.4f} |"
+                f"| {name} | {r.split.method} | {g:.1f} | {pp:.1f} | {ratio} "
+                f"| {r.summary.gpu_energy_wh_per_1k_mean:.4f} | {r.split.prefill_wh:.4f} | {est:.4f} |"
             )
 
 

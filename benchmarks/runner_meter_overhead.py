@@ -2,7 +2,8 @@
 (measurement window, progress bar reading "Wh so far" from the counter, first-token timer with its
 synchronize) and bare (the model's own generate / forward call, no meter, no timer, no bar).
 
-    PYTHONPATH=. python3 benchmarks/runner_meter_overhead.py --task text_generation --model <dir> --dataset <jsonl> --samples 30 --rounds 8
+    PYTHONPATH=. python3 benchmarks/runner_meter_overhead.py --task text_generation --model <dir> \\
+        --dataset <jsonl> --samples 30 --rounds 8
 
 Design (batch-1 eager inference is CPU-bound, so pass-to-pass jitter is several %):
 - every input shape is warmed first (one prefill per shape, then one full pass), so neither side pays
@@ -86,20 +87,23 @@ def main() -> None:
             (tm, spent), tb = ((t1, s1), t2) if first is metered else ((t2, s2), t1)
             rows.append((r, len(items) / tm, len(items) / tb, spent / tm))
     print(
-        f"\nMeter overhead, {a.task}, {a.model} (random weights if a replica), {len(items)} samples per pass, {a.rounds} rounds ABBA"
+        f"\nMeter overhead, {a.task}, {a.model} (random weights if a replica), "
+        f"{len(items)} samples per pass, {a.rounds} rounds ABBA"
     )
     print("| round | order | metered samples/s | bare samples/s | loss % | meter's own calls, % of pass |")
     print("|---|---|---|---|---|---|")
     for r, m, b, share in rows:
         print(
-            f"| {r} | {'M-B' if r % 2 == 0 else 'B-M'} | {m:.3f} | {b:.3f} | {100 * (1 - m / b):+.2f} | {100 * share:.3f} |"
+            f"| {r} | {'M-B' if r % 2 == 0 else 'B-M'} | {m:.3f} | {b:.3f} "
+            f"| {100 * (1 - m / b):+.2f} | {100 * share:.3f} |"
         )
     losses = spread([100 * (1 - m / b) for _, m, b, _ in rows])
     m = statistics.fmean(x[1] for x in rows)
     b = statistics.fmean(x[2] for x in rows)
     direct = statistics.fmean(x[3] for x in rows)
     print(
-        f"| mean | | {m:.3f} | {b:.3f} | {losses.mean:+.2f} (95% CI {losses.ci95_low:+.2f} .. {losses.ci95_high:+.2f}) | {100 * direct:.3f} |"
+        f"| mean | | {m:.3f} | {b:.3f} "
+        f"| {losses.mean:+.2f} (95% CI {losses.ci95_low:+.2f} .. {losses.ci95_high:+.2f}) | {100 * direct:.3f} |"
     )
 
 

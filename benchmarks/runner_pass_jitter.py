@@ -1,7 +1,8 @@
 """Pass-to-pass jitter: how much do the wall time and the energy of the same measured pass vary, and
 does keeping the inference thread on one core (`--pin-cpu`) make them steadier?
 
-    PYTHONPATH=. python3 benchmarks/runner_pass_jitter.py --task text_classification --model <dir> --dataset <jsonl> --samples 1000 --rounds 12
+    PYTHONPATH=. python3 benchmarks/runner_pass_jitter.py --task text_classification --model <dir> \\
+        --dataset <jsonl> --samples 1000 --rounds 12
 
 One process, one loaded model, every shape warmed; then rounds of two passes, one per setting, in
 A-B / B-A order (a slow drift cancels). Each pass is one measurement window exactly as the runner
@@ -45,7 +46,8 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     print(
-        f"\nPass jitter, {a.task}, {a.model} (random weights if a replica), {len(items)} samples per pass, {a.rounds} rounds, cores {cores}"
+        f"\nPass jitter, {a.task}, {a.model} (random weights if a replica), "
+        f"{len(items)} samples per pass, {a.rounds} rounds, cores {cores}"
     )
     print("| round | setting | pass s (work) | Wh / 1,000 | mean W over the work |")
     print("|---|---|---|---|---|")
@@ -57,7 +59,8 @@ def main() -> None:
             results[s].append((dt, wh))
             print(f"| {r} | {s} | {dt:.3f} | {wh:.4f} | {mean_power_w(pass_wh, dt):.1f} |", flush=True)
     print(
-        "\n| --pin-cpu | passes | pass s, mean | pass s, CV % | Wh / 1,000, mean | Wh / 1,000, CV % | CV % of the first 10 |"
+        "\n| --pin-cpu | passes | pass s, mean | pass s, CV % | Wh / 1,000, mean | Wh / 1,000, CV % "
+        "| CV % of the first 10 |"
     )
     print("|---|---|---|---|---|---|---|")
     for s in settings:

@@ -54,7 +54,8 @@ def main() -> None:
     n = len(items)
     results: dict[str, list[float]] = {m: [] for m in modes}
     print(
-        f"\nSingle vs two-pass totals, {a.task}, {a.model} (random weights if a replica), {n} prompts per pass, {a.rounds} rounds"
+        f"\nSingle vs two-pass totals, {a.task}, {a.model} (random weights if a replica), "
+        f"{n} prompts per pass, {a.rounds} rounds"
     )
     print("| round | mode | generate pass s | Wh / 1,000 | mean W |")
     print("|---|---|---|---|---|")

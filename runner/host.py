@@ -49,7 +49,8 @@ def choose_core(spec: str) -> int | None:
         raise RunnerError(f"--pin-cpu takes auto, off or a CPU core number, not {spec!r}.") from None
     if core not in cores:
         raise RunnerError(
-            f"--pin-cpu {core}: this process may use cores {cores[0]}-{cores[-1]} only ({len(cores)} cores). Pick one of them, or auto."
+            f"--pin-cpu {core}: this process may use cores {cores[0]}-{cores[-1]} only ({len(cores)} cores). "
+            "Pick one of them, or auto."
         )
     return core
 

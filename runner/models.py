@@ -115,7 +115,8 @@ def load_transformers_model(
         torch.manual_seed(seed)
         if multi_gpu:
             raise RunnerError(
-                "A config-only replica cannot be spread over several GPUs; save its weights with `runner replica` first."
+                "A config-only replica cannot be spread over several GPUs; "
+                "save its weights with `runner replica` first."
             )
         # Built directly on the device: a 30B replica initialises in seconds and needs no disk.
         with torch.device(device):

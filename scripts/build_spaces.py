@@ -96,7 +96,8 @@ short_description: {spec.description}
 
 Configure the store with Space variables and secrets: `AIENERGY_STORE_BACKEND=hf-dataset`,
 `AIENERGY_HF_DATASET=<org/dataset>`, `HF_TOKEN` (the portal writes), and `AIENERGY_LEADERBOARD_URL`,
-`AIENERGY_SUBMIT_URL`, `AIENERGY_LABEL_URL` so the navigation reaches the other Spaces.{OAUTH_NOTE if spec.oauth else ""}
+`AIENERGY_SUBMIT_URL`, `AIENERGY_LABEL_URL` so the navigation reaches the other Spaces.\
+{OAUTH_NOTE if spec.oauth else ""}
 """
 
 

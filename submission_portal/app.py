@@ -99,9 +99,9 @@ def status_link(submission_id: str) -> str:
 
 
 NEXT_STEPS = (
-    "**What happens next:** a reviewer checks the result (usually within a few days). Once approved it is "
-    "rated in the next leaderboard version; if rejected, the reason is shown on its status page. "
-    "Keep the submission id: it is the only way to follow it."
+    "**What happens next:** a reviewer checks the result. Once approved it is rated in the next leaderboard "
+    "version; if rejected, the reason is shown on its status page. Keep the submission id (or the link "
+    "below) to follow it; your contact is only used if the reviewer has a question."
 )
 
 

@@ -1,7 +1,8 @@
 """Reading an untrusted zip lazily and strict JSON, refusing every known trick.
 
 Nothing is extracted to disk: members are read one at a time with a hard cap on bytes, so a header
-that lies about its size cannot exhaust memory, and hashing streams in chunks. Every refusal is a plain sentence saying what to do.
+that lies about its size cannot exhaust memory, and hashing streams in chunks. Every refusal is a plain
+sentence saying what to do.
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ class ZipArchive(Mapping[str, bytes]):
         limits = self._limits
         if len(infos) > limits.max_files:
             raise UnsafeZip(
-                f"The zip holds {len(infos)} entries, over the limit of {limits.max_files}. Bundle only the run's files."
+                f"The zip holds {len(infos)} entries, over the limit of {limits.max_files}. "
+                "Bundle only the run's files."
             )
         total = 0
         for info in infos:

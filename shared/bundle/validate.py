@@ -42,7 +42,8 @@ def _open_source(
             # A named pipe or device would block or never end; only a plain file is a bundle.
             report.add(
                 "unreadable",
-                f"{str(source)[:200]} cannot be read: it is not a regular file (a named pipe, device or folder). Give the bundle .zip itself.",
+                f"{str(source)[:200]} cannot be read: it is not a regular file (a named pipe, device or folder). "
+                "Give the bundle .zip itself.",
             )
             return None, ""
         if st.st_size > limits.max_zip_bytes:

@@ -1,4 +1,5 @@
-"""Units, normalisation, CO2e, PUE, equivalents (shared/method/units.py) and repetition statistics (shared/method/stats.py)."""
+"""Units, normalisation, CO2e, PUE, equivalents (shared/method/units.py) and repetition statistics
+(shared/method/stats.py)."""
 
 from __future__ import annotations
 

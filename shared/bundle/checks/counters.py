@@ -34,7 +34,8 @@ def sample_count(b: NativeBundle) -> Iterator[Problem]:
     if asked is not None and asked != samples:
         yield Problem(
             "sample_count",
-            f"The config asks for {str(asked)[:30]} samples but the dataset block says {samples}; the report was edited.",
+            f"The config asks for {str(asked)[:30]} samples but the dataset block says {samples}; "
+            "the report was edited.",
             REPORT_FILE,
         )
     if b.short_workload_ok and 0 < samples < task.samples:
@@ -70,7 +71,8 @@ def phase_energies(b: NativeBundle) -> Iterator[Problem]:
         if len(p.counter_start_mj) != n_gpus or len(p.counter_end_mj) != n_gpus:
             yield Problem(
                 "counter_gpus",
-                f"The {label} phase has counter readings for {len(p.counter_start_mj)} GPU(s) but the run used {n_gpus}.",
+                f"The {label} phase has counter readings for {len(p.counter_start_mj)} GPU(s) "
+                f"but the run used {n_gpus}.",
                 REPORT_FILE,
             )
             continue

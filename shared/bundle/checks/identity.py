@@ -61,7 +61,10 @@ def dtype_problem(dtype: object) -> str | None:
     if not isinstance(dtype, str):
         return f"the dtype must be a name such as 'bfloat16', not a JSON {type(dtype).__name__}"
     if not DTYPE.fullmatch(dtype):
-        return f"the dtype {dtype[:40]!r}{'...' if len(dtype) > 40 else ''} ({len(dtype):,} characters) is not a torch dtype name"
+        return (
+            f"the dtype {dtype[:40]!r}{'...' if len(dtype) > 40 else ''} ({len(dtype):,} characters) "
+            "is not a torch dtype name"
+        )
     return None
 
 
