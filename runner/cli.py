@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from runner import RUNNER_NAME, __version__
+from runner.endpoint.options import ENDPOINT_EPILOG, add_endpoint_arguments, options_from_args
 from runner.errors import RunnerError
 from runner.steady import STEADY_WARMUP_S
 from runner.sweep.cli import add_sweep_parser, cmd_sweep
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Measure a model's GPU energy on a task's standard workload: preprocess, untracked warm-up, then "
         "--repetitions passes over the dataset, each read from NVML's energy counter. Writes a run directory "
         "(benchmark_report.json, environment.json, GPU_ENERGY_WH.txt, GPU_ENERGY_SUMMARY.json, logs/).",
-        epilog=RUN_EPILOG,
+        epilog=RUN_EPILOG + "\n" + ENDPOINT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     r.add_argument(
@@ -183,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--no-progress", action="store_true", help="Hide the progress bar (samples done, rate and Wh so far)."
     )
+    add_endpoint_arguments(r)
 
     b = sub.add_parser(
         "bundle",
@@ -284,12 +286,14 @@ def default_samples(task_id: str, dry_run: bool, dataset: str | None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """`run`: measure and write the run directory."""
+    endpoint = options_from_args(args)  # refuses endpoint options without --backend endpoint
     if not args.dry_run:
         # CUDA and NVML must number GPUs alike, and the run sees only its own GPUs.
         os.environ["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
         os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in args.device_ids)
     from runner.measure import RunConfig, overhead_s, run
     from shared.bundle.pass_spread import pass_spread
+    from shared.bundle.perf_fields import figures_text
 
     samples = args.samples if args.samples is not None else default_samples(args.task, args.dry_run, args.dataset)
     cfg = RunConfig(
@@ -313,6 +317,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         shape_warmup=not args.no_shape_warmup,
         pin_cpu=args.pin_cpu,
         steady_warmup_s=args.steady_warmup_s,
+        endpoint=endpoint,
     )
     outcome = run(cfg)
     rep = outcome.report
@@ -331,6 +336,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{s.repetitions} repetitions, meter {outcome.environment.meter})"
     )
     print("phases (Wh per 1,000 queries): " + ", ".join(f"{k} {v:.4f}" for k, v in s.phases_wh_per_1k.items()))
+    perf = rep.performance
+    if perf is not None:
+        print(f"performance ({perf.backend}): {figures_text(perf.figures)}")
+        if perf.peak_memory_allocated_bytes is not None or perf.peak_memory_used_mib is not None:
+            allocated = perf.peak_memory_allocated_bytes
+            print(
+                "peak GPU memory: "
+                + (f"allocated {allocated / 2**30:.2f} GiB" if allocated is not None else "allocated n/a")
+                + (f", NVML used {perf.peak_memory_used_mib:.0f} MiB" if perf.peak_memory_used_mib is not None else "")
+            )
     spread = pass_spread(rep)
     if spread is not None:
         print(spread.describe())

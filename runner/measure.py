@@ -36,17 +36,20 @@ from typing import Any
 
 from runner import RUNNER_NAME, __version__
 from runner.datasets_io import LoadedDataset, default_local_dataset, load_samples
+from runner.endpoint.workload import EndpointOptions
 from runner.environment import ProcessWatch, build_environment
 from runner.errors import MeterError, RefusedRun, RunnerError
 from runner.host import PIN_OFF, choose_core, host_snapshot, pinned
 from runner.hub import require_hub
 from runner.models import resolve_source
 from runner.nvml_meter import EnergyMeter, GpuDevice, GpuStatic, IdleMeasurement, Window, open_device
+from runner.perf import MemoryPeaks, QueryLog, report_performance, run_samples
 from runner.progress import Progress
 from runner.run_files import finalize_report, measured_phase, repetition, run_files
 from runner.steady import DRY_RUN_STEADY_S, STEADY_WARMUP_S, SteadyWarmup
 from runner.workloads import Prepared, SampleOutcome, Workload, make_workload, new_shape_items, shape_keys
 from shared.bundle.energy import split_from_prefill_share
+from shared.bundle.perf_fields import BACKEND_ENDPOINT, BACKEND_TRANSFORMERS, PassPerformance, figures_text
 from shared.bundle.schema import (
     ENERGY_WH_FILE,
     ENVIRONMENT_FILE,
@@ -106,6 +109,7 @@ class RunConfig:
             warm-up and the measured passes (runner/host.py).
         steady_warmup_s: Cap on the steady warm-up, s (runner/steady.py; 0: off; a dry run caps it at
             DRY_RUN_STEADY_S, as a CPU rehearsal measures nothing).
+        endpoint: The endpoint backend's options (runner/endpoint/); None: the runner loads the model.
     """
 
     task: str
@@ -128,6 +132,7 @@ class RunConfig:
     shape_warmup: bool = True
     pin_cpu: str = PIN_OFF
     steady_warmup_s: float = STEADY_WARMUP_S
+    endpoint: EndpointOptions | None = None
 
 
 @dataclass
@@ -437,6 +442,14 @@ class Run:
         self.t0 = clock()
         self.session: MeterSession | None = None
         self.meter_fault: MeterError | None = None
+        self.backend = BACKEND_ENDPOINT if cfg.endpoint is not None else BACKEND_TRANSFORMERS
+        self.concurrency = cfg.endpoint.concurrency if cfg.endpoint is not None else 1
+        # Memory peaks of the measured passes: torch's for the runner's own model (none for an
+        # endpoint: the server's allocator is not the runner's), NVML's used memory for both.
+        self.memory = MemoryPeaks(
+            "cpu" if cfg.endpoint is not None else self.device_str, not cfg.dry_run, list(cfg.device_ids)
+        )
+        self.counted_perf: list[tuple[PassPerformance, float, float]] = []
 
     def note(self, msg: str) -> None:
         """Log a line to the console and the bundle's run.log."""
@@ -473,7 +486,10 @@ class Run:
         if not source.local:
             require_hub("model", source.path)
         multi = len(cfg.device_ids) > 1
-        workload = make_workload(self.task, source, cfg.dtype, self.device_str, multi, cfg.seed, self.reasoning)
+        if cfg.endpoint is not None:
+            workload: Workload = self._endpoint_workload(source, cfg.endpoint)
+        else:
+            workload = make_workload(self.task, source, cfg.dtype, self.device_str, multi, cfg.seed, self.reasoning)
         model_class: str | None = None
         params = 1
         if self.task.has_classes:
@@ -488,6 +504,20 @@ class Run:
         setup = ModelSetup(workload, model_class, params, self.clock() - t)
         self.progress.model = setup
         return setup
+
+    def _endpoint_workload(self, source: Any, options: EndpointOptions) -> Workload:
+        """The endpoint backend's workload, once the server is matched to the measured GPUs (refused
+        before anything is measured when it cannot be: runner/endpoint/server.py)."""
+        from runner.endpoint.server import adopt_server, check_server_gpus
+        from runner.endpoint.workload import EndpointWorkload
+
+        workload = EndpointWorkload(self.task, source, options, self.reasoning, self.cfg.seed, self.cfg.dtype)
+        processes = self.session.device.processes() if self.session is not None else []
+        ownership = check_server_gpus(processes, self.cfg.device_ids, options.server_pid, self.cfg.dry_run)
+        adopt_server(self.watch, ownership)
+        workload.ownership = ownership
+        self.note(f"endpoint {workload.client.base_url} ({options.api} API): {ownership.note}")
+        return workload
 
     def _model(self) -> ModelSetup:
         if self.progress.model is None:
@@ -537,7 +567,10 @@ class Run:
             max_input_tokens=wl.max_input_tokens() if wl.config() is not None else None,
         )
         self.watch.adopt_new(session.device)
-        self.note(f"model loaded in {result.model_load_s:.1f} s ({wl.parameters:,} parameters, {wl.dtype_str})")
+        if self.backend == BACKEND_ENDPOINT:
+            self.note(f"server answered in {result.model_load_s:.1f} s ({wl.parameters:,} parameters in the config)")
+        else:
+            self.note(f"model loaded in {result.model_load_s:.1f} s ({wl.parameters:,} parameters, {wl.dtype_str})")
         return result
 
     def preprocess(self, session: MeterSession, wl: Workload, dataset: LoadedDataset) -> PreprocessResult:
@@ -610,34 +643,53 @@ class Run:
         fn: SampleFn,
         label: str,
         after: Window | None,
-    ) -> tuple[Window, PassStats]:
+    ) -> tuple[Window, PassStats, QueryLog]:
         """Run `fn` over every item inside one measured window (opened on `after`'s closing edge when
         it just closed).
 
         Python's cyclic garbage collector is paused inside the window, so a collection cannot land
         in one repetition and not in another (host-side jitter). `repetitions` collects once and freezes
         the surviving objects before the first window, so no full collection is needed per window.
+
+        Every query's latency, time to first token and output tokens go to the returned `QueryLog`
+        (runner/perf.py); an endpoint run with --concurrency N keeps N requests in flight.
         """
         stats = PassStats()
+        log = QueryLog(concurrency=self.concurrency)
+        timed = log.wrap(fn, self.progress.model.workload.sync if self.progress.model else (lambda: None))
+
+        def done(i: int, item: Prepared, outcome: SampleOutcome) -> None:
+            # An endpoint's prompts are tokenized by the server: its usage counts the input tokens.
+            tokens_in = item.input_tokens if item.input_tokens is not None else getattr(outcome, "input_tokens", None)
+            if tokens_in is not None:
+                stats.input_tokens += tokens_in
+                stats.has_tokens = True
+            if outcome.output_tokens is not None:
+                stats.output_tokens += outcome.output_tokens
+                stats.has_output = True
+            if outcome.prefill_s is not None:
+                stats.prefill_s += outcome.prefill_s
+            bar.step()
+
         gc.disable()
         try:
             window = meter.start(name, after=after)
             with Progress(len(items), label, meter, window, enabled=self.cfg.progress) as bar:
-                for i, item in enumerate(items):
-                    outcome = _call(fn, item, i, name)
-                    if item.input_tokens is not None:
-                        stats.input_tokens += item.input_tokens
-                        stats.has_tokens = True
-                    if outcome.output_tokens is not None:
-                        stats.output_tokens += outcome.output_tokens
-                        stats.has_output = True
-                    if outcome.prefill_s is not None:
-                        stats.prefill_s += outcome.prefill_s
-                    bar.step()
+                run_samples(items, lambda item, i: _call(timed, item, i, name), done, self.concurrency)
             meter.stop(window)
         finally:
             gc.enable()
-        return window, stats
+        self.memory.note_pass_end()
+        return window, stats, log
+
+    def _with_performance(self, phase: Phase, log: QueryLog, counted: bool) -> Phase:
+        """The phase with its per-query performance block; a counted pass also joins the run's pooled figures."""
+        perf = log.performance(phase.duration_s, phase.gpu_energy_wh)
+        if perf is None:
+            return phase
+        if counted:
+            self.counted_perf.append((perf, phase.duration_s, phase.gpu_energy_wh))
+        return phase.model_copy(update={"performance": perf})
 
     def _check_processes(self, device: GpuDevice, name: str) -> None:
         found = self.watch.check(device)
@@ -658,11 +710,13 @@ class Run:
         pass_name = self.task.pass_phase
         gc.collect()
         gc.freeze()  # the model, data and library objects: later collections skip them (run() unfreezes)
+        self.memory.reset()
         last: Window | None = None
         for r in range(cfg.repetitions):
-            last, stats = self._pass(meter, pass_name, items, wl.run, f"{pass_name} {r + 1}/{cfg.repetitions}", last)
+            label = f"{pass_name} {r + 1}/{cfg.repetitions}"
+            last, stats, log = self._pass(meter, pass_name, items, wl.run, label, last)
             self._check_processes(session.device, pass_name)
-            main = _phase(last, len(items), stats, True)
+            main = self._with_performance(_phase(last, len(items), stats, True), log, counted=True)
             reps.append(repetition(r, pre.phase, [main], cfg.samples))
             if pass_name == PASS_GENERATE and main.duration_s > 0:
                 share = min(1.0, stats.prefill_s / main.duration_s)
@@ -675,10 +729,19 @@ class Run:
         if self.split_mode == SPLIT_TWO:
             for r, rep in enumerate(list(reps)):
                 label = f"prefill {r + 1}/{cfg.repetitions}"
-                last, stats = self._pass(meter, PREFILL_PASS, items, wl.run_prefill, label, last)
+                last, stats, log = self._pass(meter, PREFILL_PASS, items, wl.run_prefill, label, last)
                 self._check_processes(session.device, PREFILL_PASS)
-                prefill = _phase(last, len(items), stats, False)
+                prefill = self._with_performance(_phase(last, len(items), stats, False), log, counted=False)
                 reps[r] = repetition(r, pre.phase, [*rep.phases, prefill], cfg.samples)
+        perf = report_performance(self.counted_perf, pass_name, self.memory, self.backend)
+        if perf is not None:
+            self.note(f"performance: {figures_text(perf.figures)}")
+        short = getattr(wl, "short_responses", 0)
+        if short:
+            self.note(
+                f"WARNING: {short} answers were shorter than the task's {wl.min_new_tokens} new tokens (the server "
+                "stopped at end-of-sequence; see --endpoint-extra-body to fix the length)"
+            )
         return RepetitionsResult(tuple(reps), tuple(estimates))
 
     # -- report ------------------------------------------------------------------------------------
@@ -710,7 +773,15 @@ class Run:
             max_input_tokens=p.load.max_input_tokens if p.load else None,
             seed=cfg.seed,
             runner=f"{RUNNER_NAME} {__version__}",
+            backend=self.backend,
+            endpoint=(self._endpoint_records() or (None, None))[0],
         )
+
+    def _endpoint_records(self) -> tuple[Any, Any] | None:
+        """(config.endpoint, environment's server) of an endpoint run whose workload exists, else None."""
+        wl = self.progress.model.workload if self.progress.model else None
+        records = getattr(wl, "records", None)
+        return records() if callable(records) else None
 
     def _model_info(self) -> ModelInfo:
         cfg, task, p = self.cfg, self.task, self.progress
@@ -757,6 +828,7 @@ class Run:
             finished_utc=_now(),
             timings_s=p.timings_s(self.clock() - self.t0),
             split_single_pass_prefill_wh=estimate,
+            performance=report_performance(self.counted_perf, task.pass_phase, self.memory, self.backend),
         )
         if estimate is not None:
             if self.split_mode == SPLIT_TWO:
@@ -779,7 +851,7 @@ class Run:
                 schema_version=SCHEMA_VERSION, meter="simulated" if self.cfg.dry_run else "nvml", gpus=[]
             )
         idle = self.progress.idle
-        return build_environment(
+        env = build_environment(
             s.device,
             s.static,
             s.temps_start,
@@ -789,6 +861,8 @@ class Run:
             s.clocks_start,
             self.host_start,
         )
+        records = self._endpoint_records()
+        return env.model_copy(update={"server": records[1]}) if records else env
 
     def logs(self) -> dict[str, bytes]:
         """The bundle's logs: the run log and the raw counter trace."""

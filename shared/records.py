@@ -61,6 +61,9 @@ class ResultRecord:
         source_line: Line of `source_file` (1 = the header), or None.
         stars_published: Stars the source published with the figure, or None; the version's own stars
             are computed by our rule, and `stars_mismatch` says when the two differ.
+        performance: The bundle's pooled performance figures (benchmark_report.json `performance`:
+            latency percentiles, throughput, energy per output token, tokens per joule, energy-delay
+            product, memory peaks), or {} when it has none.
     """
 
     task_id: str
@@ -91,6 +94,7 @@ class ResultRecord:
     source_file: str = ""
     source_line: int | None = None
     stars_published: int | None = None
+    performance: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ci95(self) -> tuple[float, float] | None:

@@ -106,18 +106,14 @@ NEXT_STEPS = (
 
 
 def outcome_panel(outcome: service.Outcome) -> str:
-    """The Markdown panel under the submit button: a success panel (submission id, what happens next, a
-    link to its status page), or the refusal with its counts (the details box lists each finding)."""
+    """The Markdown panel under the submit button: a success panel (what happened, the submission id,
+    what happens next, a link to its status page), or the refusal with every error and warning."""
     if not outcome.accepted:
-        return f"### Not submitted\n{outcome.headline()} Each finding is listed under Details below."
+        findings = [f"- error: {p}" for p in outcome.problems] + [f"- warning: {w}" for w in outcome.warnings]
+        return "\n".join(["### Not submitted", outcome.headline(), "", *findings])
     sid = outcome.submission_id
     title = "Submitted for review" if outcome.status == "stored" else "Already submitted"
-    lines = [
-        f"### ✅ {title}",
-        f"**Submission id:** `{sid}` (status: **{outcome.status_label}**)",
-    ]
-    if outcome.status == "duplicate":
-        lines.append("This bundle was submitted before; it was not stored again.")
+    lines = [f"### ✅ {title}", outcome.headline(), f"**Submission id:** `{sid}`"]
     if outcome.result:
         lines.append(outcome.result)
     if outcome.warnings:

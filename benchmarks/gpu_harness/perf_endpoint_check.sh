@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks performance figures and the endpoint backend on a GPU machine (from the repository root; carry .whl):
-#   bash benchmarks/gpu_harness/perf_endpoint_check.sh [SAMPLES] [REPETITIONS]      (default 100 2)
+#   bash benchmarks/gpu_harness/perf_endpoint_check.sh [SAMPLES] [REPETITIONS] [PART]   (default 100 2 all;
+#   PART: own, endpoint or all; on a lent machine run own and endpoint as two calls of < 10 min each)
 # 1. the runner's own model: the Llama-3.2-1B replica (config-only, random weights on the GPU), with
 #    performance figures; bundle + validation (an H200 is "not an H100": that problem is expected);
 # 2. the endpoint backend: `transformers serve` with a saved-weights replica of the same model on GPU 0,
@@ -10,6 +11,7 @@
 set -u
 SAMPLES=${1:-100}
 REPS=${2:-2}
+PART=${3:-all}
 OUT=runs/perf_check
 mkdir -p "$OUT"
 ROWS=1100 IMAGES=0 source benchmarks/gpu_harness/setup.sh llama-3.2-1b
@@ -22,10 +24,13 @@ DATA=/tmp/data/text_generation.jsonl
 [ -f "$DATA" ] || DATA=runner/sample_data/text_generation.jsonl
 COMMON=(--task text_generation --dataset "$DATA" --samples "$SAMPLES" --repetitions "$REPS" --steady-warmup-s 20 --no-progress)
 
+if [ "$PART" != endpoint ]; then
 echo "== 1. runner's own model (transformers backend) with performance figures"
 python3 -m runner run --model /tmp/rep/llama-3.2-1b --out "$OUT/own" "${COMMON[@]}" 2>&1 | tee "$OUT/own.log" | tail -12
 python3 -m runner bundle "$OUT/own" -o "$OUT/own.zip" | tail -8
+fi
 
+if [ "$PART" != own ]; then
 echo "== 2. endpoint backend: transformers serve on GPU 0"
 W=/tmp/rep_w/llama-3.2-1b
 [ -f "$W/config.json" ] || python3 -m runner replica --config runner/replica_configs/llama-3.2-1b.json \
@@ -47,6 +52,7 @@ python3 -m runner run --model "$W" --out "$OUT/endpoint" "${COMMON[@]}" --backen
 python3 -m runner bundle "$OUT/endpoint" -o "$OUT/endpoint.zip" | tail -8
 kill "$SERVE_PID"
 wait "$SERVE_PID" 2>/dev/null
+fi
 python3 - "$OUT" <<'EOF'
 import json, sys
 from pathlib import Path

@@ -44,7 +44,8 @@ class EndpointOutcome:
     Attributes:
         output_tokens: `usage.completion_tokens` reported by the server.
         input_tokens: `usage.prompt_tokens` reported by the server.
-        prefill_s: Request sent -> first streamed token, s (time to first token).
+        prefill_s: Request sent -> first streamed text, s (time to first token; the first chunk carrying
+            the answer when the tokens decode to no text).
         latency_s: Request sent -> end of the stream, s.
         text_chars: Characters of text received (for the log; the text itself is not kept).
         finish_reason: The server's finish reason ("length", "stop", ...), if it sent one.
@@ -218,7 +219,8 @@ def _read_stream(
     lines: Iterator[str], where: str, max_tokens: int, t0: float, clock: Clock, deadline_s: float
 ) -> EndpointOutcome:
     """Parse server-sent events until [DONE] or the end of the stream. Raises EndpointError."""
-    first: float | None = None
+    first: float | None = None  # the first chunk with text
+    first_choice: float | None = None  # the first chunk carrying a choice, text or not
     usage: dict[str, Any] | None = None
     chars = content_chunks = 0
     finish: str | None = None
@@ -247,6 +249,8 @@ def _read_stream(
                 f"{where} reported an error in the middle of the stream: {str(msg)[:BODY_EXCERPT_CHARS]}"
             )
         now = clock()
+        if first_choice is None and chunk.get("choices"):
+            first_choice = now
         text = _chunk_text(chunk)
         if text:
             content_chunks += 1
@@ -276,8 +280,10 @@ def _read_stream(
             f"{where} ignored max_tokens: it generated {out_tokens} tokens for max_tokens={max_tokens}. "
             "The workload's length cannot be controlled on this server."
         )
-    if out_tokens > 0 and first is None:
-        raise EndpointError(f"{where} reported {out_tokens} tokens but streamed no text: the stream is malformed.")
+    # A token may decode to no text (a special token, or part of a multi-byte character the server holds
+    # back until the next token completes it; random-weight replicas emit such tokens). The first token
+    # then arrived no later than the first chunk carrying the answer.
+    first = first if first is not None else first_choice if out_tokens > 0 else None
     prompt_tokens = usage.get("prompt_tokens")
     return EndpointOutcome(
         output_tokens=out_tokens,

@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runner.errors import RunnerError
+
+if TYPE_CHECKING:
+    from runner.sweep.state import SweepState
+    from runner.sweep.submit import PortalSubmitter
 
 EXIT_INCOMPLETE = 1
 EXIT_INTERRUPTED = 130
@@ -18,6 +23,8 @@ examples:
   python -m runner sweep plan.csv --out sweeps/2026-12 --no-ray --gpus 0,1      # without Ray, one job at a time
   python -m runner sweep plan.csv --out sweeps/try --pretend-gpus 4             # a plan of dry runs on the CPU
   python -m runner sweep --status sweeps/2026-12                                # done / running / failed / left
+  python -m runner sweep plan.csv --out sweeps/2026-12 --submit https://portal.example/submit \
+      --submitter-name "ACME Labs" --submitter-contact ops@acme.example --attest   # upload each done bundle
 
 plan.csv: a header and one row per job: model,task[,id,class,gpus,dtype,samples,repetitions,reasoning,
 phase_split,dataset,model_id,seed,warmup_samples,idle_seconds,steady_warmup_s,pin_cpu,no_shape_warmup,dry_run]
@@ -63,7 +70,22 @@ def add_sweep_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
         help="Command that runs the runner for each job (default: this Python -m runner), "
         "e.g. 'apptainer exec aies.sif python -m runner'.",
     )
-    s.add_argument("--submit", metavar="URL", help="Upload each done bundle to a portal (not implemented yet).")
+    s.add_argument(
+        "--submit",
+        metavar="URL",
+        help="Upload each done bundle to the submission portal at URL (needs --submitter-name, --submitter-contact "
+        "and --attest); a bundle not stored there is tried again when the sweep is run again.",
+    )
+    s.add_argument("--submitter-name", help="With --submit: your name or organisation, as the portal records it.")
+    s.add_argument(
+        "--submitter-contact", help="With --submit: an e-mail or Hugging Face user a reviewer can reach you at."
+    )
+    s.add_argument(
+        "--attest",
+        action="store_true",
+        help="With --submit: you accept the portal's three attestation terms (public data sharing, data integrity, "
+        "model representation) for every bundle of this sweep, as you would by ticking them in its form.",
+    )
     s.add_argument("--no-progress", action="store_true", help="Hide the progress bar (state lines stay).")
 
 
@@ -79,13 +101,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 0
     if args.plan is None or args.out is None:
         raise RunnerError("sweep needs a plan.csv and --out DIR (or --status DIR).")
-    if args.submit:
-        # The portal takes uploads through its web form with three attestations ticked by a person;
-        # an unattended upload path does not exist yet, so refuse before measuring anything.
-        raise RunnerError(
-            "--submit is not implemented yet: upload the bundles (jobs/<id>/bundle.zip, listed in summary.csv) "
-            "through the submission portal's form."
-        )
+    submitter = _submitter(args)
     if args.retries < 0:
         raise RunnerError("--retries must be 0 or more.")
     args.out = args.out.resolve()  # jobs may run in another folder (a Ray worker's): give them an absolute path
@@ -118,10 +134,69 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             args.out, options, address=args.address, num_gpus=args.pretend_gpus, cpus_per_job=args.cpus_per_job
         )
     try:
-        state = run_sweep(args.plan, args.out, executor, retries=args.retries, progress=not args.no_progress)
+        state = run_sweep(
+            args.plan, args.out, executor, retries=args.retries, progress=not args.no_progress, submitter=submitter
+        )
     except KeyboardInterrupt:
         print(f"interrupted: run the same command again to resume ({args.out}/sweep_state.json).")
         return EXIT_INTERRUPTED
     counts = state.counts()
     print(f"summary: {args.out / 'summary.csv'}; done {counts['done']}, failed {counts['failed']} of {len(state.jobs)}")
+    if submitter is not None:
+        print(_submission_line(state, args.submit))
     return 0 if counts["done"] == len(state.jobs) else EXIT_INCOMPLETE
+
+
+def _submitter(args: argparse.Namespace) -> PortalSubmitter | None:
+    """The portal uploader of --submit, or None; refuses (before anything runs) a --submit without the
+    submitter's name, contact and explicit attestation, and submitter options without --submit."""
+    given = [
+        f
+        for f, v in (
+            ("--submitter-name", args.submitter_name),
+            ("--submitter-contact", args.submitter_contact),
+            ("--attest", args.attest),
+        )
+        if v
+    ]
+    if not args.submit:
+        if given:
+            raise RunnerError(f"{', '.join(given)} only apply with --submit URL.")
+        return None
+    url = args.submit.strip()
+    if not url.startswith(("http://", "https://")):
+        raise RunnerError(f"--submit takes the portal's address, e.g. https://host/submit; got {url!r}.")
+    if not args.attest:
+        # The portal stores a bundle only with its three terms accepted; the sweep accepts them for every
+        # bundle on the person's behalf, so the person must say so, explicitly, before anything runs.
+        raise RunnerError(
+            "--submit needs --attest: the portal stores a bundle only when its submitter accepts three terms "
+            "(public data sharing, data integrity, model representation). Add --attest to accept them for every "
+            "bundle of this sweep, or leave out --submit and upload the bundles through the portal's form."
+        )
+    missing = [
+        f
+        for f, v in (("--submitter-name", args.submitter_name), ("--submitter-contact", args.submitter_contact))
+        if not (v or "").strip()
+    ]
+    if missing:
+        raise RunnerError(
+            f"--submit needs {' and '.join(missing)}: the portal records who submits and how a reviewer can reach them."
+        )
+    try:
+        import gradio_client  # noqa: F401
+    except ImportError:
+        raise RunnerError(
+            "--submit needs gradio_client: pip install -r requirements-runner.txt (or pip install gradio_client)."
+        ) from None
+    from runner.sweep.submit import PortalSubmitter, SubmitSettings
+
+    return PortalSubmitter(SubmitSettings(url, args.submitter_name.strip(), args.submitter_contact.strip()), echo=print)
+
+
+def _submission_line(state: SweepState, url: str) -> str:
+    """One line counting the sweep's submissions to `url`."""
+    subs = [j.submission for j in state.jobs.values() if j.submission is not None and j.submission.url == url]
+    n = {k: sum(1 for s in subs if s.state == k) for k in ("submitted", "rejected", "not_sent")}
+    note = "; run the sweep again to retry the others" if n["rejected"] + n["not_sent"] else ""
+    return f"portal {url}: submitted {n['submitted']}, rejected {n['rejected']}, not sent {n['not_sent']}{note}"

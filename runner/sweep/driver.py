@@ -6,7 +6,10 @@
    (pending, failed, or running when an earlier sweep was killed) is submitted.
 3. As attempts end, record them in the state file (atomically), retry a failed job up to `retries`
    times, and print one line per state change under an overall progress bar.
-4. Write summary.csv and print the summary table.
+4. With a submitter (`--submit`), upload each done bundle to the portal: those done before this
+   invocation once the jobs are queued, the others as each ends. The outcome is recorded in the job's
+   state and never fails the sweep; bundles not stored yet are tried again on the next invocation.
+5. Write summary.csv and print the summary table.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from runner.errors import RunnerError
 from runner.sweep.jobs import JobResult, bundle_path, check_bundle
@@ -32,6 +35,9 @@ from runner.sweep.state import (
     utc_now,
     write_summary_csv,
 )
+
+if TYPE_CHECKING:
+    from runner.sweep.submit import PortalSubmitter
 
 StartCallback = Callable[[str, int, list[str]], None]
 
@@ -81,6 +87,7 @@ def _apply_check(rec: JobRecord, out: Path, spec: JobSpec) -> bool:
     rec.wh_per_1k_mean = check.wh_per_1k_mean
     rec.ci95_low_wh_per_1k = check.ci95_low_wh_per_1k
     rec.ci95_high_wh_per_1k = check.ci95_high_wh_per_1k
+    rec.repetitions = check.repetitions
     rec.accepted_problems = check.accepted_problems
     return True
 
@@ -92,8 +99,11 @@ def run_sweep(
     retries: int = 1,
     progress: bool = True,
     echo: Callable[[str], None] | None = None,
+    submitter: PortalSubmitter | None = None,
 ) -> SweepState:
     """Run (or resume) the sweep of `plan_path` into `out` on `executor`; returns the final state.
+
+    With `submitter`, every done bundle not yet stored at its portal is uploaded (runner/sweep/submit.py).
 
     Raises PlanError (a RunnerError) before anything runs when the plan is malformed or a job cannot fit.
     KeyboardInterrupt leaves a consistent state file (the jobs in flight are re-run on resume).
@@ -157,6 +167,16 @@ def run_sweep(
 
     tries: dict[str, int] = {}
 
+    def upload(rec: JobRecord) -> None:
+        if submitter is None:
+            return
+        from runner.sweep.submit import submit_job
+
+        line = submit_job(submitter, rec, out)
+        if line is not None:
+            save_state(out, state)
+            say(f"{utc_now()} {line}")
+
     def submit(spec: JobSpec) -> None:
         rec = state.jobs[spec.id]
         tries[spec.id] = tries.get(spec.id, 0) + 1
@@ -167,6 +187,9 @@ def run_sweep(
         for j in todo:
             submit(j)
         save_state(out, state)
+        # Done before this invocation: upload now, while the queued jobs run (on Ray) or before they do.
+        for rec in list(state.jobs.values()):
+            upload(rec)
         while executor.outstanding():
             for res in executor.wait(timeout_s=1.0):
                 rec = state.jobs[res.job_id]
@@ -176,10 +199,13 @@ def run_sweep(
                 rec.bundle = res.bundle
                 # Figures of an earlier success must not stand beside a failed attempt.
                 rec.wh_per_1k_mean = rec.ci95_low_wh_per_1k = rec.ci95_high_wh_per_1k = None
+                rec.repetitions = None
                 if res.ok and _apply_check(rec, out, specs[res.job_id]):
                     bar.update(1)
                     wh = "?" if rec.wh_per_1k_mean is None else f"{rec.wh_per_1k_mean:.4f}"
                     say(f"{utc_now()} {res.job_id}: done, {wh} Wh/1k ({res.wall_s:.0f} s)")
+                    save_state(out, state)
+                    upload(rec)
                 elif tries[res.job_id] <= retries:
                     say(f"{utc_now()} {res.job_id}: attempt {res.attempt} failed, retrying: {_one_line(res.message)}")
                     submit(specs[res.job_id])

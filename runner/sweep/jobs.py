@@ -69,6 +69,7 @@ class BundleCheck:
         problem: Why it does not count (None when done or when there is no bundle).
         accepted_problems: The expected findings it has.
         wh_per_1k_mean, ci95_low_wh_per_1k, ci95_high_wh_per_1k: Its figures, Wh per 1,000 queries.
+        repetitions: Repetitions it measured (None when its summary lacks the count).
     """
 
     done: bool
@@ -77,6 +78,7 @@ class BundleCheck:
     wh_per_1k_mean: float | None = None
     ci95_low_wh_per_1k: float | None = None
     ci95_high_wh_per_1k: float | None = None
+    repetitions: int | None = None
 
 
 @dataclass
@@ -163,6 +165,7 @@ def check_bundle(spec: JobSpec, path: Path) -> BundleCheck:
         wh_per_1k_mean=s.get("gpu_energy_wh_per_1k_mean"),
         ci95_low_wh_per_1k=s.get("ci95_low_wh_per_1k"),
         ci95_high_wh_per_1k=s.get("ci95_high_wh_per_1k"),
+        repetitions=s.get("repetitions") if isinstance(s.get("repetitions"), int) else None,
     )
 
 

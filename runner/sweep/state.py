@@ -4,6 +4,9 @@ Only the sweep's driver writes the state file, and always atomically (a temporar
 it), so a sweep killed at any moment leaves the previous or the new state, never half of one; resuming
 and `--status` read it. What is *done* is decided by the job's bundle on disk (runner/sweep/jobs.py),
 not by this file alone, so a lost update costs at most a re-check, never a result.
+
+schema_version 2 added each job's `repetitions` and `submission` (`sweep --submit`); a version 1 file
+is read as version 2 with both unknown, and written back as version 2.
 """
 
 from __future__ import annotations
@@ -15,14 +18,16 @@ import os
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from runner.errors import RunnerError
 from runner.sweep.plan import JobSpec
 
-STATE_SCHEMA_VERSION = 1
+STATE_SCHEMA_VERSION = 2
+# Older layouts this runner still reads (each upgraded in `_upgrade`).
+READABLE_SCHEMA_VERSIONS = (1, 2)
 STATE_FILE = "sweep_state.json"
 SUMMARY_CSV = "summary.csv"
 JOBS_DIR = "jobs"
@@ -36,6 +41,44 @@ STATES: tuple[JobStateName, ...] = ("done", "running", "queued", "failed", "pend
 def utc_now() -> str:
     """Now, UTC, ISO 8601 with seconds."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+SubmissionStateName = Literal["submitted", "rejected", "not_sent"]
+
+
+class SubmissionRecord(BaseModel):
+    """What became of a job's bundle at the portal (`sweep --submit`), for its last upload attempt.
+
+    Attributes:
+        state: submitted (stored pending review, or found stored from before), rejected (the portal
+            refused it: `message` holds its reasons) or not_sent (the portal could not be reached or
+            did not answer: `message` says why).
+        url: The portal it went to.
+        submission_id: The portal's submission id (submitted only).
+        message: The portal's text (its rejection, or a note such as "already submitted"), or why it was
+            not sent.
+        bundle_sha256: Digest of the bundle uploaded (a job run again has a new bundle: it is sent again).
+        attempts: Upload attempts for this job so far.
+        utc: When the last attempt ended.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: SubmissionStateName
+    url: str
+    submission_id: str | None = None
+    message: str | None = None
+    bundle_sha256: str | None = None
+    attempts: int = 1
+    utc: str = Field(default_factory=utc_now)
+
+    def summary(self) -> str:
+        """One line for summary.csv and the table: the id, or the outcome and its text."""
+        text = (self.message or "").strip().replace("\n", " | ")
+        if self.state == "submitted":
+            return self.submission_id or ""
+        label = "rejected" if self.state == "rejected" else "not sent"
+        return f"{label}: {text}" if text else label
 
 
 class JobRecord(BaseModel):
@@ -59,9 +102,11 @@ class JobRecord(BaseModel):
         wh_per_1k_mean: The rated figure, Wh per 1,000 queries (mean of repetitions).
         ci95_low_wh_per_1k: Lower bound of its 95% confidence interval, Wh per 1,000 queries.
         ci95_high_wh_per_1k: Upper bound, Wh per 1,000 queries.
+        repetitions: Repetitions the bundle measured (one has no confidence interval); None when unknown.
         bundle: The bundle, relative to the sweep folder.
         accepted_problems: Validation findings expected from the job's own settings (a dry run's
             simulated meter, a short workload, a non-H100 GPU) that did not stop it counting as done.
+        submission: Its upload to the portal (`--submit`); None when never attempted.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -82,8 +127,20 @@ class JobRecord(BaseModel):
     wh_per_1k_mean: float | None = None
     ci95_low_wh_per_1k: float | None = None
     ci95_high_wh_per_1k: float | None = None
+    repetitions: int | None = None
     bundle: str | None = None
     accepted_problems: list[str] = Field(default_factory=list)
+    submission: SubmissionRecord | None = None
+
+    def has_interval(self) -> bool:
+        """Whether its 95% CI means something: two repetitions or more. One repetition has no spread
+        (the bundle gives low = high = mean); a state of version 1 lacks the count, so there a
+        zero-width interval is taken for one repetition."""
+        if self.ci95_low_wh_per_1k is None or self.ci95_high_wh_per_1k is None:
+            return False
+        if self.repetitions is not None:
+            return self.repetitions >= 2
+        return self.ci95_low_wh_per_1k != self.ci95_high_wh_per_1k
 
 
 class SweepState(BaseModel):
@@ -167,12 +224,23 @@ def load_state(out: Path) -> SweepState | None:
     except (OSError, ValueError) as exc:
         raise RunnerError(f"{path} cannot be read ({exc}); move it aside to start the sweep afresh.") from None
     version = data.get("schema_version") if isinstance(data, dict) else None
-    if version != STATE_SCHEMA_VERSION:
+    if version not in READABLE_SCHEMA_VERSIONS:
+        readable = ", ".join(map(str, READABLE_SCHEMA_VERSIONS))
         raise RunnerError(
-            f"{path} has schema_version {version!r}; this runner reads {STATE_SCHEMA_VERSION}. "
+            f"{path} has schema_version {version!r}; this runner reads {readable}. "
             "Use the runner version that wrote it, or move the file aside (bundles on disk are kept and re-checked)."
         )
-    return SweepState.model_validate(data)
+    return SweepState.model_validate(_upgrade(data))
+
+
+def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """A state of any readable version in the current layout.
+
+    Version 1 -> 2: jobs gained `repetitions` and `submission`, both optional, so a version 1 job is a
+    valid version 2 job with them unknown; only the version number changes."""
+    if data.get("schema_version") == 1:
+        data = {**data, "schema_version": 2}
+    return data
 
 
 def merge_jobs(state: SweepState, jobs: list[JobSpec]) -> None:
@@ -201,6 +269,9 @@ SUMMARY_COLUMNS = (
     "wall_s",
     "bundle",
     "message",
+    # Added by schema_version 2, at the end so readers of the older columns by position keep working.
+    "repetitions",
+    "submission",
 )
 
 
@@ -209,6 +280,10 @@ def summary_rows(state: SweepState) -> list[dict[str, str]]:
 
     def num(v: float | None, digits: int) -> str:
         return "" if v is None else f"{v:.{digits}f}"
+
+    def ci(j: JobRecord, v: float | None) -> str:
+        # One repetition has no interval: leave the bounds empty rather than repeat the mean.
+        return num(v, 4) if j.has_interval() else ""
 
     return [
         {
@@ -219,11 +294,13 @@ def summary_rows(state: SweepState) -> list[dict[str, str]]:
             "state": j.state,
             "attempts": str(j.attempts),
             "wh_per_1k_mean": num(j.wh_per_1k_mean, 4),
-            "ci95_low_wh_per_1k": num(j.ci95_low_wh_per_1k, 4),
-            "ci95_high_wh_per_1k": num(j.ci95_high_wh_per_1k, 4),
+            "ci95_low_wh_per_1k": ci(j, j.ci95_low_wh_per_1k),
+            "ci95_high_wh_per_1k": ci(j, j.ci95_high_wh_per_1k),
             "wall_s": num(j.wall_s, 1),
             "bundle": j.bundle or "",
             "message": (j.message or "").replace("\n", " | "),
+            "repetitions": "" if j.repetitions is None else str(j.repetitions),
+            "submission": j.submission.summary() if j.submission else "",
         }
         for j in state.jobs.values()
     ]
@@ -242,17 +319,28 @@ def write_summary_csv(out: Path, state: SweepState) -> Path:
     return path
 
 
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else "..." + text[-(width - 3) :]
+
+
 def summary_table(state: SweepState, message_width: int = 60) -> str:
-    """The summary as an aligned text table: job, task, state, Wh/1k with its 95% CI, wall time, message."""
-    head = ("job", "task", "gpus", "state", "tries", "Wh/1k", "95% CI", "wall s", "message")
+    """The summary as an aligned text table: job, task, state, Wh/1k with its 95% CI ("n/a" for a single
+    repetition), wall time, message, and the portal's answer when the sweep submits."""
+    submitting = any(j.submission for j in state.jobs.values())
+    head: tuple[str, ...] = ("job", "task", "gpus", "state", "tries", "Wh/1k", "95% CI", "wall s", "message")
+    if submitting:
+        head += ("submission",)
     lines: list[tuple[str, ...]] = [head]
-    for r in summary_rows(state):
-        ci = f"{r['ci95_low_wh_per_1k']}..{r['ci95_high_wh_per_1k']}" if r["ci95_low_wh_per_1k"] else ""
-        msg = r["message"]
-        msg = msg if len(msg) <= message_width else "..." + msg[-(message_width - 3) :]
-        lines.append(
-            (r["job"], r["task"], r["gpus"], r["state"], r["attempts"], r["wh_per_1k_mean"], ci, r["wall_s"], msg)
-        )
+    for j, r in zip(state.jobs.values(), summary_rows(state), strict=True):
+        if j.has_interval():
+            ci = f"{r['ci95_low_wh_per_1k']}..{r['ci95_high_wh_per_1k']}"
+        else:
+            ci = "n/a" if j.wh_per_1k_mean is not None else ""
+        row: tuple[str, ...] = (r["job"], r["task"], r["gpus"], r["state"], r["attempts"], r["wh_per_1k_mean"], ci)
+        row += (r["wall_s"], _clip(r["message"], message_width))
+        if submitting:
+            row += (_clip(r["submission"], message_width),)
+        lines.append(row)
     widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in lines)
 

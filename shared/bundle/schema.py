@@ -19,6 +19,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt
 
+from shared.bundle.endpoint_fields import EndpointConfig, ServerInfo
+from shared.bundle.perf_fields import PassPerformance, RunPerformance
+
 SCHEMA_VERSION = 1
 BUNDLE_FORMAT: Literal["aienergyscore-bundle"] = "aienergyscore-bundle"
 
@@ -73,6 +76,8 @@ class Phase(_Model):
             (at most one update period, spent near idle power; written by runners since 1.0).
         prefill_time_s: Summed time to first token over the window's samples, s (generate phases of
             runners since 1.0; absent elsewhere). The single-pass split apportions energy by it.
+        performance: Per-query latency, time to first token and output tokens of the window, with the
+            figures derived from them (shared/bundle/perf_fields.py); measured passes of runners since 1.1.
     """
 
     name: str
@@ -86,6 +91,7 @@ class Phase(_Model):
     in_total: bool = True
     tail_s: NonNegativeFloat | None = None
     prefill_time_s: NonNegativeFloat | None = None
+    performance: PassPerformance | None = None
 
 
 class Repetition(_Model):
@@ -242,6 +248,9 @@ class ReportConfig(BaseModel):
         max_input_tokens: Longest input the model accepts (tokens), None when unknown.
         seed: Seed of random-weight replicas and diffusion noise.
         runner: Runner name and version.
+        backend: "transformers" (the runner loads the model) or "endpoint" (a serving engine answers the
+            prompts; the runner measures its GPUs). None in reports of older runners: transformers.
+        endpoint: How the runner talked to the serving engine (endpoint backend only).
     """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -269,6 +278,8 @@ class ReportConfig(BaseModel):
     max_input_tokens: int | None = None
     seed: int
     runner: str
+    backend: str | None = None
+    endpoint: EndpointConfig | None = None
 
 
 class RunReport(_Model):
@@ -281,6 +292,8 @@ class RunReport(_Model):
             `shape_warmup_s`, `steady_warmup_s` and `total_s` (each present when the step ran).
         split_single_pass_prefill_wh: The single-pass estimate of prefill energy, Wh per 1,000 queries
             (mean over repetitions; generative tasks; written in two-pass runs too, for comparison).
+        performance: The counted passes' per-query figures pooled (latency percentiles, throughput,
+            energy per output token, tokens per joule, energy-delay product) and the GPU memory peaks.
     """
 
     schema_version: int
@@ -298,6 +311,7 @@ class RunReport(_Model):
     finished_utc: str | None = None
     timings_s: dict[str, NonNegativeFloat] | None = None
     split_single_pass_prefill_wh: NonNegativeFloat | None = None
+    performance: RunPerformance | None = None
 
 
 class GpuInfo(_Model):
@@ -374,6 +388,8 @@ class Environment(_Model):
         clocks_end_mhz: The same when the run ended.
         neighbours: Other jobs of the same sweep that ran on this host meanwhile (on other GPUs, so not
             contamination); None when the run was not part of a sweep.
+        server: The serving engine measured through its API (endpoint backend only): its identity and how
+            the runner knows it runs on the measured GPUs.
     """
 
     schema_version: int
@@ -394,6 +410,7 @@ class Environment(_Model):
     clocks_start_mhz: list[GpuClocks] | None = None
     clocks_end_mhz: list[GpuClocks] | None = None
     neighbours: list[Neighbour] | None = None
+    server: ServerInfo | None = None
 
 
 class ManifestFile(_Model):

@@ -378,3 +378,23 @@ def test_the_suite_serves_the_favicon_at_its_root_and_under_the_leaderboard(tmp_
     for path in ("/favicon.ico", "/leaderboard/favicon.ico"):
         resp = client.get(path)
         assert resp.status_code == 200 and b"<svg" in resp.content, path
+
+
+def test_a_replica_stands_for_the_architecture_it_copies() -> None:
+    from shared.records import ResultRecord
+
+    replica = ResultRecord("asr", "openai/whisper-tiny-replica", 1.0, random_weights=True)
+    assert replica.architecture_id == "openai/whisper-tiny" and not replica.is_published_figure
+    # A trained model whose name happens to end so is its own model.
+    assert ResultRecord("asr", "acme/x-replica", 1.0).architecture_id == "acme/x-replica"
+
+
+def test_performance_figures_are_read_from_the_records_performance_block() -> None:
+    from leaderboard.table import perf_figures
+    from shared.records import ResultRecord
+
+    rec = ResultRecord("text_generation", "a/b", 1.0)
+    if not hasattr(rec, "performance"):
+        pytest.skip("this checkout's ResultRecord has no performance field yet")
+    rec = dataclasses.replace(rec, performance={"figures": {"latency_p99_s": 0.5}, "peak_memory_used_mib": 1024.0})
+    assert perf_figures(rec) == {"latency_p99_s": 0.5, "peak_memory_gib": 1.0}

@@ -305,8 +305,9 @@ def test_daily_quota_of_one_submitter(suite: Target) -> None:
         assert event == "complete" and "Submitted for review" in reply[0], reply
     fd = file_data(upload(suite.portal, "q.zip", make_bundle_bytes(seed=999, model_id="acme/quota-over")))
     event, reply = call(suite.portal, "submit_clicked", submit_args(fd, contact.upper()))
-    assert event == "complete" and reply[0].startswith("Not submitted"), reply
-    assert "Daily limit reached" in reply[1] and "Nothing was stored" in reply[1]
+    assert event == "complete" and reply[0].startswith("### Not submitted"), reply
+    # The reason is in the panel itself, and in the details.
+    assert "Daily limit reached" in reply[0] and "Daily limit reached" in reply[1] and "Nothing was stored" in reply[1]
     assert stored(suite.store, contact) == QUOTA_PER_DAY
     # Someone else is not held back by it.
     fd = file_data(upload(suite.portal, "o.zip", make_bundle_bytes(seed=998, model_id="acme/quota-other")))

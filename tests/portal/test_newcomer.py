@@ -153,7 +153,7 @@ def test_success_panel_has_the_id_next_steps_and_status_link(tmp_store: SQLiteSt
     assert f"(?submission={sid})" in panel
     assert sid in details
     refused = outcome_panel(service.Outcome(status="rejected", problems=("x",)))
-    assert refused.startswith("### Not submitted") and "1 error to fix" in refused
+    assert refused.startswith("### Not submitted") and "1 error to fix" in refused and "- error: x" in refused
 
 
 class FakeRequest:

@@ -22,6 +22,7 @@ MALFORMED = "malformed"  # a data line that is not JSON
 NO_USAGE = "no_usage"
 ERROR_EVENT = "error_event"
 DROP = "drop"  # closes the connection in the middle of the stream
+EMPTY_TEXT = "empty_text"  # tokens that decode to no text (special tokens, held-back partial characters)
 
 
 @dataclass
@@ -117,7 +118,7 @@ def _handler(state: StubState) -> type[BaseHTTPRequestHandler]:
                     self.wfile.flush()
                     self.close_connection = True
                     return
-                text = f" w{i}"
+                text = "" if mode == EMPTY_TEXT else f" w{i}"
                 choice = {"index": 0, "delta": {"content": text}} if chat else {"index": 0, "text": text}
                 self._event({"id": "x", "model": "stub/model", "choices": [choice]})
                 if state.token_delay_s:

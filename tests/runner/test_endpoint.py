@@ -43,6 +43,13 @@ def test_stream_gives_tokens_from_usage_and_time_to_first_token(api: str) -> Non
     assert ("messages" in body) == (api == "chat") and ("prompt" in body) == (api == "completions")
 
 
+def test_tokens_that_decode_to_no_text_still_time_the_first_token() -> None:
+    with stub.stub_server(stub.StubState(mode=stub.EMPTY_TEXT, token_delay_s=0.01)) as (url, _):
+        out = _client(url).complete("hi", 5)
+    assert out.output_tokens == 5 and out.text_chars == 0
+    assert out.prefill_s is not None and out.prefill_s < out.latency_s
+
+
 @pytest.mark.parametrize(
     ("mode", "words"),
     [

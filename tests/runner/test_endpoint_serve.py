@@ -21,7 +21,6 @@ import httpx
 import pytest
 
 from runner.endpoint.client import EndpointClient
-from runner.endpoint.workload import EndpointOptions
 from tests.runner.tiny_configs import TINY
 
 START_LIMIT_S = 240.0
@@ -110,6 +109,25 @@ def test_real_server_refuses_an_unknown_field_with_a_clear_error(served: tuple[s
     client.close()
 
 
-def endpoint_options(url: str, model: Path) -> EndpointOptions:
-    """Options of a dry run against the served tiny model."""
-    return EndpointOptions(url=url, served_model=str(model), timeout_s=60, extra_body=json.dumps(FIXED_LENGTH))
+def test_dry_run_through_transformers_serve(served: tuple[str, Path, int], tmp_path: Path) -> None:
+    """The whole pipeline (simulated meter) against the real server: a complete report with the server's
+    identity, usage-counted tokens and performance figures."""
+    from runner.cli import main
+    from shared.bundle.schema import ENVIRONMENT_FILE, REPORT_FILE, Environment, RunReport
+
+    url, model, pid = served
+    out = tmp_path / "run"
+    args = ["run", "--task", "text_generation", "--model", str(model), "--out", str(out), "--samples", "3"]
+    args += ["--repetitions", "2", "--warmup-samples", "1", "--dry-run", "--no-progress", "--backend", "endpoint"]
+    args += ["--endpoint", url, "--served-model", str(model), "--server-pid", str(pid), "--endpoint-timeout", "60"]
+    args += ["--endpoint-extra-body", FIXED_LENGTH_ARG]
+    assert main(args) == 0
+    report = RunReport.model_validate_json((out / REPORT_FILE).read_text())
+    env = Environment.model_validate_json((out / ENVIRONMENT_FILE).read_text())
+    assert report.status == "complete" and report.config["backend"] == "endpoint"
+    assert env.server is not None and env.server.server_header == "uvicorn"
+    assert report.performance is not None and report.performance.figures.output_tokens == 2 * 3 * 10
+    assert report.performance.figures.ttft_p50_s is not None
+
+
+FIXED_LENGTH_ARG = json.dumps(FIXED_LENGTH)

@@ -153,8 +153,11 @@ def test_a_job_needing_more_gpus_than_the_machine_is_refused_before_anything_run
 def test_cli_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     plan = tmp_path / "plan.csv"
     plan.write_text(COLUMNS + plan_row("fake/ok-1"))
+    # --submit without an explicit attestation is refused before anything runs, saying why.
     assert main(["sweep", str(plan), "--out", str(tmp_path / "s"), "--submit", "https://portal"]) == 2
-    assert "--submit is not implemented yet" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--submit needs --attest" in err and "data integrity" in err
+    assert not (tmp_path / "s").exists()
     assert main(["sweep", "--status", str(tmp_path)]) == 2
     assert "holds no sweep" in capsys.readouterr().err
     plan.write_text("model,task\nm,text_generation\n")

@@ -15,6 +15,7 @@ from runner.sweep.devices import NvmlGpu, map_visible, parse_visible, uuid_sha25
 from runner.sweep.plan import PlanError, check_gpu_fit, parse_plan
 from runner.sweep.state import (
     JobRecord,
+    SubmissionRecord,
     SweepState,
     load_state,
     save_state,
@@ -204,7 +205,7 @@ def test_state_round_trips_atomically_and_status_counts(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*.tmp"))
     back = load_state(tmp_path)
     assert back is not None and back.jobs == state.jobs
-    assert json.loads((tmp_path / "sweep_state.json").read_text())["schema_version"] == 1
+    assert json.loads((tmp_path / "sweep_state.json").read_text())["schema_version"] == 2
     assert status_text(back).startswith("3 jobs: done 1, running 1, failed 1, left 0")
     back.driver_pid = 2**22 + 12345  # the driver is gone: its running job is interrupted
     assert "running 0, failed 1, left 1 (1 interrupted" in status_text(back)
@@ -226,3 +227,54 @@ def test_summary_table_and_csv(tmp_path: Path) -> None:
     rows = (write_summary_csv(tmp_path, state)).read_text().splitlines()
     assert rows[0].startswith("job,model,task,gpus,state,attempts,wh_per_1k_mean,ci95_low_wh_per_1k")
     assert rows[1].startswith("a,m/a,text_generation,1,done,1,1.2346,1.2000,1.3000,12.3,jobs/a/bundle.zip")
+
+
+def test_a_version_1_state_is_read_and_written_back_as_version_2(tmp_path: Path) -> None:
+    # A version 1 file: what a runner before `--submit` wrote (no repetitions, no submission per job).
+    v1 = json.loads(_state().model_dump_json())
+    v1["schema_version"] = 1
+    for job in v1["jobs"].values():
+        del job["repetitions"], job["submission"]
+    (tmp_path / "sweep_state.json").write_text(json.dumps(v1))
+    back = load_state(tmp_path)
+    assert back is not None and back.schema_version == 2
+    assert back.jobs["a"].repetitions is None and back.jobs["a"].submission is None
+    assert back.jobs["a"].wh_per_1k_mean == 1.23456
+    save_state(tmp_path, back)
+    assert json.loads((tmp_path / "sweep_state.json").read_text())["schema_version"] == 2
+
+
+def test_one_repetition_has_no_interval_n_a_in_the_table_and_empty_in_the_csv(tmp_path: Path) -> None:
+    state = _state()
+    one = state.jobs["a"].model_copy(update={"id": "one", "repetitions": 1})
+    one.ci95_low_wh_per_1k = one.ci95_high_wh_per_1k = one.wh_per_1k_mean = 7.86431
+    state.jobs["one"] = one
+    # A version 1 state has no count: a zero-width interval is one repetition's.
+    state.jobs["old"] = one.model_copy(update={"id": "old", "repetitions": None})
+    state.jobs["two"] = state.jobs["a"].model_copy(update={"id": "two", "repetitions": 2})
+    rows = {line.split()[0]: line for line in summary_table(state).splitlines()[1:]}
+    for job in ("one", "old"):
+        assert rows[job].split()[5:7] == ["7.8643", "n/a"]
+        assert "7.8643..7.8643" not in rows[job]
+    assert rows["two"].split()[6] == "1.2000..1.3000"
+    assert rows["b"].split()[3] == "failed" and "n/a" not in rows["b"]  # no figure: no CI column text at all
+    csv_rows = {r.split(",")[0]: r.split(",") for r in write_summary_csv(tmp_path, state).read_text().splitlines()}
+    header = csv_rows["job"]
+    col = {name: header.index(name) for name in ("ci95_low_wh_per_1k", "ci95_high_wh_per_1k", "repetitions")}
+    assert [csv_rows["one"][col[c]] for c in col] == ["", "", "1"]
+    assert [csv_rows["two"][col[c]] for c in col] == ["1.2000", "1.3000", "2"]
+
+
+def test_the_submission_column_says_the_id_or_what_the_portal_said(tmp_path: Path) -> None:
+    state = _state()
+    state.jobs["a"].submission = SubmissionRecord(state="submitted", url="http://p", submission_id="sub_0123456789ab")
+    state.jobs["b"].submission = SubmissionRecord(
+        state="rejected", url="http://p", message="Not submitted: 1 error to fix.\n- error: simulated meter"
+    )
+    state.jobs["c"].submission = SubmissionRecord(state="not_sent", url="http://p", message="cannot reach http://p")
+    rows = (write_summary_csv(tmp_path, state)).read_text().splitlines()
+    assert rows[0].endswith(",message,repetitions,submission")
+    assert rows[1].endswith(",sub_0123456789ab")
+    assert rows[2].endswith(",rejected: Not submitted: 1 error to fix. | - error: simulated meter")
+    assert rows[3].endswith(",not sent: cannot reach http://p")
+    assert summary_table(state).splitlines()[0].split()[-1] == "submission"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.bundle.checks import Stage, counters, environment, files, physics, summary, timeline
 from shared.bundle.checks.context import NativeBundle
+from shared.bundle.perf_checks import endpoint_run, performance
 
 NATIVE_STAGES: list[Stage[NativeBundle]] = [
     Stage("manifest", [files.parse_manifest]),
@@ -22,6 +23,7 @@ NATIVE_STAGES: list[Stage[NativeBundle]] = [
             environment.identity,
             environment.logs_agree,
             environment.random_weights,
+            endpoint_run,
         ],
         gate=False,
     ),
@@ -66,6 +68,7 @@ NATIVE_STAGES: list[Stage[NativeBundle]] = [
             summary.summary_file,
             summary.host_drift,
             summary.quality_score,
+            performance,
         ],
     ),
     Stage("record", [summary.build_record]),

@@ -190,6 +190,7 @@ def build_record(b: NativeBundle) -> Iterator[Problem]:
         config=dict(run.config),
         dataset=run.dataset.model_dump(),
         environment=env.model_dump(),
+        performance=run.performance.model_dump() if run.performance is not None else {},
     )
     return
     yield  # a generator like every check
