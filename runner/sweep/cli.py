@@ -189,9 +189,12 @@ def _submitter(args: argparse.Namespace) -> PortalSubmitter | None:
         raise RunnerError(
             "--submit needs gradio_client: pip install -r requirements-runner.txt (or pip install gradio_client)."
         ) from None
+    from tqdm import tqdm
+
     from runner.sweep.submit import PortalSubmitter, SubmitSettings
 
-    return PortalSubmitter(SubmitSettings(url, args.submitter_name.strip(), args.submitter_contact.strip()), echo=print)
+    settings = SubmitSettings(url, args.submitter_name.strip(), args.submitter_contact.strip())
+    return PortalSubmitter(settings, echo=tqdm.write)  # tqdm.write: the line goes above the progress bar
 
 
 def _submission_line(state: SweepState, url: str) -> str:
