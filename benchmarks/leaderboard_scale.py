@@ -40,7 +40,7 @@ from shared.bundle.validate import validate_bundle
 from shared.method.tasks import TASKS
 from shared.records import ResultRecord
 from shared.store.models import now_utc
-from shared.store.sqlite import SQLiteStore, ids_for
+from shared.store.sqlite import RESULT_INSERT, SQLiteStore, ids_for, result_row
 from testkit.factory import make_bundle_bytes
 
 FIRST_VIEW_BUDGET_S = 1.0
@@ -130,17 +130,7 @@ def fill(store: SQLiteStore, n: int, single_task: bool, seed: int = 7) -> None:
                 "[]",
             )
         )
-        results.append(
-            (
-                res_id,
-                sub_id,
-                record.task_id,
-                record.model_id,
-                record.model_class,
-                record.gpu_energy_wh_per_1k,
-                record.to_json(),
-            )
-        )
+        results.append(result_row(res_id, sub_id, record))
     with store._tx() as db:
         db.executemany(
             "INSERT INTO submissions(id, bundle_sha256, bundle, filename, submitter_name, submitter_contact,"
@@ -148,11 +138,7 @@ def fill(store: SQLiteStore, n: int, single_task: bool, seed: int = 7) -> None:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             subs,
         )
-        db.executemany(
-            "INSERT INTO results(id, submission_id, task_id, model_id, model_class, gpu_energy_wh_per_1k,"
-            " record_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            results,
-        )
+        db.executemany(RESULT_INSERT, results)
     store.publish_version("2026-11", "November 2026", "benchmark")
 
 

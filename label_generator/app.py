@@ -14,22 +14,14 @@ from label_generator.handlers import LabelHandlers
 from label_generator.widgets import LabelWidgets, build_widgets
 from shared.store.factory import open_store
 from shared.store.models import Store
+from shared.web.blocks import NoHistoryBlocks
 from shared.web.config import SiteConfig
 from shared.web.links import Links
 
 
-class LabelBlocks(gr.Blocks):
+class LabelBlocks(NoHistoryBlocks):
     """Blocks without gradio's run history: it would keep every label event (and its files' paths) in
     the visitor's browser storage and re-send nothing useful; the portal turns it off the same way."""
-
-    @property
-    def run_history(self) -> bool:  # type: ignore[override]
-        """Always False."""
-        return False
-
-    @run_history.setter
-    def run_history(self, value: bool) -> None:
-        pass
 
 
 def wire(demo: gr.Blocks, w: LabelWidgets, h: LabelHandlers) -> None:

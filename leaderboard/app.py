@@ -21,6 +21,7 @@ from leaderboard.views import Leaderboard
 from leaderboard.widgets import LeaderboardWidgets, build_widgets
 from shared.store.factory import open_store
 from shared.store.models import Store
+from shared.web.blocks import NoHistoryBlocks
 from shared.web.config import SiteConfig
 from shared.web.links import Links
 
@@ -31,22 +32,13 @@ FAVICON = Path(__file__).resolve().parent / "static" / "favicon.svg"
 CLICK_CSV_JS = "() => { const b = document.querySelector('#lb-csv-file'); if (b) { b.click(); } }"
 
 
-class LeaderboardBlocks(gr.Blocks):
+class LeaderboardBlocks(NoHistoryBlocks):
     """The leaderboard's Blocks, without gradio's run history, with the suite's favicon.
 
     The history keeps every event's outputs in the browser's localStorage: a leaderboard answers each
     click with a page of table HTML and figures, so it grew by megabytes in a few clicks. It is off
     whatever the launcher asks (as in the portal).
     """
-
-    @property
-    def run_history(self) -> bool:  # type: ignore[override]
-        """Always False."""
-        return False
-
-    @run_history.setter
-    def run_history(self, value: bool) -> None:
-        pass
 
     @property  # type: ignore[override]
     def favicon_path(self) -> str:

@@ -26,6 +26,10 @@ LINEAR_ENERGY_AXIS = "GPU energy (Wh / 1,000 queries)"
 # like a 30x one, because a log bar's length depends on where the axis happens to start.
 LOG_BARS_FROM_RATIO = 10.0
 HOVER = "<b>%{customdata[0]}</b><br>%{customdata[1]:.4g} Wh / 1k queries<br>%{customdata[2]}<extra></extra>"
+LATENCY_HOVER = (
+    "<b>%{customdata[0]}</b><br>%{customdata[1]:.4g} Wh / 1k queries<br>"
+    "p50 latency %{customdata[2]:.3g} s<extra></extra>"
+)
 # Below this many bars, each keeps a fixed share of the plot's width instead of filling it.
 FEW_BARS = 8
 
@@ -92,6 +96,40 @@ def _custom(part: pd.DataFrame, third: str) -> np.ndarray:
 
 def _xy(part: pd.DataFrame, x: str, y: str) -> dict[str, np.ndarray]:
     return {"x": part[x].to_numpy(), "y": part[y].to_numpy()}
+
+
+def _points(
+    trace: type[go.Scatter] | type[go.Scattergl],
+    part: pd.DataFrame,
+    xy: tuple[str, str],
+    group: tuple[str, str],
+    third: str,
+    hover: str = HOVER,
+) -> go.Scatter | go.Scattergl:
+    """One colour group's markers: `xy` the (x, y) columns, `group` its (legend name, colour), `third`
+    the column shown last in the hover."""
+    name, color = group
+    return trace(
+        **_xy(part, *xy),
+        mode="markers",
+        name=name,
+        marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#444"}},
+        customdata=_custom(part, third),
+        hovertemplate=hover,
+    )
+
+
+def _frontier(front: pd.DataFrame, x: str, y: str, note: str) -> go.Scatter:
+    """The Pareto frontier's dashed steps through `front`'s rows; `note` follows each model's name in the hover."""
+    return go.Scatter(
+        **_xy(front, x, y),
+        mode="lines+markers",
+        name="Pareto frontier",
+        line={"color": "#313131", "dash": "dash", "shape": "hv"},
+        marker={"symbol": "diamond-open", "size": 12, "color": "#313131"},
+        text=front["model_id"].to_numpy(dtype=object),
+        hovertemplate=f"<b>%{{text}}</b> ({note})<extra></extra>",
+    )
 
 
 def _energy_bar_axis(energy: pd.Series) -> dict[str, object]:
@@ -164,16 +202,7 @@ def energy_vs_parameters(frame: pd.DataFrame, title: str = "GPU energy against p
     layout["legend"] = {"title": {"text": legend}}
     fig = go.Figure(layout=layout)
     for name, color, part in groups:
-        fig.add_trace(
-            go.Scattergl(
-                **_xy(part, "parameters", "energy"),
-                mode="markers",
-                name=name,
-                marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#444"}},
-                customdata=_custom(part, "precision"),
-                hovertemplate=HOVER,
-            )
-        )
+        fig.add_trace(_points(go.Scattergl, part, ("parameters", "energy"), (name, color), "precision"))
     return fig
 
 
@@ -219,28 +248,9 @@ def energy_vs_quality(frame: pd.DataFrame, title: str = "Quality against GPU ene
         )
     )
     for name, color, part in _star_groups(known):
-        fig.add_trace(
-            go.Scatter(
-                **_xy(part, "energy", "quality"),
-                mode="markers",
-                name=name,
-                marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#444"}},
-                customdata=_custom(part, "quality"),
-                hovertemplate=HOVER,
-            )
-        )
+        fig.add_trace(_points(go.Scatter, part, ("energy", "quality"), (name, color), "quality"))
     front = known.iloc[pareto_frontier(list(known["energy"]), list(known["quality"]))]
-    fig.add_trace(
-        go.Scatter(
-            **_xy(front, "energy", "quality"),
-            mode="lines+markers",
-            name="Pareto frontier",
-            line={"color": "#313131", "dash": "dash", "shape": "hv"},
-            marker={"symbol": "diamond-open", "size": 12, "color": "#313131"},
-            text=front["model_id"].to_numpy(dtype=object),
-            hovertemplate="<b>%{text}</b> (Pareto-optimal)<extra></extra>",
-        )
-    )
+    fig.add_trace(_frontier(front, "energy", "quality", "Pareto-optimal"))
     return fig
 
 
@@ -262,28 +272,12 @@ def energy_vs_latency(frame: pd.DataFrame, title: str = "GPU energy against late
     fig = go.Figure(layout=layout)
     for name, color, part in groups:
         fig.add_trace(
-            go.Scatter(
-                **_xy(part, "latency_p50_s", "energy"),
-                mode="markers",
-                name=name,
-                marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#444"}},
-                customdata=_custom(part, "latency_p50_s"),
-                hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]:.4g} Wh / 1k queries<br>"
-                "p50 latency %{customdata[2]:.3g} s<extra></extra>",
-            )
+            _points(go.Scatter, part, ("latency_p50_s", "energy"), (name, color), "latency_p50_s", LATENCY_HOVER)
         )
     # Lower energy and lower latency are both better: the frontier of (energy, -latency).
     order = pareto_frontier(list(known["energy"]), [-x for x in known["latency_p50_s"]])
     front = known.iloc[order].sort_values("latency_p50_s")
     fig.add_trace(
-        go.Scatter(
-            **_xy(front, "latency_p50_s", "energy"),
-            mode="lines+markers",
-            name="Pareto frontier",
-            line={"color": "#313131", "dash": "dash", "shape": "hv"},
-            marker={"symbol": "diamond-open", "size": 12, "color": "#313131"},
-            text=front["model_id"].to_numpy(dtype=object),
-            hovertemplate="<b>%{text}</b> (Pareto-optimal: no result is both faster and more frugal)<extra></extra>",
-        )
+        _frontier(front, "latency_p50_s", "energy", "Pareto-optimal: no result is both faster and more frugal")
     )
     return fig

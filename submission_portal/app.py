@@ -20,6 +20,7 @@ from gradio.utils import get_upload_folder
 
 from shared.store.factory import open_store
 from shared.store.models import Attestation, Store, Submitter
+from shared.web.blocks import NoHistoryBlocks
 from shared.web.config import SiteConfig
 from shared.web.links import CSS, Links
 from submission_portal import service, uploads
@@ -60,7 +61,7 @@ def discard_upload(path: str | None) -> None:
     uploads.discard(path)  # the file and its folder; nothing outside the upload folder
 
 
-class PortalBlocks(gr.Blocks):
+class PortalBlocks(NoHistoryBlocks):
     """Blocks that keep the portal's two safety settings whoever launches or mounts them.
 
     - No run history: gradio's history would save reviewer tokens and submitters' contacts in the
@@ -81,15 +82,6 @@ class PortalBlocks(gr.Blocks):
     @max_file_size.setter
     def max_file_size(self, value: int | None) -> None:
         self._caller_max_file_size = value
-
-    @property
-    def run_history(self) -> bool:  # type: ignore[override]
-        """Always False."""
-        return False
-
-    @run_history.setter
-    def run_history(self, value: bool) -> None:
-        pass
 
 
 def status_link(submission_id: str) -> str:

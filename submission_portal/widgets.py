@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 import pandas as pd
@@ -142,6 +143,11 @@ def _submit_tab(config: PortalConfig) -> SubmitTab:
     return SubmitTab(bundle, check_box, terms, name, contact, submit_btn, gate_note, outcome, sub_id, details)
 
 
+def _table(columns: list[str], **kw: Any) -> gr.Dataframe:
+    """A read-only table with these columns, empty until filled, its cells wrapped."""
+    return gr.Dataframe(value=empty_frame(columns), headers=columns, interactive=False, wrap=True, **kw)
+
+
 def _status_tab() -> StatusTab:
     lookup = gr.Textbox(label="Submission id", placeholder="sub_0123456789ab", elem_id="lookup-id")
     lookup_btn = gr.Button("Look up", elem_id="lookup-btn")
@@ -154,11 +160,8 @@ def _queue_tab() -> QueueTab:
     with gr.Row():
         queue_filter = gr.Radio(list(QUEUE_FILTERS), value="All", label="Show", scale=3)
         refresh_btn = gr.Button("Refresh", elem_id="queue-refresh", scale=1)
-    queue_df = gr.Dataframe(
-        value=empty_frame(service.QUEUE_COLUMNS),
-        headers=service.QUEUE_COLUMNS,
-        interactive=False,
-        wrap=True,
+    queue_df = _table(
+        service.QUEUE_COLUMNS,
         elem_id="queue-table",
         # The status and reason are what people come for: keep them in view.
         column_widths=["13%", "14%", "25%", "13%", "8%", "12%", "15%"],
@@ -181,13 +184,7 @@ def _reviewer_tab(config: PortalConfig) -> ReviewerTab:
         unlock_btn = gr.Button("Open reviewer panel", elem_id="unlock-btn", scale=1)
     reviewer_msg = gr.Markdown(elem_id="reviewer-msg")
     with gr.Column(visible=False) as panel:
-        pending_df = gr.Dataframe(
-            value=empty_frame(service.REVIEW_COLUMNS),
-            headers=service.REVIEW_COLUMNS,
-            interactive=False,
-            wrap=True,
-            label="Pending submissions",
-        )
+        pending_df = _table(service.REVIEW_COLUMNS, label="Pending submissions")
         review_id = gr.Dropdown(label="Submission to review", choices=[], allow_custom_value=True, elem_id="review-id")
         review_detail = gr.Textbox(label="Details", lines=8, max_lines=40, interactive=False)
         reason = gr.Textbox(label="Reason (required to reject; the submitter reads it)", elem_id="review-reason")

@@ -128,6 +128,25 @@ def ids_for(bundle_sha256: str) -> tuple[str, str]:
     return f"sub_{bundle_sha256[:12]}", f"res_{bundle_sha256[:12]}"
 
 
+RESULT_INSERT = (
+    "INSERT INTO results(id, submission_id, task_id, model_id, model_class,"
+    " gpu_energy_wh_per_1k, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def result_row(res_id: str, sub_id: str, record: ResultRecord) -> tuple[object, ...]:
+    """The values of `RESULT_INSERT` for one result record."""
+    return (
+        res_id,
+        sub_id,
+        record.task_id,
+        record.model_id,
+        record.model_class,
+        record.gpu_energy_wh_per_1k,
+        record.to_json(),
+    )
+
+
 def _submission(row: tuple) -> Submission:
     *head, warnings_json = row
     return Submission(*head, warnings=tuple(json.loads(warnings_json)))  # type: ignore[misc]
@@ -244,19 +263,7 @@ class SQLiteStore:
                         content_sha256,
                     ),
                 )
-                db.execute(
-                    "INSERT INTO results(id, submission_id, task_id, model_id, model_class,"
-                    " gpu_energy_wh_per_1k, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        res_id,
-                        sub_id,
-                        record.task_id,
-                        record.model_id,
-                        record.model_class,
-                        record.gpu_energy_wh_per_1k,
-                        record.to_json(),
-                    ),
-                )
+                db.execute(RESULT_INSERT, result_row(res_id, sub_id, record))
         existing = self.get_submission(row[0] if row else sub_id)
         assert existing is not None
         return existing, row is None
@@ -497,19 +504,7 @@ class SQLiteStore:
                     " VALUES (?, ?, ?, ?, ?, ?, ?, 'approved', ?, 'reference-import', ?)",
                     (sub_id, digest, data, filename[:255], source_name[:200], stamp, stamp, rec.provenance, stamp),
                 )
-                db.execute(
-                    "INSERT INTO results(id, submission_id, task_id, model_id, model_class,"
-                    " gpu_energy_wh_per_1k, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        res_id,
-                        sub_id,
-                        rec.task_id,
-                        rec.model_id,
-                        rec.model_class,
-                        rec.gpu_energy_wh_per_1k,
-                        rec.to_json(),
-                    ),
-                )
+                db.execute(RESULT_INSERT, result_row(res_id, sub_id, rec))
                 db.execute(
                     "INSERT INTO published_imports(submission_id, version_id) VALUES (?, ?)", (sub_id, version_id)
                 )

@@ -29,7 +29,7 @@ from label_generator.render import read_metadata, render_png
 from shared.records import FORMAT_PUBLISHED, PROVENANCE_PUBLISHED, ResultRecord
 from shared.store.models import Attestation, Submitter
 from shared.store.sqlite import SQLiteStore
-from tests.conftest import serve
+from tests.conftest import CountingStore, serve
 from tests.label.conftest import LINKS
 
 OFFICIAL = ("aes-v1-2025-02", "AI Energy Score v1, February 2025")
@@ -134,18 +134,6 @@ def test_first_label_is_a_real_model_of_the_newest_version(tmp_store: SQLiteStor
 
 
 # --- speed and size ------------------------------------------------------------------------------
-
-
-class CountingStore:
-    """A store that counts the calls the label app makes."""
-
-    def __init__(self, store: SQLiteStore) -> None:
-        self.store = store
-        self.calls: dict[str, int] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        self.calls[name] = self.calls.get(name, 0) + 1
-        return getattr(self.store, name)
 
 
 def test_an_event_reads_only_the_result_it_shows(tmp_store: SQLiteStore) -> None:

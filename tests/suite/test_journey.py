@@ -11,10 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +22,10 @@ from label_generator.render import read_metadata
 from seed import DEMO_DIR
 from shared.method.scoring import assign_stars
 from shared.store.sqlite import SQLiteStore
-from tests.conftest import FIXTURES, free_port
+from tests.conftest import FIXTURES, suite_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = FIXTURES / "h100_bundle.zip"
 TOKEN = "journey-reviewer-token"
 
@@ -56,34 +51,13 @@ def _demo_without_fixture(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     tmp = tmp_path_factory.mktemp("suite")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIENERGY_")}
-    env.update(
-        GRADIO_SERVER_PORT=str(port),
-        GRADIO_SERVER_NAME="127.0.0.1",
-        GRADIO_ANALYTICS_ENABLED="False",
-        AIENERGY_STORE=str(tmp / "store.sqlite3"),
-        AIENERGY_ADMIN_TOKEN=TOKEN,
-        AIENERGY_DEMO_BUNDLES=str(_demo_without_fixture(tmp / "demo")),
-    )
-    log = (tmp / "app.log").open("w")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, f"app.py exited: {(tmp / 'app.log').read_text()}"
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=5):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, f"app.py did not answer: {(tmp / 'app.log').read_text()}"
-                time.sleep(0.5)
+    env = {
+        "AIENERGY_STORE": str(tmp / "store.sqlite3"),
+        "AIENERGY_ADMIN_TOKEN": TOKEN,
+        "AIENERGY_DEMO_BUNDLES": str(_demo_without_fixture(tmp / "demo")),
+    }
+    with suite_app(tmp / "app.log", env) as url:
         yield Suite(url, tmp / "store.sqlite3")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 def _shot(page: Any, name: str) -> None:

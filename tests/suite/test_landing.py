@@ -9,6 +9,7 @@ from shared.method.tasks import TASKS
 from shared.records import FORMAT_PUBLISHED, PROVENANCE_PUBLISHED, ResultRecord
 from shared.store.models import Attestation, Submitter
 from shared.store.sqlite import SQLiteStore
+from tests.conftest import CountingStore
 
 
 def record(model: str, task: str = "text_generation", **kw: Any) -> ResultRecord:
@@ -55,18 +56,6 @@ def test_each_version_says_what_stands_behind_it(tmp_store: SQLiteStore) -> None
     assert "no raw readings are held" in official_line and "re-checked here" in official_line
     assert "December 2026" in demo_line and "portal re-checked" in demo_line
     assert "1 of them on random-weight replicas" in demo_line and f"1 of {len(TASKS)} tasks" in demo_line
-
-
-class CountingStore:
-    """A store that counts the calls made on it."""
-
-    def __init__(self, store: SQLiteStore) -> None:
-        self.store = store
-        self.calls: dict[str, int] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        self.calls[name] = self.calls.get(name, 0) + 1
-        return getattr(self.store, name)
 
 
 def test_a_request_reads_no_result_once_versions_are_counted(tmp_store: SQLiteStore) -> None:

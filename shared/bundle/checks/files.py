@@ -54,13 +54,21 @@ def _model(name: str, raw: dict[str, Any], cls: type[BaseModel]) -> tuple[Any, P
         return None, Problem("schema", pydantic_message(name, exc), name)
 
 
+def _parse(b: NativeBundle, name: str, cls: type[BaseModel]) -> tuple[dict[str, Any] | None, Any, Problem | None]:
+    """(JSON object, model of `cls`, problem) of the bundle's file `name`; the object is None when the
+    file is not a readable JSON object (the problem then says so)."""
+    raw, problem = b.json_object(name)
+    if problem is not None or raw is None:
+        return None, None, problem or Problem("bad_json", f"{name} cannot be read.", name)
+    model, problem = _model(name, raw, cls)
+    return raw, model, problem
+
+
 def parse_manifest(b: NativeBundle) -> Iterator[Problem]:
     """manifest.json is a JSON object of the manifest schema, of the version this portal reads."""
-    raw, problem = b.json_object(MANIFEST_FILE)
-    if problem is not None or raw is None:
-        yield problem or Problem("bad_json", "manifest.json cannot be read.", MANIFEST_FILE)
-        return
-    b.manifest, problem = _model(MANIFEST_FILE, raw, Manifest)
+    raw, manifest, problem = _parse(b, MANIFEST_FILE, Manifest)
+    if raw is not None:
+        b.manifest = manifest
     if problem:
         yield problem
 
@@ -119,24 +127,18 @@ def required_files(b: NativeBundle) -> Iterator[Problem]:
 
 def parse_report(b: NativeBundle) -> Iterator[Problem]:
     """benchmark_report.json is a JSON object of the report schema."""
-    raw, problem = b.json_object(REPORT_FILE)
-    if problem is not None or raw is None:
-        yield problem or Problem("bad_json", f"{REPORT_FILE} cannot be read.", REPORT_FILE)
-        return
-    b.raw_report = raw
-    b.run, problem = _model(REPORT_FILE, raw, RunReport)
+    raw, run, problem = _parse(b, REPORT_FILE, RunReport)
+    if raw is not None:
+        b.raw_report, b.run = raw, run
     if problem:
         yield problem
 
 
 def parse_environment(b: NativeBundle) -> Iterator[Problem]:
     """environment.json is a JSON object of the environment schema."""
-    raw, problem = b.json_object(ENVIRONMENT_FILE)
-    if problem is not None or raw is None:
-        yield problem or Problem("bad_json", f"{ENVIRONMENT_FILE} cannot be read.", ENVIRONMENT_FILE)
-        return
-    b.raw_env = raw
-    b.env, problem = _model(ENVIRONMENT_FILE, raw, Environment)
+    raw, env, problem = _parse(b, ENVIRONMENT_FILE, Environment)
+    if raw is not None:
+        b.raw_env, b.env = raw, env
     if problem:
         yield problem
 
