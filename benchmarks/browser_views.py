@@ -87,12 +87,14 @@ window.__img = () => { const i = document.querySelector('#label-preview img');
   return i && i.complete && i.naturalWidth > 0 ? i.getAttribute('src') : ''; };
 (() => {
   const mark = () => {
-    const frame = (key) => { if (!window[key]) { window[key] = -1; requestAnimationFrame(() => { window[key] = performance.now(); }); } };
+    const frame = (key) => { if (!window[key]) { window[key] = -1; \
+requestAnimationFrame(() => { window[key] = performance.now(); }); } };
     if (document.querySelector('#lb-table tbody tr[data-row]')) frame('__firstRows');
     if (document.querySelectorAll('.js-plotly-plot').length >= 2) frame('__plots');
     if (window.__img()) frame('__labelImg');
   };
-  const start = () => new MutationObserver(mark).observe(document.documentElement, {subtree: true, childList: true, attributes: true});
+  const start = () => new MutationObserver(mark).observe(document.documentElement, \
+{subtree: true, childList: true, attributes: true});
   if (document.documentElement) start(); else document.addEventListener('DOMContentLoaded', start);
   document.addEventListener('load', mark, true);
 })();
@@ -124,7 +126,8 @@ WAIT_JS = """async (ms) => {
 }"""
 
 STORAGE_JS = """() => { const out = {}; for (const k of Object.keys(localStorage)) {
-  const p = k.replace(/[:].*$/, ''); out[p] = (out[p] || 0) + k.length + localStorage.getItem(k).length; } return out; }"""
+  const p = k.replace(/[:].*$/, ''); out[p] = (out[p] || 0) + k.length + localStorage.getItem(k).length; \
+} return out; }"""
 
 
 def cpu_model() -> str:
@@ -535,12 +538,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         for key, ev in s["evidence"].items():
             hs = "; ".join(
-                f"{fn} {h['ms']:.0f} ms (handler {h['call_ms']:.0f}, post {h['post_ms']:.0f}) {h['bytes'] / 1024:,.0f} KB"
+                f"{fn} {h['ms']:.0f} ms (handler {h['call_ms']:.0f}, post {h['post_ms']:.0f}) "
+                f"{h['bytes'] / 1024:,.0f} KB"
                 for fn, h in ev["handlers"].items()
             )
             print(
                 f"  {key}: server {ev.get('server_ms', 0):,.0f} ms, sent {ev.get('server_bytes', 0) / 1024:,.0f} KB, "
-                f"received {ev.get('received_bytes', 0) / 1024:,.0f} KB, main thread {ev.get('main_thread_to_shown_ms', 0):,.0f} ms "
+                f"received {ev.get('received_bytes', 0) / 1024:,.0f} KB, "
+                f"main thread {ev.get('main_thread_to_shown_ms', 0):,.0f} ms "
                 f"until shown, {ev.get('main_thread_ms', 0):,.0f} ms until settled | {hs}"
             )
         for key, _, goal, goal_size in MEASURES:

@@ -80,7 +80,8 @@ def main() -> int:
         t0 = time.perf_counter()
         models = fill(store, args.results)
         print(
-            f"store: {args.results:,} results, {len(models):,} text-generation models ({time.perf_counter() - t0:.1f} s)"
+            f"store: {args.results:,} results, {len(models):,} text-generation models "
+            f"({time.perf_counter() - t0:.1f} s)"
         )
 
         facts = LandingFacts(store)

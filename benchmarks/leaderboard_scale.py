@@ -253,14 +253,14 @@ def browser_rows(store: SQLiteStore, label: str = "") -> list[tuple[str, float, 
             page.wait_for_timeout(3000)
             class_s, _ = timed(
                 lambda: (
-                    page.locator("#lb-class label", has_text="C").click(),
+                    page.locator("#lb-class label", has_text="C").click(),  # type: ignore[func-returns-value]
                     page.wait_for_selector("#lb-table tbody td:nth-child(3):text-is('C')"),
                 )
             )
             page.wait_for_timeout(3000)
             search_s, _ = timed(
                 lambda: (
-                    page.locator("#lb-search textarea").fill("model-00042"),
+                    page.locator("#lb-search textarea").fill("model-00042"),  # type: ignore[func-returns-value]
                     page.wait_for_function("document.querySelectorAll('#lb-table tbody tr').length <= 1"),
                 )
             )

@@ -222,8 +222,8 @@ def main() -> int:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MB  # ru_maxrss is in KiB on Linux
     head = ("logs", "zip MB", "inflated MB", "validate s", "validate peak MB", "submit s", "submit peak MB")
     print(
-        f"Portal validation of a ~{args.size_mb:.0f} MB bundle (median of {args.repeat}; Python {sys.version.split()[0]}, "
-        f"{os.cpu_count()} CPUs)"
+        f"Portal validation of a ~{args.size_mb:.0f} MB bundle (median of {args.repeat}; "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)"
     )
     print(" | ".join(f"{h:>16}" for h in head))
     for kind, zmb, imb, vs, vpk, ss, spk in rows:

@@ -105,8 +105,10 @@ def render_svg(data: LabelData) -> str:
         href = escape(data.link)
         bx, by, bw, bh = BUTTON
         links = (
-            f'<a href="{href}"><rect x="{_n(bx)}" y="{_n(by)}" width="{_n(bw)}" height="{_n(bh)}" fill-opacity="0"/></a>'
-            f'<a href="{href}"><rect x="{_n(QR_X)}" y="{_n(QR_Y)}" width="{_n(QR_SIZE)}" height="{_n(QR_SIZE)}" fill-opacity="0"/></a>'
+            f'<a href="{href}"><rect x="{_n(bx)}" y="{_n(by)}" '
+            f'width="{_n(bw)}" height="{_n(bh)}" fill-opacity="0"/></a>'
+            f'<a href="{href}"><rect x="{_n(QR_X)}" y="{_n(QR_Y)}" '
+            f'width="{_n(QR_SIZE)}" height="{_n(QR_SIZE)}" fill-opacity="0"/></a>'
         )
     meta = escape(json.dumps(data.metadata(), ensure_ascii=False), quote=False)
     title = escape(f"AI Energy Score label: {data.model_id} ({data.status})")

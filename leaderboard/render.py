@@ -116,7 +116,8 @@ SCROLL_ON_RESULT_LINK_JS = (
 COLUMNS_JS = """(cols) => {
   let tag = document.getElementById('lb-colstyle');
   if (!tag) { tag = document.createElement('style'); tag.id = 'lb-colstyle'; document.head.appendChild(tag); }
-  tag.textContent = (cols || []).map(c => `table.lb-table .lb-opt-${c} { display: table-cell !important; }`).join('\\n');
+  tag.textContent = (cols || []).map(c => `table.lb-table .lb-opt-${c} { display: table-cell !important; }`)\
+.join('\\n');
   return cols;
 }"""
 

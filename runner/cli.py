@@ -23,7 +23,8 @@ EXIT_USAGE = 2
 RUN_EPILOG = """\
 examples:
   python -m runner run --task text_generation --model meta-llama/Llama-3.2-1B --out runs/llama1b
-  python -m runner run --task image_classification --model ./replicas/vit --dataset ./images --samples 50 --repetitions 2
+  python -m runner run --task image_classification --model ./replicas/vit --dataset ./images \
+--samples 50 --repetitions 2
   python -m runner run --task text_generation --model ./replicas/tiny --out runs/try --dry-run
 
 Energy is NVML's cumulative counter read at phase boundaries (after torch.cuda.synchronize()).
@@ -47,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of all sub-commands."""
     p = argparse.ArgumentParser(
         prog="python -m runner",
-        description="Measure the GPU energy of a model's inference on the AI Energy Score standard workload (NVML counter, NVIDIA H100).",
+        description="Measure the GPU energy of a model's inference on the AI Energy Score standard workload "
+        "(NVML counter, NVIDIA H100).",
     )
     p.add_argument("--version", action="version", version=f"{RUNNER_NAME} {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="{check,run,bundle,replica,sweep}")
@@ -55,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser(
         "check",
         help="Show the GPUs, driver, CUDA and whether the NVML energy counter works (and its update period).",
-        description="Show the GPUs, driver and CUDA, check that NVML's cumulative energy counter exists and measure how often it updates and what a read costs.",
+        description="Show the GPUs, driver and CUDA, check that NVML's cumulative energy counter exists and measure "
+        "how often it updates and what a read costs.",
     )
     c.add_argument(
         "--device-ids", type=_ids, default=[0], help="GPU indices to check (NVML order), e.g. 0 or 0,1. Default 0."
@@ -85,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--dataset",
         help="Hub dataset id, or a local .jsonl/.parquet file, image folder or audio folder. "
-        "Default: the task's AIEnergyScore Hub set (with --dry-run: the small sample set shipped in runner/sample_data).",
+        "Default: the task's AIEnergyScore Hub set (with --dry-run: the small sample set shipped in "
+        "runner/sample_data).",
     )
     r.add_argument(
         "--samples",
@@ -112,16 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--reasoning",
         choices=["on", "off", "low", "medium", "high"],
         help="Reasoning mode for text generation: off (task "
-        "text_generation, exactly 10 new tokens) or on/low/medium/high (task reasoning, up to 8,192 new tokens; the prompt "
-        "switch is model-family specific). Default: off for text_generation, on for reasoning.",
+        "text_generation, exactly 10 new tokens) or on/low/medium/high (task reasoning, up to 8,192 new tokens; "
+        "the prompt switch is model-family specific). Default: off for text_generation, on for reasoning.",
     )
     r.add_argument(
         "--phase-split",
         default="single-pass",
         choices=["single-pass", "two-pass", "off"],
-        help="How generation tasks split prefill from decode: single-pass (default: one generate pass, prefill apportioned "
-        "by the measured time to first token), two-pass (also a prefill-only pass per repetition, as the reference "
-        "does; about 1.2x the time), off (no split).",
+        help="How generation tasks split prefill from decode: single-pass (default: one generate pass, prefill "
+        "apportioned by the measured time to first token), two-pass (also a prefill-only pass per repetition, as "
+        "the reference does; about 1.2x the time), off (no split).",
     )
     r.add_argument(
         "--device-ids",
@@ -143,8 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-shape-warmup",
         action="store_true",
         help="Skip the untracked shape warm-up (one prefill or forward pass per "
-        "input shape of the dataset not seen in the warm-up; without it the first repetition pays eager PyTorch's one-off "
-        "cost per new shape, as the reference's single generate pass would).",
+        "input shape of the dataset not seen in the warm-up; without it the first repetition pays eager PyTorch's "
+        "one-off cost per new shape, as the reference's single generate pass would).",
     )
     r.add_argument(
         "--steady-warmup-s",
@@ -189,8 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser(
         "bundle",
         help="Zip a complete run directory with a manifest of hashes: the file the portal takes.",
-        description="Zip a complete run directory with a manifest (sizes and sha256 of every file), then validate it as "
-        "the portal will. An incomplete run is refused.",
+        description="Zip a complete run directory with a manifest (sizes and sha256 of every file), then validate it "
+        "as the portal will. An incomplete run is refused.",
     )
     b.add_argument("run_dir", type=Path, help="The run directory written by `runner run`.")
     b.add_argument("-o", "--output", type=Path, required=True, help="The bundle file to write (.zip).")
@@ -247,8 +251,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                 else "NOT an H100: runs work but bundles are not eligible"
             )
             print(
-                f"GPU {s.index}: {s.name} ({eligible}); memory {s.memory_total_mib:.0f} MiB; power limit {s.power_limit_w} W; "
-                f"max clocks SM {s.sm_clock_max_mhz} / mem {s.mem_clock_max_mhz} MHz; now {c}; {t} C; uuid sha256 {str(s.uuid_sha256)[:12]}..."
+                f"GPU {s.index}: {s.name} ({eligible}); memory {s.memory_total_mib:.0f} MiB; "
+                f"power limit {s.power_limit_w} W; "
+                f"max clocks SM {s.sm_clock_max_mhz} / mem {s.mem_clock_max_mhz} MHz; now {c}; {t} C; "
+                f"uuid sha256 {str(s.uuid_sha256)[:12]}..."
             )
         counters = dev.read_energy_mj()
         print(f"energy counter present: {counters} mJ")
@@ -351,7 +357,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(spread.describe())
     o = overhead_s(rep)
     print(
-        f"wall {o['total_s']:.1f} s: set-up {o['setup_s']:.1f}, model load {o['model_load_s']:.1f}, warm-up {o['warmup_s']:.1f}, "
+        f"wall {o['total_s']:.1f} s: set-up {o['setup_s']:.1f}, model load {o['model_load_s']:.1f}, "
+        f"warm-up {o['warmup_s']:.1f}, "
         f"measured {o['measured_s']:.1f}, runner overhead {o['overhead_s']:.1f} s ({100 * o['overhead_share']:.1f}%; "
         f"{100 * o['overhead_share_strict']:.1f}% with the set-up counted as overhead)"
     )
@@ -373,7 +380,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     report = RunReport.model_validate_json(report_path.read_text())
     if report.status != "complete" or not (run_dir / ENERGY_WH_FILE).exists():
         raise RunnerError(
-            f"The run in {run_dir} is incomplete ({report.failure or 'no energy files'}); it cannot be bundled. Fix the cause and run again."
+            f"The run in {run_dir} is incomplete ({report.failure or 'no energy files'}); it cannot be bundled. "
+            "Fix the cause and run again."
         )
     files = {
         p.relative_to(run_dir).as_posix(): p.read_bytes()

@@ -251,7 +251,10 @@ class PortalHandlers:
             if not self.config.reviewing_possible:
                 msg = "Reviewing is not configured on this server (set AIENERGY_ADMIN_TOKEN)."
             else:
-                msg = "Not a reviewer: the token is wrong, or your Hugging Face account is not in the reviewers' organisation."
+                msg = (
+                    "Not a reviewer: the token is wrong, or your Hugging Face account is not in the reviewers'"
+                    " organisation."
+                )
             empty = _frame([], service.REVIEW_COLUMNS)
             return gr.update(visible=False), msg, empty, gr.update(choices=[], value=None), "", "", ""
         frame, choices = self._pending(who)

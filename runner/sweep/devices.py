@@ -75,7 +75,8 @@ def map_visible(entries: list[str], gpus: list[NvmlGpu]) -> list[NvmlGpu]:
             i = int(entry)
             if not 0 <= i < len(by_bus):
                 raise RunnerError(
-                    f"CUDA_VISIBLE_DEVICES entry {entry} does not exist: NVML sees {len(by_bus)} GPU(s) (0..{len(by_bus) - 1})."
+                    f"CUDA_VISIBLE_DEVICES entry {entry} does not exist: "
+                    f"NVML sees {len(by_bus)} GPU(s) (0..{len(by_bus) - 1})."
                 )
             out.append(by_bus[i])
             continue

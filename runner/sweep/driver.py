@@ -213,7 +213,8 @@ def run_sweep(
                     rec.state = "failed"
                     bar.update(1)
                     say(
-                        f"{utc_now()} {res.job_id}: FAILED after {tries[res.job_id]} attempt(s): {_one_line(res.message)}"
+                        f"{utc_now()} {res.job_id}: FAILED after {tries[res.job_id]} attempt(s): "
+                        f"{_one_line(res.message)}"
                     )
                 save_state(out, state)
     finally:

@@ -242,7 +242,10 @@ def run_performance(
 def figures_text(f: PerfFigures) -> str:
     """One line for the run log and the console."""
     parts = [
-        f"latency p50/p90/p99 {f.latency_p50_s * 1000:.1f}/{f.latency_p90_s * 1000:.1f}/{f.latency_p99_s * 1000:.1f} ms",
+        (
+            f"latency p50/p90/p99 {f.latency_p50_s * 1000:.1f}/{f.latency_p90_s * 1000:.1f}/"
+            f"{f.latency_p99_s * 1000:.1f} ms"
+        ),
         f"{f.throughput_queries_per_s:.2f} queries/s",
     ]
     if f.ttft_p50_s is not None:

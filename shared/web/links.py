@@ -18,7 +18,8 @@ APP_PATHS = {"leaderboard": "/leaderboard", "submit": "/submit", "label": "/labe
 APP_TITLES = {"leaderboard": "Leaderboard", "submit": "Submit a run", "label": "Energy label"}
 
 CSS = f"""
-.aes-nav {{ display:flex; gap:18px; align-items:center; padding:8px 4px 14px; border-bottom:1px solid #e5e5e5; margin-bottom:10px; }}
+.aes-nav {{ display:flex; gap:18px; align-items:center; padding:8px 4px 14px; \
+border-bottom:1px solid #e5e5e5; margin-bottom:10px; }}
 .aes-nav a {{ color:{DARK}; text-decoration:none; font-weight:500; }}
 .aes-nav a.active {{ color:{GREEN}; border-bottom:2px solid {GREEN}; }}
 .aes-brand {{ font-weight:700; color:{DARK}; margin-right:12px; }}

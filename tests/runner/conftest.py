@@ -34,3 +34,11 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         out[task] = build_replica(cfg_path, root / task, task, f"test/tiny-{task}")
     _zero_lm_head(out["reasoning"])
     return out
+
+
+@pytest.fixture(autouse=True)
+def _gpu_selection_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`runner run` without --dry-run selects its GPUs in the process environment (CUDA_VISIBLE_DEVICES);
+    a test that runs it in-process must not leave that selection to the tests after it."""
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    monkeypatch.delenv("CUDA_DEVICE_ORDER", raising=False)
