@@ -144,7 +144,8 @@ def landing_html(store: Store, links: Links = Links(), facts: LandingFacts | Non
 <style>{CSS}
 body {{ font-family: system-ui, sans-serif; margin: 0 auto; max-width: 960px; padding: 16px; color: {DARK}; }}
 .cards {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 16px; }}
-.card {{ display: block; border: 1px solid #e5e5e5; border-radius: 10px; padding: 16px; color: {DARK}; text-decoration: none; }}
+.card {{ display: block; border: 1px solid #e5e5e5; border-radius: 10px; padding: 16px; color: {DARK};
+  text-decoration: none; }}
 .card:hover {{ border-color: {GREEN}; }}
 .card h2 {{ margin: 0 0 6px; font-size: 1.15rem; color: {GREEN}; }}
 .versions li {{ margin-bottom: 6px; }}
