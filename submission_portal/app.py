@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import gradio as gr
 import pandas as pd
-from gradio.utils import get_upload_folder
 
 from shared.store.factory import open_store
 from shared.store.models import Attestation, Store, Submitter
@@ -45,15 +43,6 @@ def _token_str(oauth_token: Any) -> str | None:
 
 def _frame(rows: list[list[str]], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
-
-
-def _in_upload_cache(path: str) -> bool:
-    """True when `path` is a file gradio saved from an upload (so the portal may delete it)."""
-    try:
-        cache = Path(get_upload_folder()).resolve()
-        return Path(path).resolve().is_relative_to(cache)
-    except (OSError, ValueError):
-        return False
 
 
 def discard_upload(path: str | None) -> None:
