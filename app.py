@@ -24,6 +24,7 @@ from leaderboard.app import build_demo as build_leaderboard
 from seed import seed_demo
 from shared.method.tasks import TASKS
 from shared.store.factory import open_store
+from shared.store.label_queries import VersionHead, version_counts, version_heads
 from shared.store.models import Store, VersionInfo
 from shared.web.config import SiteConfig
 from shared.web.links import APP_PATHS, APP_TITLES, CSS, DARK, GREEN, SHORT_RESULT_PATH, Links
@@ -60,39 +61,36 @@ class VersionFacts:
         return self.info.result_count - self.published_figures
 
 
-def version_facts(store: Store, info: VersionInfo) -> VersionFacts:
-    """Count what `info` holds (reads every result of the version once)."""
-    records = [r.record for r in store.version_results(info.id)]
-    return VersionFacts(
-        info,
-        tasks=len({r.task_id for r in records}),
-        published_figures=sum(r.is_published_figure for r in records),
-        replicas=sum(bool(r.random_weights) for r in records),
-    )
+def version_facts(store: Store, head: VersionHead) -> VersionFacts:
+    """Count what a version holds (one aggregate query; no record is parsed in Python for SQLite)."""
+    counts = version_counts(store, head.id)
+    info = VersionInfo(head.id, head.name, head.published_at, head.notes, counts.results)
+    return VersionFacts(info, counts.tasks, counts.published_figures, counts.replicas)
 
 
 class LandingFacts:
     """The facts of every published version, each counted once.
 
     A version is frozen once published, so its counts never change: they are kept by (id, publication
-    time, result count), and a request only lists the versions (one small query) and counts a version
-    it has not seen yet. The page thus costs the same at 100 results as at 100,000.
+    time), and a request only lists the versions (one query on the versions table, without counting their
+    results, so a version published since shows at once) and counts a version it has not seen yet. The
+    page thus costs the same at 100 results as at 100,000.
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._known: dict[tuple[str, str, int], VersionFacts] = {}
+        self._known: dict[tuple[str, str], VersionFacts] = {}
         self._lock = threading.Lock()
 
     def current(self) -> list[VersionFacts]:
         """Facts of the published versions, newest first."""
         out = []
-        for info in self.store.versions():
-            key = (info.id, info.published_at, info.result_count)
+        for head in version_heads(self.store):
+            key = (head.id, head.published_at)
             facts = self._known.get(key)
             if facts is None:
                 with self._lock:  # one count per version, however many requests arrive at once
-                    facts = self._known.get(key) or version_facts(self.store, info)
+                    facts = self._known.get(key) or version_facts(self.store, head)
                     self._known[key] = facts
             out.append(facts)
         return out

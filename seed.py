@@ -1,11 +1,13 @@
-"""Loading the embedded data: real H100 bundles shipped in data/demo_bundles/, and the official AI
-Energy Score ratings of February 2025 shipped in data/reference/aes_v1_feb2025/.
+"""Loading the embedded data: real H100 bundles shipped in data/demo_bundles/ (with a few real bundles of
+other GPUs, OTHER_HARDWARE_BUNDLES), and the official AI Energy Score ratings of February 2025 shipped in
+data/reference/aes_v1_feb2025/.
 
 The suite's first start fills an empty store with both, as two versions that are never rated together
 (different runners): the demo bundles go through the same path a real submission takes (validation,
-storage, review) and are published as a version of measured numbers; then the official ratings are
-imported as a frozen version of published figures. That one is published last, so it is the newest
-version and the one a newcomer sees first.
+storage, review) and are published as a version of measured numbers (the other GPUs' results in it
+are listed under other hardware, without stars); then the official ratings are imported as a frozen
+version of published figures. That one is published last, so it is the newest version and the one a
+newcomer sees first.
 """
 
 from __future__ import annotations
@@ -17,15 +19,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shared.bundle.validate import validate_bundle
+from shared.method.hardware import is_rated_hardware
 from shared.store.models import STATUS_PENDING, Attestation, Store, StoreError, Submitter
 from shared.store.reference_import import import_published
 from shared.store.versions import version_for
 
-DEMO_DIR = Path(__file__).resolve().parent / "data" / "demo_bundles"
+ROOT = Path(__file__).resolve().parent
+DEMO_DIR = ROOT / "data" / "demo_bundles"
+# Real bundles measured on another GPU than the H100, seeded into the demo version so that its "Other GPUs
+# (not rated)" view has content on a first start: the same Llama-3.2-1B replica measured on one NVIDIA
+# H200 by our runner loading the model (transformers) and through a serving engine's API (endpoint), 100
+# prompts x 2 repetitions each (benchmarks/sessions/2026-12-02-h200-s7/README.md). Swap the paths for
+# newer bundles here; a missing file is skipped with its reason.
+H200_SESSION = ROOT / "benchmarks" / "sessions" / "2026-12-02-h200-s7"
+OTHER_HARDWARE_BUNDLES: tuple[Path, ...] = (
+    H200_SESSION / "s7_h200_perf_own_llama1b.zip",
+    H200_SESSION / "s7_h200_endpoint_llama1b.zip",
+)
 DEMO_DIR_ENV = "AIENERGY_DEMO_BUNDLES"
 DEMO_SUBMITTER = Submitter(name="AI Energy Score suite (demo data)", contact="")
 DEMO_REVIEWER = "demo-seed"
-REFERENCE_DIR = Path(__file__).resolve().parent / "data" / "reference" / "aes_v1_feb2025"
+REFERENCE_DIR = ROOT / "data" / "reference" / "aes_v1_feb2025"
 REFERENCE_VERSION_ID = "aes-v1-2025-02"
 REFERENCE_VERSION_NAME = "AI Energy Score v1, February 2025"
 # Set to 0/false/no/off to start without the official ratings (e.g. a deployment of its own data only).
@@ -75,21 +89,37 @@ def seed_reference(store: Store, out: SeedOutcome, folder: Path = REFERENCE_DIR)
     out.reference_version_id, out.reference_rows = done.version.id, done.rows_imported
 
 
+def other_hardware_wanted(folder: Path | None) -> bool:
+    """True when the first start seeds OTHER_HARDWARE_BUNDLES too: the shipped demo data (no `folder`, no
+    $AIENERGY_DEMO_BUNDLES: a deployment of its own data gets only its own)."""
+    return folder is None and not os.environ.get(DEMO_DIR_ENV)
+
+
 def seed_demo(
-    store: Store, folder: Path | None = None, only_if_empty: bool = True, reference: bool | None = None
+    store: Store,
+    folder: Path | None = None,
+    only_if_empty: bool = True,
+    reference: bool | None = None,
+    other_hardware: bool | None = None,
 ) -> SeedOutcome:
-    """Submit, approve and publish every valid bundle of `folder` (default: `demo_dir()`), then import
-    the official ratings as a version of their own when `reference` is True, or when it is None and
-    `folder` is None (the first start: app.py calls `seed_demo(store)`), unless $AIENERGY_SEED_REFERENCE
-    is off. Idempotent: a bundle already in the store is not stored twice, the official version is
-    imported once, and with `only_if_empty` a store with any version is left alone."""
+    """Submit, approve and publish every valid bundle of `folder` (default: `demo_dir()`), with the bundles
+    of OTHER_HARDWARE_BUNDLES when `other_hardware` is True, or None and `other_hardware_wanted(folder)`,
+    then import the official ratings as a version of their own when `reference` is True, or when it is
+    None and `folder` is None (the first start: app.py calls `seed_demo(store)`), unless
+    $AIENERGY_SEED_REFERENCE is off. Idempotent: a bundle already in the store is not stored twice, the
+    official version is imported once, and with `only_if_empty` a store with any version is left alone."""
     with_reference = (folder is None if reference is None else reference) and reference_wanted()
+    with_other = other_hardware_wanted(folder) if other_hardware is None else other_hardware
     folder = folder or demo_dir()
     out = SeedOutcome()
     if only_if_empty and store.versions():
         return out
     attest = Attestation(True, True, True)
-    for path in sorted(folder.glob("*.zip")):
+    paths = sorted(folder.glob("*.zip")) + (list(OTHER_HARDWARE_BUNDLES) if with_other else [])
+    for path in paths:
+        if not path.is_file():
+            out.skipped.append((path.name, f"no such file: {path}"))
+            continue
         data = path.read_bytes()
         report = validate_bundle(data, short_workload_ok=True)
         if not report.ok or report.record is None:
@@ -99,7 +129,12 @@ def seed_demo(
             data, path.name, report.record, DEMO_SUBMITTER, attest, [w.message for w in report.warnings]
         )
         if sub.status == STATUS_PENDING:
-            store.review(sub.id, True, "Demo data: measured by the suite's runner on an H100.", DEMO_REVIEWER)
+            gpu = report.record.hardware or "a GPU"
+            rated = is_rated_hardware(report.record.hardware)
+            reason = f"Demo data: measured by the suite's runner on {'an H100' if rated else gpu}" + (
+                "." if rated else " (other hardware, shown without stars)."
+            )
+            store.review(sub.id, True, reason, DEMO_REVIEWER)
         out.stored.append(sub.id)
     if out.stored:
         vid, name = version_for(datetime.now(UTC).date())

@@ -5,6 +5,10 @@ Run from the repository root, on demand (not part of the test suite):
     python3 -m benchmarks.browser_views                              # 240, 10,000 and 100,000 results
     python3 -m benchmarks.browser_views --sizes 240,10000 --repeats 5 --out /tmp/views.json
     python3 -m benchmarks.browser_views --run-history off            # GRADIO_RUN_HISTORY=False (A/B)
+    python3 -m benchmarks.browser_views --leaderboard-only           # skip the label and landing views
+
+Two tables are printed: the issue's (one row per size: first view, task switch, class filter, search,
+header sort, next page, server start and RSS) and every measure with its goal.
 
 For each store size a store is filled by `benchmarks.leaderboard_scale.fill` (results spread over the
 11 tasks, half in text generation; kept in --store-dir and reused), the suite is started as `app.py`
@@ -406,6 +410,9 @@ def one_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
                     probe.timed(lambda box=search_box, r=r: box.fill(SEARCHES[r % len(SEARCHES)]), sig)
                 )
                 storage.append(page.evaluate(STORAGE_JS))
+                if args.leaderboard_only:
+                    print(f"  {n:,} results: repeat {r + 1}/{args.repeats} done", flush=True)
+                    continue
 
                 label_ms = args.label_timeout_s * 1000
                 try:
@@ -499,6 +506,37 @@ def print_table(sizes: list[dict[str, Any]], repeats: int, run_history: str) -> 
         print(f"| {label} | {goal_text} | " + " | ".join(cells) + " |")
 
 
+# The issue's table: (key, column, goal at 10,000 results in ms).
+ISSUE_COLUMNS: list[tuple[str, str, float]] = [
+    ("first_view", "first view", 1000),
+    ("task_switch", "task switch", 200),
+    ("class_filter", "class filter", 200),
+    ("search", "search", 200),
+    ("sort", "header sort", 200),
+    ("next_page", "next page", 200),
+]
+RSS_GOAL_MB = 500
+
+
+def print_issue_table(sizes: list[dict[str, Any]], repeats: int) -> None:
+    """One row per store size: the leaderboard's views (median ms, goal marked at 10,000), the server's
+    start (until its warm-up is done) and its RSS after start and after the clicks (goal at 100,000)."""
+    print(f"\nLeaderboard in chromium ({os.cpu_count()} cores, {cpu_model()}; medians of {repeats}, ms)")
+    head = " | ".join(f"{label}" for _, label, _ in ISSUE_COLUMNS)
+    print(f"| results | {head} | server start s | RSS after start / after clicks MB |")
+    print("|---:" * (len(ISSUE_COLUMNS) + 3) + "|")
+    for s in sizes:
+        cells = []
+        for key, _, goal in ISSUE_COLUMNS:
+            value = s["median_ms"].get(key)
+            mark = verdict(value, goal, 10_000, s["results"])
+            cells.append("n/a" if value is None else f"{value:,.0f} {mark}".strip())
+        rss = [s.get("rss_start"), s.get("rss_after")]
+        rss_mark = verdict(max(v for v in rss if v is not None), RSS_GOAL_MB, 100_000, s["results"])
+        rss_text = " / ".join("n/a" if v is None else f"{v:,.0f}" for v in rss) + (f" {rss_mark}" if rss_mark else "")
+        print(f"| {s['results']:,} | " + " | ".join(cells) + f" | {s['server_ready_s']:.1f} | {rss_text} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure every size, print the table, write --out."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -508,6 +546,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--store-dir", type=Path, default=Path("/tmp/aienergy-browser-views"), help="built stores, reused")
     ap.add_argument(
         "--label-timeout-s", type=float, default=90, help="give up on a label view after this (noted as n/a)"
+    )
+    ap.add_argument(
+        "--leaderboard-only", action="store_true", help="time the leaderboard only (no label or landing views)"
     )
     ap.add_argument(
         "--run-history",
@@ -528,6 +569,7 @@ def main(argv: list[str] | None = None) -> int:
             args.out.write_text(
                 json.dumps({"machine": f"{os.cpu_count()} cores, {cpu_model()}", "sizes": sizes}, indent=1)
             )
+    print_issue_table(sizes, args.repeats)
     print_table(sizes, args.repeats, args.run_history)
     failed = False
     for s in sizes:

@@ -8,6 +8,8 @@ Layout: label_generator.widgets; callbacks: label_generator.handlers; this modul
 
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 
 from label_generator.handlers import LabelHandlers
@@ -28,21 +30,25 @@ def wire(demo: gr.Blocks, w: LabelWidgets, h: LabelHandlers) -> None:
     """Connect every event of the app (call inside `demo`'s context)."""
     shown = [*w.pickers, *w.label_outputs]
     demo.load(h.on_load, None, shown)
-    w.task.input(h.pick_task, [w.task, w.search], shown)
+    # A choice in a dropdown: `select` fires once per choice (gradio's dropdown fires `input` twice, and two
+    # events each render and send the label). Progress shows on the label alone: an overlay on all eight
+    # outputs costs the page more time than the event itself.
+    quick: dict[str, Any] = {"show_progress": "minimal", "show_progress_on": [w.preview], "queue": False}
+    w.task.select(h.pick_task, [w.task, w.search], shown, **quick)
     # Each keystroke asks the server for matches; a newer one replaces an answer still pending.
     w.search.input(h.search, [w.task, w.search], shown, trigger_mode="always_last", show_progress="hidden")
-    w.model.input(h.pick_model, [w.task, w.model, w.search], shown)
-    w.version.input(h.pick, w.pickers, shown)
+    w.model.select(h.pick_model, [w.task, w.model, w.search], shown, **quick)
+    w.version.select(h.pick, w.pickers, shown, **quick)
     w.make.click(h.on_typed, w.typed_inputs, w.label_outputs)
 
 
 def build_demo(store: Store | None = None, links: Links | None = None) -> gr.Blocks:
     """The label generator on `store` (the configured store by default), linking by `links` (by default
-    the addresses the environment configures). The published results are read once here, not on the
-    first visitor's request."""
+    the addresses the environment configures). The pickers' index of the published versions (model ids
+    and result ids, no record) is read here, not on the first visitor's request."""
     links = links or SiteConfig.from_env().links
     handlers = LabelHandlers(store or open_store(), links)
-    handlers.catalog.get()
+    handlers.index.current()
     with LabelBlocks(title="AI Energy Score · Energy label") as demo:
         wire(demo, build_widgets(links), handlers)
     demo.label_handlers = handlers  # type: ignore[attr-defined]  # for tests and benchmarks

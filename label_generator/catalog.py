@@ -1,33 +1,39 @@
 """What the label generator's pickers offer: the published results of the store by task and model.
 
-`CatalogCache` reads the published results once per set of versions (versions are frozen once
-published), so an event of the app reads only the version list and the one result it shows.
+`LabelIndex` keeps, per published version, only the model ids and result ids of each task
+(`shared.store.label_queries.version_models`: no record is parsed). A published version never changes,
+so each is read once, by its id; an event lists the versions (one small query, so a new publication
+shows at once) and reads the one result it shows. What the pickers derive from the versions (the tasks,
+a task's models across versions, a search's matches) is kept per set of versions.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 from shared.method.tasks import TASKS
 from shared.method.units import format_energy
+from shared.store.label_queries import VersionHead, VersionModels, version_heads, version_models
 from shared.store.models import Store
 
 SEP = "|"  # between version id and result id in the version dropdown's values
 
-Catalog = dict[str, dict[str, list["Entry"]]]
+# Models the model picker lists at once: the rest are found by typing in its search box, so a response
+# stays the same size whatever the number of models.
+MAX_MODEL_CHOICES = 50
+# Searches whose matches a view keeps (typing a model id asks for each prefix of it once).
+KEEP_SEARCHES = 128
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One published result as the pickers offer it."""
+    """One published result of a model, as the version picker offers it."""
 
     version_id: str
     version_name: str
     result_id: str
-    energy_wh_per_1k: float
-    stars: int = 0
-    real_model: bool = True  # neither a random-weight replica nor (for the default) unknown
 
     @property
     def key(self) -> str:
@@ -46,101 +52,150 @@ def split_version_key(key: str) -> tuple[str, str]:
     return version_id, result_id
 
 
-def catalog(store: Store) -> Catalog:
-    """task id -> model id -> its results in published versions, newest version first."""
-    out: Catalog = {}
-    for info in store.versions():
-        for rated in store.version_results(info.id):
-            rec = rated.record
-            out.setdefault(rec.task_id, {}).setdefault(rec.model_id, []).append(
-                Entry(
-                    info.id,
-                    info.name,
-                    rated.result_id,
-                    rec.gpu_energy_wh_per_1k,
-                    rated.stars or 0,
-                    not rec.random_weights,
-                )
-            )
-    order = list(TASKS)
-    return {
-        t: dict(sorted(out[t].items(), key=lambda kv: kv[0].lower()))
-        for t in sorted(out, key=lambda t: order.index(t) if t in order else len(order))
-    }
-
-
-def task_choices(cat: Catalog) -> list[tuple[str, str]]:
-    """(display name, task id) of every task with a published result."""
-    return [(TASKS[t].display_name if t in TASKS else t, t) for t in cat]
-
-
-def version_choices(entries: list[Entry]) -> list[tuple[str, str]]:
-    """(label, version key) of a model's results; a version holding it twice shows energy and result id."""
+def version_choices(entries: list[Entry], energies: dict[str, float] | None = None) -> list[tuple[str, str]]:
+    """(label, version key) of a model's results; a version holding it twice shows the energy (from
+    `energies`, result id -> Wh per 1,000 queries) and the result id."""
     names = [e.version_name for e in entries]
-    return [
-        (
-            e.version_name
-            if names.count(e.version_name) == 1
-            else f"{e.version_name} · {format_energy(e.energy_wh_per_1k)} ({e.result_id})",
-            e.key,
-        )
-        for e in entries
-    ]
+    energies = energies or {}
+
+    def label(e: Entry) -> str:
+        if names.count(e.version_name) == 1:
+            return e.version_name
+        energy = f"{format_energy(energies[e.result_id])} " if e.result_id in energies else ""
+        return f"{e.version_name} · {energy}({e.result_id})"
+
+    return [(label(e), e.key) for e in entries]
 
 
-# Models the model picker lists at once: the rest are found by typing in its search box, so a response
-# stays the same size whatever the number of models.
-MAX_MODEL_CHOICES = 50
+@dataclass
+class CatalogView:
+    """The pickers' choices for one set of published versions (newest first).
+
+    Attributes:
+        heads: The versions, newest first.
+        versions: Each version's model index, in the order of `heads`.
+    """
+
+    heads: list[VersionHead]
+    versions: list[VersionModels]
+    _models: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _lowered: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _searches: OrderedDict[tuple[str, str], tuple[list[str], int]] = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def key(self) -> tuple[tuple[str, str], ...]:
+        """What identifies this set of versions: (id, publication time) of each."""
+        return tuple((h.id, h.published_at) for h in self.heads)
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Version id -> name."""
+        return {h.id: h.name for h in self.heads}
+
+    @property
+    def tasks(self) -> list[str]:
+        """Task ids with a published result, in the registry's order."""
+        found = {t for v in self.versions for t in v.results}
+        order = list(TASKS)
+        return sorted(found, key=lambda t: order.index(t) if t in order else len(order))
+
+    def models(self, task_id: str) -> tuple[str, ...]:
+        """The model ids of a task in any published version, sorted case-blind (kept once computed)."""
+        with self._lock:
+            known = self._models.get(task_id)
+        if known is not None:
+            return known
+        parts = [v.results.get(task_id, {}) for v in self.versions]
+        present = [p for p in parts if p]
+        if len(present) == 1:
+            merged = tuple(present[0])  # already sorted case-blind
+        else:
+            merged = tuple(sorted({m for p in present for m in p}, key=str.lower))
+        with self._lock:
+            self._models[task_id] = merged
+        return merged
+
+    def has_model(self, task_id: str, model_id: str | None) -> bool:
+        """True when `model_id` has a published result in `task_id`."""
+        return model_id is not None and any(model_id in v.results.get(task_id, {}) for v in self.versions)
+
+    def entries(self, task_id: str, model_id: str) -> list[Entry]:
+        """A model's published results, newest version first."""
+        return [
+            Entry(h.id, h.name, rid)
+            for h, v in zip(self.heads, self.versions, strict=True)
+            for rid in v.results.get(task_id, {}).get(model_id, ())
+        ]
+
+    def search(self, task_id: str, query: str | None, limit: int = MAX_MODEL_CHOICES) -> tuple[list[str], int]:
+        """(the first `limit` of the task's models containing `query`, case-blind; how many match)."""
+        q = (query or "").strip().lower()
+        models = self.models(task_id)
+        if not q:
+            return list(models[:limit]), len(models)
+        with self._lock:
+            known = self._searches.get((task_id, q))
+            lowered = self._lowered.get(task_id)
+        if known is not None:
+            return list(known[0][:limit]), known[1]
+        if lowered is None:
+            lowered = tuple(m.lower() for m in models)
+            with self._lock:
+                self._lowered[task_id] = lowered
+        hits = [k for k, m in enumerate(lowered) if q in m]
+        found = ([models[k] for k in hits[:MAX_MODEL_CHOICES]], len(hits))
+        with self._lock:
+            self._searches[(task_id, q)] = found
+            while len(self._searches) > KEEP_SEARCHES:
+                self._searches.popitem(last=False)
+        return list(found[0][:limit]), found[1]
+
+    def default(self) -> tuple[str, str, str] | None:
+        """(task, model, version key) a visitor sees first: the best-rated real (not random-weight) model of
+        the newest version in the first task that has one; else the first model of the first task; None
+        when nothing is published."""
+        if self.versions and self.versions[0].best_real is not None:
+            task_id, model_id, result_id = self.versions[0].best_real
+            return task_id, model_id, version_key(self.heads[0].id, result_id)
+        for task_id in self.tasks:
+            model_id = self.models(task_id)[0]
+            return task_id, model_id, self.entries(task_id, model_id)[0].key
+        return None
 
 
-def matching_models(models: list[str], query: str | None, limit: int = MAX_MODEL_CHOICES) -> tuple[list[str], int]:
-    """(the first `limit` model ids containing `query`, case-blind; how many match in all)."""
-    q = (query or "").strip().lower()
-    found = [m for m in models if q in m.lower()] if q else models
-    return found[:limit], len(found)
+class LabelIndex:
+    """The pickers' view of a store, kept per set of published versions.
 
-
-def default_choice(cat: Catalog, newest_version: str) -> tuple[str, str, str] | None:
-    """(task, model, version key) a visitor sees first: a real (not random-weight) model of the newest
-    version, the best rated of the first task that has one; else the first entry; None when empty."""
-    order = {task_id: k for k, task_id in enumerate(cat)}
-    real = [
-        (order[task_id], -e.stars, model_id.lower(), task_id, model_id, e.key)
-        for task_id, models in cat.items()
-        for model_id, entries in models.items()
-        for e in entries
-        if e.version_id == newest_version and e.real_model
-    ]
-    if real:
-        *_, task_id, model_id, key = min(real)
-        return task_id, model_id, key
-    for task_id, models in cat.items():
-        for model_id, entries in models.items():
-            return task_id, model_id, entries[0].key
-    return None
-
-
-class CatalogCache:
-    """The catalog of a store, rebuilt only when its published versions change.
-
-    Keyed on the versions' (id, publication time, result count): publishing or importing a version
-    changes the key; a version's content never changes once published.
+    Each version's model index is read once, by its id (a published version never changes); `current`
+    lists the versions on every call, so a version published or imported since shows at once.
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._key: tuple[tuple[str, str, int], ...] | None = None
-        self._catalog: Catalog = {}
+        self._versions: dict[tuple[str, str], VersionModels] = {}
+        self._view: CatalogView | None = None
         self._lock = threading.Lock()
-        self.names: dict[str, str] = {}  # version id -> name, as of the last `get`
 
-    def get(self) -> tuple[Catalog, str]:
-        """(the catalog, the newest version's id or '')."""
-        versions = self.store.versions()
-        self.names = {v.id: v.name for v in versions}
-        key = tuple((v.id, v.published_at, v.result_count) for v in versions)
-        if key != self._key:
-            with self._lock:  # one rebuild however many events arrive at once
-                if key != self._key:
-                    self._catalog, self._key = catalog(self.store), key
-        return self._catalog, versions[0].id if versions else ""
+    def current(self) -> CatalogView:
+        """The view of the versions published now (one small query; a new version is read once)."""
+        heads = version_heads(self.store)
+        key = tuple((h.id, h.published_at) for h in heads)
+        view = self._view
+        if view is not None and view.key == key:
+            return view
+        with self._lock:  # one read per version however many events arrive at once
+            view = self._view
+            if view is None or view.key != key:
+                for h in heads:
+                    if (h.id, h.published_at) not in self._versions:
+                        self._versions[(h.id, h.published_at)] = version_models(self.store, h.id)
+                self._versions = {k: self._versions[k] for k in key}  # only the versions still listed
+                view = CatalogView(heads, [self._versions[k] for k in key])
+                self._view = view
+        return view
+
+
+def task_choices(view: CatalogView) -> list[tuple[str, str]]:
+    """(display name, task id) of every task with a published result."""
+    return [(TASKS[t].display_name if t in TASKS else t, t) for t in view.tasks]

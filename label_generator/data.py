@@ -9,11 +9,13 @@ result's verified label.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from shared.method.tasks import TASKS
 from shared.method.units import format_energy
 from shared.records import split_model_id
+from shared.store.label_queries import find_published, version_heads
 from shared.store.models import RatedResult, Store
 from shared.web.links import Links
 
@@ -200,7 +202,7 @@ def label_for_result(
     if rated is None or rated.version_id is None:
         where = f" in version {version_id}" if version_id else " in a published version"
         raise LookupError(f"No result {result_id!r}{where}.")
-    names = version_names if version_names is not None else {v.id: v.name for v in store.versions()}
+    names = version_names if version_names is not None else {v.id: v.name for v in version_heads(store)}
     return from_result(rated, names.get(rated.version_id, rated.version_id), links)
 
 
@@ -234,26 +236,40 @@ def typed(
     )
 
 
-def match_result(store: Store, label: LabelData, links: Links = Links()) -> LabelData | None:
+def match_result(
+    store: Store,
+    label: LabelData,
+    links: Links = Links(),
+    candidates: Iterable[tuple[str, str]] | None = None,
+    version_names: dict[str, str] | None = None,
+) -> LabelData | None:
     """The verified label of the published result `label`'s typed values describe, or None.
 
     Matches the model id and task exactly, the energy as printed (format_energy), the stars, and the
-    version (by name or id) and hardware when they were typed.
+    version (by name or id) and hardware when they were typed. `candidates` are the (version id, result
+    id) of the published results of the typed model in the typed task, newest version first (the label
+    app finds them in its index); by default they are looked up in the store. Only they are read.
     """
     if not label.task_id:
         return None
+    if candidates is None:
+        candidates = find_published(store, label.task_id, label.model_id)
+    names = version_names if version_names is not None else {v.id: v.name for v in version_heads(store)}
     typed_version = label.version.strip().lower()
-    for info in store.versions():
-        if typed_version not in ("", "self-reported", info.id.lower(), info.name.lower()):
+    for version_id, result_id in candidates:
+        name = names.get(version_id, version_id)
+        if typed_version not in ("", "self-reported", version_id.lower(), name.lower()):
             continue
-        for rated in store.version_results(info.id):
-            candidate = from_result(rated, info.name, links)
-            if (
-                candidate.model_id == label.model_id
-                and candidate.task_id == label.task_id
-                and candidate.energy_text == label.energy_text
-                and candidate.stars == label.stars
-                and label.hardware in ("not stated", candidate.hardware)
-            ):
-                return candidate
+        rated = store.get_result(result_id, version_id)
+        if rated is None:
+            continue
+        candidate = from_result(rated, name, links)
+        if (
+            candidate.model_id == label.model_id
+            and candidate.task_id == label.task_id
+            and candidate.energy_text == label.energy_text
+            and candidate.stars == label.stars
+            and label.hardware in ("not stated", candidate.hardware)
+        ):
+            return candidate
     return None

@@ -13,9 +13,8 @@ import gradio as gr
 from label_generator.badge import badge_markdown
 from label_generator.catalog import (
     MAX_MODEL_CHOICES,
-    CatalogCache,
-    default_choice,
-    matching_models,
+    CatalogView,
+    LabelIndex,
     split_version_key,
     task_choices,
     version_choices,
@@ -60,23 +59,20 @@ class LabelHandlers:
         self.store = store
         self.links = links
         self.files = files or LabelFiles()
-        self.catalog = CatalogCache(store)
+        self.index = LabelIndex(store)
 
     def label_outputs(self, data: LabelData | None, note: str = "") -> list[Any]:
-        """Preview, download buttons, badge and info of a label (all cleared for None, with `note`)."""
+        """Preview, download buttons, badge and info of a label (all cleared for None, with `note`).
+
+        The buttons get updates, not new components: building a component copies its file into gradio's
+        cache on the spot, which gradio's post-processing does anyway."""
         if data is None:
-            return [
-                None,
-                gr.DownloadButton(value=None, interactive=False),
-                gr.DownloadButton(value=None, interactive=False),
-                "",
-                note,
-            ]
+            return [None, gr.update(value=None, interactive=False), gr.update(value=None, interactive=False), "", note]
         written = self.files.write(data)
         return [
             str(written.png),
-            gr.DownloadButton(value=str(written.png), interactive=True),
-            gr.DownloadButton(value=str(written.svg), interactive=True),
+            gr.update(value=str(written.png), interactive=True),
+            gr.update(value=str(written.svg), interactive=True),
             badge_markdown(data),
             (note + "\n\n" if note else "") + describe(data) + written.missing_note,
         ]
@@ -86,8 +82,8 @@ class LabelHandlers:
         default (a real model of the newest version), a missing model the first of the task matching
         `query`, a missing version the model's newest. Reads the version list and the one result shown;
         the model picker lists at most MAX_MODEL_CHOICES models (the search box finds the others)."""
-        cat, newest = self.catalog.get()
-        default = default_choice(cat, newest)
+        view = self.index.current()
+        default = view.default()
         if default is None:
             return [
                 gr.Dropdown(choices=[], value=None),
@@ -95,36 +91,55 @@ class LabelHandlers:
                 gr.Dropdown(choices=[], value=None),
                 *self.label_outputs(None, NO_VERSION),
             ]
-        if task_id not in cat and model_id is None:
+        tasks = view.tasks
+        if task_id not in tasks and model_id is None:
             task_id, model_id, key = default
-        task_id = task_id if task_id in cat else default[0]
-        models = cat[task_id]
-        shown, total = matching_models(list(models), query)
-        if model_id not in models:
-            model_id = shown[0] if shown else next(iter(models))
+        task_id = task_id if task_id in tasks else default[0]
+        shown, total = view.search(task_id, query)
+        if not view.has_model(task_id, model_id):
+            model_id = shown[0] if shown else view.models(task_id)[0]
+        assert model_id is not None  # has_model or the task's first
         if model_id not in shown:  # the chosen model is always among the choices
             shown = [model_id, *shown[: MAX_MODEL_CHOICES - 1]]
-        versions = version_choices(models[model_id])
+        versions = self._version_choices(view, task_id, model_id)
         keys = [v for _, v in versions]
         key = key if key in keys else keys[0]
         version_id, result_id = split_version_key(key)
-        data = label_for_result(self.store, result_id, version_id, self.links, self.catalog.names)
-        count = f"{total:,} of {len(models):,} models match" if query else f"{len(models):,} models"
+        data = label_for_result(self.store, result_id, version_id, self.links, view.names)
+        n_models = len(view.models(task_id))
+        count = f"{total:,} of {n_models:,} models match" if query and query.strip() else f"{n_models:,} models"
         more = f"; {len(shown)} listed, type in the search box to find the others" if total > len(shown) else ""
         return [
-            gr.Dropdown(choices=task_choices(cat), value=task_id),
+            gr.Dropdown(choices=task_choices(view), value=task_id),
             gr.Dropdown(choices=shown, value=model_id, info=count + more),
             gr.Dropdown(choices=versions, value=key),
             *self.label_outputs(data),
         ]
+
+    def _version_choices(self, view: CatalogView, task_id: str, model_id: str) -> list[tuple[str, str]]:
+        """The version picker's choices of a model; the energies are read only of results that share a
+        version with another result of the model (rare), whose names alone would not tell them apart."""
+        entries = view.entries(task_id, model_id)
+        names = [e.version_name for e in entries]
+        energies = {}
+        for e in entries:
+            if names.count(e.version_name) > 1:
+                rated = self.store.get_result(e.result_id, e.version_id)
+                if rated is not None:
+                    energies[e.result_id] = rated.record.gpu_energy_wh_per_1k
+        return version_choices(entries, energies)
 
     def pick_task(self, task_id: str | None, query: str | None = "") -> list[Any]:
         """A task chosen: its first model (matching the search) and that model's newest result."""
         return self.pick(task_id, None, None, query)
 
     def pick_model(self, task_id: str | None, model_id: str | None, query: str | None = "") -> list[Any]:
-        """A model chosen: its newest result."""
-        return self.pick(task_id, model_id, None, query)
+        """A model chosen: its newest result. The task and model pickers are left as the page shows them
+        (the model was chosen among their choices), so the response carries the label and the versions only."""
+        outputs = self.pick(task_id, model_id, None, query)
+        if task_id is not None and self.index.current().has_model(task_id, model_id):
+            outputs[0] = outputs[1] = gr.skip()
+        return outputs
 
     def search(self, task_id: str | None, query: str | None) -> list[Any]:
         """Typing in the model search box: the first matching model of the task, and its label."""
@@ -136,7 +151,8 @@ class LabelHandlers:
         if not result_id:
             return self.pick(None, None, None)
         try:
-            data = label_for_result(self.store, result_id, request.query_params.get("version") or None, self.links)
+            version_id = request.query_params.get("version") or None
+            data = label_for_result(self.store, result_id, version_id, self.links, self.index.current().names)
             return self.pick(data.task_id, data.model_id, version_key(data.version_id, data.result_id))
         except LookupError as exc:
             outputs = self.pick(None, None, None)
@@ -159,7 +175,10 @@ class LabelHandlers:
             )
         except ValueError as exc:
             return self.label_outputs(None, f"**Cannot make this label:** {exc}")
-        match = match_result(self.store, data, self.links)
+        view = self.index.current()
+        # The candidates are the typed model's results in the task, found in the index (no version is read).
+        candidates = [(e.version_id, e.result_id) for e in view.entries(data.task_id, data.model_id)]
+        match = match_result(self.store, data, self.links, candidates, view.names)
         if match is not None:
             return self.label_outputs(match, f"These values match the approved result `{match.result_id}`.")
         return self.label_outputs(data)

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from functools import lru_cache
 
 from PIL import Image, ImageColor, ImageDraw, PngImagePlugin
 
 from label_generator import text
-from label_generator.data import LabelData
+from label_generator.data import METADATA_PREFIX, LabelData
 from label_generator.layout import (
+    DARK,
+    GAP,
     HEIGHT,
+    RIGHT,
+    STAR_CY,
+    STAR_PITCH,
     WIDTH,
     Box,
     Item,
@@ -25,10 +31,14 @@ from label_generator.layout import (
     QRItem,
     TextLine,
     build_layout,
+    star_points,
     static_items,
 )
+from shared.method.hardware import is_rated_hardware, not_rated_text
 
 SCALE = text.SCALE
+METADATA_STARS = METADATA_PREFIX + "stars"
+METADATA_RATING = METADATA_PREFIX + "rating"
 SUPERSAMPLE = 4
 SIZE = (WIDTH * SCALE, HEIGHT * SCALE)
 
@@ -124,8 +134,49 @@ def _static_image() -> Image.Image:
     return image
 
 
+# The words in place of the stars of a result measured on another GPU than the H100 (no stars: not rated).
+NOT_RATED_SIZES = (10.0, 9.5, 9.0, 8.5, 8.0, 7.5, 7.0)
+NOT_RATED_HEIGHT = 24.0  # the band of the stars, between the lower divider and the button
+
+
+def label_gpu(data: LabelData) -> str:
+    """The GPU's name on a label, without the count the label puts before several GPUs ('2 x NVIDIA H200')."""
+    return re.sub(r"^\d+ x ", "", data.hardware)
+
+
+def not_rated(data: LabelData) -> bool:
+    """True for the label of a published result without stars because it was measured on another GPU than
+    the H100 (listed under other hardware). A rated result has 1 to 5 stars; a typed label is not linked."""
+    return data.linked and data.stars == 0 and not is_rated_hardware(label_gpu(data), bool(data.provenance))
+
+
+def not_rated_words(data: LabelData) -> str:
+    """'Not rated: measured on NVIDIA H200' (the GPU as the label's hardware row shows it)."""
+    return f"Not rated: measured on {data.hardware or 'another GPU'}"  # with the count, as the row shows it
+
+
+def not_rated_layout(layout: Layout) -> Layout:
+    """The layout of an unrated result's label: the five empty stars replaced by the words saying why there
+    are none, so the label never looks like a rating of zero. Other layouts are returned as they are."""
+    if not not_rated(layout.data):
+        return layout
+    stars = {star_points(cx, cy, STAR_PITCH / 2 + 0.5) for cx, cy in layout.star_centres}
+    items = [i for i in layout.items if not (isinstance(i, Path) and i.points in stars)]
+    caption = max(i.right for i in static_items() if isinstance(i, TextLine) and i.text == "Energy Score")
+    width = RIGHT - caption - GAP
+    fitted = text.fit(not_rated_words(layout.data), "medium", NOT_RATED_SIZES, width, 2, 1.15, NOT_RATED_HEIGHT)
+    first = STAR_CY + text.cap_height(fitted.weight, fitted.size) / 2 - fitted.line_height * (len(fitted.lines) - 1) / 2
+    items += [
+        TextLine(RIGHT, first + k * fitted.line_height, s, fitted.weight, fitted.size, DARK, "end", w, "not_rated")
+        for k, (s, w) in enumerate(zip(fitted.lines, fitted.widths, strict=True))
+    ]
+    return Layout(layout.data, tuple(items), {**layout.fitted, "not_rated": fitted}, (), layout.missing_glyphs)
+
+
 def render_layout(layout: Layout) -> Image.Image:
-    """Rasterise a layout: the cached static part, then what is particular to this label."""
+    """Rasterise a layout: the cached static part, then what is particular to this label (for an unrated
+    result, its words in place of the stars)."""
+    layout = not_rated_layout(layout)
     image = _static_image().copy()
     draw_items(image, layout.items[len(static_items()) :])
     return image
@@ -142,7 +193,11 @@ def png_info(data: LabelData) -> PngImagePlugin.PngInfo:
     info = PngImagePlugin.PngInfo()
     info.add_text("Title", f"AI Energy Score label: {data.model_id}")
     info.add_text("Software", "AI Energy Score label generator")
-    for key, value in data.metadata().items():
+    meta = data.metadata()
+    if not_rated(data):
+        # No stars is not zero stars: say what the result is instead.
+        meta = {**meta, METADATA_STARS: "", METADATA_RATING: not_rated_text(label_gpu(data))}
+    for key, value in meta.items():
         info.add_text(key, value)
     return info
 

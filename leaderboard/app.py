@@ -28,8 +28,9 @@ from shared.web.links import Links
 # Visitors click through views quickly: a thin progress bar instead of an overlay on every part.
 FAST: Literal["minimal"] = "minimal"
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.svg"
-# After the CSV is written, fetch it through the hidden download button (one click for the visitor).
+# After the CSV (or the JSON) is written, fetch it through the hidden download button (one click for the visitor).
 CLICK_CSV_JS = "() => { const b = document.querySelector('#lb-csv-file'); if (b) { b.click(); } }"
+CLICK_JSON_JS = "() => { const b = document.querySelector('#lb-json-file'); if (b) { b.click(); } }"
 
 
 class LeaderboardBlocks(NoHistoryBlocks):
@@ -68,10 +69,11 @@ def wire(demo: gr.Blocks, w: LeaderboardWidgets, h: LeaderboardHandlers) -> None
             w.calc,
             *w.compare_outputs,
             w.tabs,
+            w.plots_shown,
         ],
     )
     load.then(None, js=SCROLL_ON_RESULT_LINK_JS)
-    load.then(h.plots, w.plot_inputs, w.plot_outputs).then(lb.version_json_path, w.version, w.json_btn)
+    load.then(h.plots, w.plot_inputs, w.plot_outputs)
     for trigger in (w.version.input, w.task.input):
         ev = trigger(
             h.on_context,
@@ -80,7 +82,6 @@ def wire(demo: gr.Blocks, w: LeaderboardWidgets, h: LeaderboardHandlers) -> None
             show_progress=FAST,
         )
         ev.then(h.plots, w.plot_inputs, w.plot_outputs)
-    w.version.input(lb.version_json_path, w.version, w.json_btn)
     # The search box is never set by a handler, so its change is always the visitor's typing.
     for trigger, replot in (
         (w.model_class.input, True),
@@ -104,13 +105,22 @@ def wire(demo: gr.Blocks, w: LeaderboardWidgets, h: LeaderboardHandlers) -> None
     # Showing or hiding an optional column is the browser's work alone (a style rule): no server round trip.
     w.columns.change(None, w.columns, None, js=COLUMNS_JS)
     w.csv_btn.click(h.on_csv, w.filters, w.csv_file, show_progress=FAST).success(None, js=CLICK_CSV_JS)
+    w.json_btn.click(h.on_json, w.version, w.json_file, show_progress=FAST).success(None, js=CLICK_JSON_JS)
     calc_ins = list(w.calculator_inputs)
     opened = w.table.open_result(
-        h.on_open, [w.version, *calc_ins], [w.model, w.detail, w.calc, w.tabs], show_progress=FAST
+        h.on_open, [w.version, *calc_ins], [w.model, w.detail, w.calc, w.tabs, w.plots_shown], show_progress=FAST
     )
     opened.then(None, js=SCROLL_TO_DETAIL_JS)
-    picked = w.model.input(h.on_model, [w.version, w.model, *calc_ins], [w.detail, w.calc, w.tabs], show_progress=FAST)
+    picked = w.model.input(
+        h.on_model, [w.version, w.model, *calc_ins], [w.detail, w.calc, w.tabs, w.plots_shown], show_progress=FAST
+    )
     picked.then(None, js=SCROLL_TO_DETAIL_JS)
+    # The figures are built only while their tab is shown: selecting it builds those of the view shown.
+    w.plots_tab.select(lambda: True, None, w.plots_shown, show_progress="hidden").then(
+        h.plots, w.plot_inputs, w.plot_outputs
+    )
+    for tab in w.other_tabs:
+        tab.select(lambda: False, None, w.plots_shown, show_progress="hidden")
     w.compare_pick.input(lb.compare, [w.version, w.compare_pick, w.task], w.compare, show_progress=FAST)
     for setting in w.calculator_inputs:
         setting.change(lb.calculator, [w.version, w.model, *calc_ins], w.calc, show_progress=FAST)

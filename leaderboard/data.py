@@ -1,21 +1,25 @@
-"""Reading the store for the leaderboard, cached per version (a published version never changes).
+"""Reading the store for the leaderboard: the version list (fresh), and each version's rows as an index on
+disk (built once: a published version never changes).
 
-`LeaderboardData.version(vid)` reads a version's results once, builds its table frame and per-task
-slices, and keeps them; every later filter, search, sort or page works on memory only.
+`LeaderboardData.version(vid)` builds the version's `leaderboard.index.VersionIndex` on first use, streaming
+the store's results a batch at a time (`shared.store.queries.iter_version_results`), and keeps it; every
+later filter, search, sort or page is a query on that index that reads only the rows it shows. A single
+result (detail, compare, calculator) is read from the store when asked for, never kept.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
+import weakref
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from pathlib import Path
 
-import pandas as pd
-
-from leaderboard.table import results_frame, split_by_task
+from leaderboard.exports import safe_name
+from leaderboard.index import VersionIndex
 from shared.store.models import RatedResult, Store, VersionInfo
-
-EMPTY_FRAME = results_frame([])
+from shared.store.queries import iter_version_results
 
 
 def model_key(rated: RatedResult) -> tuple[str, str]:
@@ -24,67 +28,35 @@ def model_key(rated: RatedResult) -> tuple[str, str]:
     return rated.record.task_id, rated.record.architecture_id.lower()
 
 
-@dataclass
-class VersionData:
-    """A version's results, ready to display.
-
-    Attributes:
-        info: The version.
-        results: Result id -> RatedResult with the stars frozen in this version.
-        frame: All results as a table frame.
-        tasks: Task id -> that task's rows, energy-ordered.
-        task_max: Task id -> the task's highest energy (the inline bars' full width).
-        by_model: (task id, model key) -> result ids: the model's results, to find it in other versions.
-        real_models: True when the version holds a result of a real (trained) model, not only replicas.
-    """
-
-    info: VersionInfo
-    results: dict[str, RatedResult]
-    frame: pd.DataFrame
-    tasks: dict[str, pd.DataFrame] = field(default_factory=dict)
-    task_max: dict[str, float] = field(default_factory=dict)
-    by_model: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-
-    @classmethod
-    def build(cls, info: VersionInfo, rated: list[RatedResult]) -> VersionData:
-        """Index a version's results once."""
-        frame = results_frame(rated)
-        tasks = split_by_task(frame)
-        by_model: dict[tuple[str, str], list[str]] = {}
-        for r in rated:
-            by_model.setdefault(model_key(r), []).append(r.result_id)
-        return cls(
-            info=info,
-            results={r.result_id: r for r in rated},
-            frame=frame,
-            tasks=tasks,
-            task_max={t: float(part["energy"].max()) for t, part in tasks.items()},
-            by_model=by_model,
-        )
-
-    @property
-    def real_models(self) -> bool:
-        """True when at least one result is of a real model (not a random-weight replica)."""
-        return any(not r.record.random_weights for r in self.results.values())
-
-    def task(self, task_id: str) -> pd.DataFrame:
-        """A task's rows (an empty frame when the task has none in this version)."""
-        return self.tasks.get(task_id, EMPTY_FRAME)
+def store_result(store: Store, result_id: str, version_id: str | None = None) -> RatedResult | None:
+    """`store.get_result(result_id, version_id)`; a store that takes no version (a test double) is asked
+    for the result alone."""
+    try:
+        return store.get_result(result_id, version_id)
+    except TypeError:
+        found = store.get_result(result_id)  # type: ignore[call-arg]
+        return found if found is not None and (version_id is None or found.version_id == version_id) else None
 
 
 class LeaderboardData:
-    """The store as the leaderboard reads it: the version list, fresh; each version's data, cached.
+    """The store as the leaderboard reads it: the version list, fresh; each version's index, cached.
 
-    Thread-safe; keeps at most `max_versions` versions in memory (least recently used dropped).
+    Thread-safe; keeps at most `max_versions` indexes (least recently used dropped, its file deleted). The
+    index files live in `folder` (a temporary folder of this object by default, removed with it).
     """
 
-    def __init__(self, store: Store, max_versions: int = 6) -> None:
+    def __init__(self, store: Store, max_versions: int = 6, folder: str | Path | None = None) -> None:
         self.store = store
         self.max_versions = max_versions
+        if folder is None:
+            folder = tempfile.mkdtemp(prefix="aienergy-leaderboard-index-")
+            weakref.finalize(self, shutil.rmtree, folder, True)
+        self.folder = Path(folder)
         self._versions: list[VersionInfo] = []
-        self._cache: OrderedDict[str, VersionData] = OrderedDict()
+        self._cache: OrderedDict[str, VersionIndex] = OrderedDict()
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()
+        self._builds = 0
 
     def refresh_versions(self) -> list[VersionInfo]:
         """Read the version list again (a new version may have been published); newest first."""
@@ -122,7 +94,7 @@ class LeaderboardData:
     def same_model(self, rated: RatedResult) -> list[RatedResult]:
         """The same model's results (same task, Hub id or copied architecture) in the other versions,
         newest version first; each with its own version's stars."""
-        key = model_key(rated)
+        task, key = model_key(rated)
         out = []
         for v in self.versions():
             if v.id == rated.version_id:
@@ -130,7 +102,10 @@ class LeaderboardData:
             data = self.version(v.id)
             if data is None:
                 continue
-            out += [data.results[rid] for rid in data.by_model.get(key, []) if rid != rated.result_id]
+            for rid in data.same_model(task, key):
+                found = store_result(self.store, rid, v.id) if rid != rated.result_id else None
+                if found is not None:
+                    out.append(found)
         return out
 
     def latest_id(self) -> str | None:
@@ -138,36 +113,45 @@ class LeaderboardData:
         found = self.versions()
         return found[0].id if found else None
 
-    def version(self, version_id: str | None) -> VersionData | None:
-        """The cached data of a version, read from the store on first use; None if it doesn't exist."""
+    def version(self, version_id: str | None) -> VersionIndex | None:
+        """The index of a version, built from the store on first use; None if the version doesn't exist."""
         if not version_id:
             return None
         with self._lock:
             if version_id in self._cache:
                 self._cache.move_to_end(version_id)
                 return self._cache[version_id]
-        with self._build_lock:  # one read of a version at a time: a second asker waits for the first
+        with self._build_lock:  # one build at a time: a second asker waits for the first
             with self._lock:
                 if version_id in self._cache:
                     return self._cache[version_id]
             info = self.info(version_id)
             if info is None:
                 return None
-            data = VersionData.build(info, self.store.version_results(version_id))
+            self._builds += 1
+            path = self.folder / f"{safe_name(version_id)}-{self._builds}.sqlite3"
+            data = VersionIndex.build(path, info, iter_version_results(self.store, version_id))
+            dropped = []
             with self._lock:
                 self._cache[version_id] = data
                 while len(self._cache) > self.max_versions:
-                    self._cache.popitem(last=False)
+                    dropped.append(self._cache.popitem(last=False)[1])
+        for old in dropped:
+            old.close()
         return data
 
     def result(self, result_id: str, version_id: str | None = None) -> RatedResult | None:
-        """A published result: from the version's cache when given, else the newest version holding it.
+        """A published result: with the stars of `version_id` when that version holds it, else from the
+        newest version holding it.
 
         Results not in any published version (pending, rejected, or approved but not yet published)
         are never returned.
         """
+        result_id = result_id.strip()
         data = self.version(version_id)
-        if data is not None and result_id in data.results:
-            return data.results[result_id]
-        found = self.store.get_result(result_id.strip())
+        if data is not None and data.has(result_id):
+            found = store_result(self.store, result_id, data.info.id)
+            if found is not None:
+                return found
+        found = store_result(self.store, result_id)
         return found if found is not None and found.version_id else None

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from leaderboard.render import esc, format_params, hub_link, stars_html
+from leaderboard.backend import backend_kind, backend_text, server_name
+from leaderboard.render import esc, format_params, hub_link, not_rated_html, stars_html
 from shared.method.tasks import DEFAULT_SAMPLES, TASKS
 from shared.method.units import format_energy
 from shared.records import FORMAT_REFERENCE, PROVENANCE_PUBLISHED
@@ -46,6 +47,8 @@ CONFIG_LABELS: dict[str, str] = {
     "seed": "Random seed",
     "runner": "Runner (set)",
     "layout": "Source layout",
+    "backend": "Backend",
+    "endpoint": "Endpoint (how the runner asked the serving engine)",
 }
 DATASET_LABELS: dict[str, str] = {"id": "Dataset", "split": "Split", "samples": "Queries", "sha256": "Content sha256"}
 # A value that is a path on the measuring machine: '/tmp/data/x.jsonl', 'C:\\data\\x', '~/x', './x'.
@@ -207,6 +210,40 @@ def source_rows(rated: RatedResult) -> Rows:
     return rows
 
 
+def stars_text(rated: RatedResult, version_name: str = "") -> str:
+    """The stars in words: '4 of 5 in class A in <version>', 'unrated', or for a result measured on another
+    GPU than the H100, that it is not rated and why."""
+    rec = rated.record
+    if not rated.rated_hardware:
+        return (
+            f"not rated: measured on {rec.hardware}, not an NVIDIA H100; listed under other hardware "
+            "(only H100 results are rated)"
+        )
+    if not rated.stars:
+        return "unrated"
+    task = TASKS.get(rec.task_id)
+    text = f"{rated.stars} of 5"
+    if task and task.has_classes and rec.model_class:
+        text += f" in class {rec.model_class}"
+    return text + (f" in {version_name}" if version_name else "")
+
+
+def backend_rows(rated: RatedResult) -> Rows:
+    """What ran the model: the runner (transformers), or the serving engine it measured through an API."""
+    rec = rated.record
+    rows: Rows = [("Backend", backend_text(rec))]
+    if backend_kind(rec) != "endpoint":
+        return rows
+    endpoint = rec.config.get("endpoint")
+    endpoint = endpoint if isinstance(endpoint, dict) else {}
+    rows.append(("Serving engine", server_name(rec) or "not named by the server"))
+    if endpoint.get("api"):
+        rows.append(("Engine API", fact_text(endpoint.get("api"))))
+    if endpoint.get("concurrency") is not None:
+        rows.append(("Requests in flight", fact_text(endpoint.get("concurrency"))))
+    return rows
+
+
 def identifier_rows(rated: RatedResult) -> Rows:
     """Result, submission and content ids; an imported figure has no bundle, so its hash is named for what it is."""
     rows: Rows = [("Result id", rated.result_id), ("Submission id", rated.submission_id)]
@@ -228,17 +265,15 @@ def provenance(rated: RatedResult, version_name: str = "", links: Links = Links(
     ]
     if task and task.has_classes:
         measurement.append(("Class", rec.model_class or "not recorded"))
-    stars = f"{rated.stars} of 5" if rated.stars else "unrated"
-    if rated.stars and task and task.has_classes and rec.model_class:
-        stars += f" in class {rec.model_class}"
     measurement += [
-        ("Stars", stars + (f" in {version_name}" if version_name and rated.stars else "")),
+        ("Stars", stars_text(rated, version_name)),
         ("Parameters", format_params(rec.parameters) or "not recorded"),
         ("Precision", rec.precision or "not recorded"),
         ("Random weights", "yes: a random-weight replica, same compute" if rec.random_weights else "no"),
         ("Quality score", fact_text(rec.quality_score)),
         ("Run finished (UTC)", rec.created_utc or "not recorded"),
         ("Runner", rec.runner or "not recorded"),
+        *backend_rows(rated),
     ]
     sections: dict[str, Rows] = {
         "Measurement": measurement,
@@ -290,7 +325,7 @@ def other_figures_html(rated: RatedResult, version_name: str, others: list[Other
         f'<div class="lb-kpi lb-figure"><div class="v">{esc(format_energy(r.record.gpu_energy_wh_per_1k))}</div>'
         f'<div class="k">{esc(_figure_label(r, name))}</div>'
         f'<div class="k">{esc(r.record.model_id)} · {esc(r.record.hardware or "GPU not recorded")}'
-        f" · {stars_html(r.stars)} in its own version</div></div>"
+        f" · {_stars_or_not_rated(r)} in its own version</div></div>"
         for r, name in cards
     )
     return (
@@ -299,6 +334,11 @@ def other_figures_html(rated: RatedResult, version_name: str, others: list[Other
         "not rated against each other (stars compare results within one version only).</p>"
         f'<div class="lb-kpis">{cells}</div></div>'
     )
+
+
+def _stars_or_not_rated(rated: RatedResult) -> str:
+    """The stars, or for a result measured on another GPU than the H100, 'not rated (GPU)'."""
+    return stars_html(rated.stars) if rated.rated_hardware else not_rated_html(rated.record.hardware)
 
 
 def _rows_html(rows: Rows, code: bool = False) -> str:
@@ -329,10 +369,16 @@ def detail_html(
         if rec.is_published_figure
         else ""
     )
+    if not rated.rated_hardware:
+        note += (
+            f'<p class="lb-provenance-note lb-other-hw-note">Measured on {esc(rec.hardware)}, not an NVIDIA H100: '
+            f"listed under other hardware, without stars (only H100 results are rated). Backend: "
+            f"{esc(backend_text(rec))}.</p>"
+        )
     kpis = (
         f'<div class="lb-kpis"><div class="lb-kpi"><div class="v">{esc(format_energy(rec.gpu_energy_wh_per_1k))}</div>'
         f'<div class="k">GPU energy per 1,000 queries</div></div>'
-        f'<div class="lb-kpi"><div class="v">{stars_html(rated.stars)}</div><div class="k">Energy score'
+        f'<div class="lb-kpi"><div class="v">{_stars_or_not_rated(rated)}</div><div class="k">Energy score'
         f"{' in ' + esc(version_name) if version_name else ''}</div></div></div>"
     )
     sections = []

@@ -3,8 +3,10 @@
     python -m leaderboard export --store FILE --list-versions
     python -m leaderboard export --store FILE --version aes-v1-2025-02 --format csv
 
-One row per rated result: model, task, class, GPU energy in Wh per 1,000 queries, the stars frozen in
-the version, the stars the source published (imported figures only) and the provenance. Rows of
+One row per result: model, task, class, GPU energy in Wh per 1,000 queries, the stars frozen in the
+version, the stars the source published (imported figures only) and the provenance; then the GPU, the
+rating ("rated", or "not rated (H200)" for a result measured on another GPU than the H100, whose stars
+are empty) and the backend that ran the model. Rows of
 imported figures keep the order of their source files (file, then line), so the official version's
 CSV lines up with the shipped files row for row; other rows are ordered by task, energy and model.
 
@@ -23,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from leaderboard.backend import backend_text
+from leaderboard.table import rating_text
 from shared.store.models import STORE_ENV, RatedResult, Store, StoreError, VersionInfo
 from shared.web.csv_safe import safe_cell
 
@@ -36,6 +40,9 @@ CSV_FIELDS = (
     "provenance",
     "source",
     "result_id",
+    "hardware",
+    "rating",
+    "backend",
 )
 MEASURED = "measured: bundle validated by this suite"
 
@@ -54,6 +61,9 @@ class ExportRow:
         provenance: What the number is (MEASURED for a validated bundle).
         source: File and line of an imported figure, else "".
         result_id: The result's id in the store.
+        hardware: GPU the result was measured on, as recorded.
+        rating: 'rated', or 'not rated (<GPU>)' for a result measured on another GPU than the H100.
+        backend: What ran the model ('transformers', 'endpoint: <server>', 'reference runner').
     """
 
     model: str
@@ -65,6 +75,9 @@ class ExportRow:
     provenance: str
     source: str
     result_id: str
+    hardware: str = ""
+    rating: str = ""
+    backend: str = ""
 
     def as_dict(self) -> dict[str, object]:
         """The row with the CSV's field names."""
@@ -78,6 +91,9 @@ class ExportRow:
             "provenance": self.provenance,
             "source": self.source,
             "result_id": self.result_id,
+            "hardware": self.hardware,
+            "rating": self.rating,
+            "backend": self.backend,
         }
 
 
@@ -102,6 +118,9 @@ def export_rows(results: Sequence[RatedResult]) -> list[ExportRow]:
             provenance=r.record.provenance or MEASURED,
             source=r.record.source_note,
             result_id=r.result_id,
+            hardware=r.record.hardware,
+            rating=rating_text(r.record),
+            backend=backend_text(r.record),
         )
         for r in sorted(results, key=_order)
     ]

@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from leaderboard.table import rating_text
 from shared.records import ResultRecord
 from shared.store.models import RatedResult, VersionInfo
 from shared.web.csv_safe import safe_frame
@@ -43,6 +46,8 @@ CSV_COLUMNS: dict[str, str] = {
     "provenance": "provenance",
     "source_note": "source_note",
     "stars_published": "stars_published",
+    "rating": "rating",  # "rated", or "not rated (H200)" where stars are empty (another GPU than the H100)
+    "backend": "backend_shown",
 }
 
 
@@ -64,22 +69,37 @@ def _record_dict(record: ResultRecord) -> dict[str, Any]:
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
 
 
+def _result_dict(r: RatedResult) -> dict[str, Any]:
+    return {
+        "result_id": r.result_id,
+        "submission_id": r.submission_id,
+        "bundle_sha256": r.bundle_sha256,
+        "stars": r.stars,
+        "rating": rating_text(r.record),  # says why stars are null: measured on another GPU than the H100
+        "record": _record_dict(r.record),
+    }
+
+
+def _json_order(r: RatedResult) -> tuple[str, float, str]:
+    return r.record.task_id, r.record.gpu_energy_wh_per_1k, r.result_id
+
+
 def version_json(info: VersionInfo, results: list[RatedResult]) -> str:
     """A whole version as JSON: its metadata and every result with its frozen stars and full record."""
-    doc = {
-        "version": dataclasses.asdict(info),
-        "results": [
-            {
-                "result_id": r.result_id,
-                "submission_id": r.submission_id,
-                "bundle_sha256": r.bundle_sha256,
-                "stars": r.stars,
-                "record": _record_dict(r.record),
-            }
-            for r in sorted(results, key=lambda r: (r.record.task_id, r.record.gpu_energy_wh_per_1k, r.result_id))
-        ],
-    }
+    doc = {"version": dataclasses.asdict(info), "results": [_result_dict(r) for r in sorted(results, key=_json_order)]}
     return json.dumps(doc)
+
+
+def version_json_chunks(info: VersionInfo, batches: Iterable[Sequence[RatedResult]]) -> Iterator[str]:
+    """`version_json`'s text in pieces, from the version's results already in its order (task, energy, result
+    id) a batch at a time: a version of 100,000 results is written without holding them all."""
+    yield '{"version": ' + json.dumps(dataclasses.asdict(info)) + ', "results": ['
+    first = True
+    for batch in batches:
+        for r in batch:
+            yield ("" if first else ", ") + json.dumps(_result_dict(r))
+            first = False
+    yield "]}"
 
 
 def safe_name(text: str) -> str:
@@ -103,4 +123,25 @@ class DownloadFolder:
             tmp = path.with_suffix(path.suffix + ".tmp")
             tmp.write_text(text, encoding="utf-8")
             tmp.replace(path)
+        return path
+
+    def write_chunks(self, name: str, chunks: Iterable[str]) -> Path:
+        """`write` for text given in pieces: streamed to disk while hashed, then kept under its hash."""
+        digest = hashlib.sha256()
+        fd, tmp_name = tempfile.mkstemp(dir=self.root, suffix=".tmp")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                for chunk in chunks:
+                    digest.update(chunk.encode())
+                    fh.write(chunk)
+            path = self.root / digest.hexdigest()[:16] / safe_name(name)
+            if path.exists():
+                tmp.unlink()
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return path

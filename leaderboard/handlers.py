@@ -77,6 +77,7 @@ class LeaderboardHandlers:
             lb.calculator(start.version_id, rid, DEFAULT_QUERIES_PER_DAY, US_2024_GRID_G_PER_KWH, DEFAULT_PUE),
             *self.comparer(start.version_id, start.task_id, tv, list(start.compare)),
             gr.Tabs(selected=start.tab),
+            start.tab == "plots",
         ]
 
     def on_context(
@@ -148,6 +149,12 @@ class LeaderboardHandlers:
         path = self.lb.csv_path(version_id, task_id, model_class, query, sort, descending, hardware)
         return gr.DownloadButton(value=path) if path else gr.skip()
 
+    def on_json(self, version_id: str) -> Any:
+        """The whole version as a JSON file, written on the first request for it (the download button then
+        fetches it)."""
+        path = self.lb.version_json_path(version_id)
+        return gr.DownloadButton(value=path) if path else gr.skip()
+
     def on_header(
         self,
         version_id: str,
@@ -167,30 +174,44 @@ class LeaderboardHandlers:
     def on_open(
         self, version_id: str, queries: float, grid: float, pue: float, whole: bool, evt: gr.EventData
     ) -> list[Any]:
-        """A row's Details button: its detail view and calculator."""
+        """A row's Details button: its detail view and calculator (the Detail tab opened: the Plots tab is no
+        longer shown)."""
         rid = str(getattr(evt, "result", ""))
         return [
             rid,
             self.lb.detail(version_id, rid),
             self.lb.calculator(version_id, rid, queries, grid, pue, whole),
             gr.Tabs(selected="detail"),
+            False,
         ]
 
     def on_model(
         self, version_id: str, result_id: str | None, queries: float, grid: float, pue: float, whole: bool
     ) -> list[Any]:
-        """A model picked in the picker: its detail view (the tab opened) and calculator."""
+        """A model picked in the picker: its detail view (the tab opened, the Plots tab then hidden) and
+        calculator."""
         return [
             self.lb.detail(version_id, result_id),
             self.lb.calculator(version_id, result_id, queries, grid, pue, whole),
             gr.Tabs(selected="detail") if result_id else gr.skip(),
+            False if result_id else gr.skip(),
         ]
 
-    def plots(self, version_id: str, task_id: str, model_class: str, query: str, hardware: str, sent: str) -> list[Any]:
+    def plots(
+        self,
+        version_id: str,
+        task_id: str,
+        model_class: str,
+        query: str,
+        hardware: str,
+        sent: str,
+        shown: bool = True,
+    ) -> list[Any]:
         """The figures of the view (the Pareto plot only where quality scores exist); nothing is resent when
-        the view's rows are those already plotted, and an empty view shows one short note instead."""
+        the view's rows are those already plotted, nothing is built while the Plots tab is not `shown` (its
+        selection asks again), and an empty view shows one short note instead."""
         key = plot_key(version_id, task_id, model_class, query, hardware)
-        if key == sent:
+        if key == sent or not shown:
             return [gr.skip()] * 6
         figs = self.lb.plots(version_id, task_id, model_class, query, hardware)
         if figs.empty:

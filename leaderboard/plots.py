@@ -150,16 +150,22 @@ def energy_per_model(frame: pd.DataFrame, title: str = "GPU energy per model") -
     when the view mixes classes (stars compare within a class); a log axis when the energies span 10x or
     more (see `_energy_bar_axis`). A few bars keep a modest width instead of filling the plot.
 
-    Above MAX_BARS models the bars become points against their rank (names in the hover).
+    Above MAX_BARS models the bars become points against their rank (names in the hover). A frame that
+    carries `rank` (a thinned view: `leaderboard.index.VersionIndex.plot_rows`) is drawn at those ranks,
+    the view's own, and always as points.
     """
     if frame.empty:
         return _empty(title, "No results to plot")
     legend, _ = _groups(frame)
     by_class = mixed_classes(frame)
-    keys = ["model_class", "energy"] if by_class else ["energy"]
-    ordered = frame.sort_values(keys, kind="stable").reset_index(drop=True)
-    ordered = ordered.assign(rank=ordered.index + 1)
-    many = len(ordered) > MAX_BARS
+    if "rank" in frame:
+        ordered = frame.sort_values("rank", kind="stable").reset_index(drop=True)
+        many = True
+    else:
+        keys = ["model_class", "energy"] if by_class else ["energy"]
+        ordered = frame.sort_values(keys, kind="stable").reset_index(drop=True)
+        ordered = ordered.assign(rank=ordered.index + 1)
+        many = len(ordered) > MAX_BARS
     xaxis: dict[str, object] = (
         {"title": {"text": "Models, by rank (hover for names)"}}
         if many

@@ -13,8 +13,18 @@ from typing import Any
 
 import pandas as pd
 
-from leaderboard.table import COLUMNS, OTHER_HARDWARE, PERF_COLUMNS, EnergySpread, has_quality, perf_present
+from leaderboard.table import (
+    BACKEND,
+    BACKEND_SHOWN,
+    COLUMNS,
+    OTHER_HARDWARE,
+    PERF_COLUMNS,
+    EnergySpread,
+    has_quality,
+    perf_present,
+)
 from shared.method.classes import ModelClass
+from shared.method.hardware import not_rated_text
 from shared.method.tasks import DEFAULT_SAMPLES, Task
 from shared.method.units import format_energy
 from shared.web.links import DARK, GREEN, Links
@@ -257,10 +267,7 @@ def _cell(key: str, row: dict[str, Any], task_max: float) -> str:
         return f"<td>{energy_bar(row['energy'], task_max)}</td>"
     if key == "stars":
         if row.get("other_hw"):
-            gpu = re.sub(r"^NVIDIA\s+", "", str(row["hardware"] or "another GPU"))
-            return (
-                f'<td><span class="lb-muted" title="Stars compare H100 results only">not rated ({esc(gpu)})</span></td>'
-            )
+            return f"<td>{not_rated_html(str(row['hardware'] or ''))}</td>"
         return f"<td>{class_stars_html(row['stars'], row['model_class'])}</td>"
     if key == "parameters":
         return f"<td>{esc(format_params(row['parameters']))}</td>"
@@ -315,7 +322,7 @@ def table_html(
             group = row["model_class"]
             body.append(class_header(group, span))
         cells = "".join(_cell(k, row, task_max) for k in keys)
-        cells += "".join(f'<td class="lb-opt lb-opt-{k}">{perf_text(row[k])}</td>' for k in optional)
+        cells += "".join(f'<td class="lb-opt lb-opt-{k}">{optional_text(k, row)}</td>' for k in optional)
         rid = esc(row["result_id"])
         body.append(
             f'<tr data-row="{rid}">{cells}<td><button class="lb-detail-btn" data-result="{rid}" '
@@ -330,6 +337,22 @@ def table_html(
 def perf_text(value: float) -> str:
     """A performance figure to four significant digits ('' when the result has none)."""
     return "" if is_missing(value) else f"{value:,.4g}"
+
+
+def optional_text(key: str, row: dict[str, Any]) -> str:
+    """An optional column's cell content for a row, escaped: the backend as text (what a record stating none
+    stands for: 'transformers', 'reference runner'), a performance figure as a number."""
+    if key == BACKEND:
+        return esc(row.get(BACKEND_SHOWN) or row.get(BACKEND) or "")
+    return perf_text(row[key])
+
+
+def not_rated_html(hardware: str) -> str:
+    """In place of stars, for a result measured on another GPU than the H100: 'not rated (H200)'."""
+    return (
+        f'<span class="lb-muted lb-not-rated" title="Measured on {esc(hardware or "another GPU")}: stars compare '
+        f'H100 results only">{esc(not_rated_text(hardware))}</span>'
+    )
 
 
 def class_header(model_class: str, span: int) -> str:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from shared.bundle.gpus import is_h100
+from leaderboard.backend import backend_recorded, backend_text
+from shared.method.hardware import is_rated_hardware, not_rated_text
 from shared.records import ResultRecord
 from shared.store.models import RatedResult
 
@@ -73,9 +74,8 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 # Performance figures a result may carry beside its energy (shared.bundle.perf_fields): frame column ->
-# (label, tooltip). Optional columns: a visitor adds them with the column picker; a task whose results
-# carry none of them shows no picker.
-PERF_COLUMNS: dict[str, tuple[str, str]] = {
+# (label, tooltip).
+PERF_FIGURES: dict[str, tuple[str, str]] = {
     "latency_p50_s": ("Latency p50 (s)", "Median time from sending a query to its last output, seconds."),
     "latency_p90_s": ("Latency p90 (s)", "90th percentile of the per-query latency, seconds."),
     "latency_p99_s": ("Latency p99 (s)", "99th percentile of the per-query latency, seconds."),
@@ -87,7 +87,27 @@ PERF_COLUMNS: dict[str, tuple[str, str]] = {
     "output_tokens_per_j": ("Tokens / J", "Generated tokens per joule of GPU energy (higher is better)."),
     "energy_delay_product_wh_s": ("EDP (Wh·s)", "Energy per query times mean latency: lower is better on both."),
 }
+# What ran the model: the runner loading it (transformers), a serving engine behind an API (endpoint), or,
+# for published and reference-runner figures, the reference runner. Two frame columns of text: BACKEND
+# holds it where the bundle states it (None elsewhere, so the optional column is offered only where some
+# result records its backend), BACKEND_SHOWN always, with what a record that states none stands for.
+BACKEND = "backend"
+BACKEND_SHOWN = "backend_shown"
+BACKEND_SEARCH = "backend:"  # a search term 'backend:endpoint' keeps the rows whose backend says 'endpoint'
+BACKEND_COLUMN = (
+    "Backend",
+    "What ran the model: 'transformers' (the runner loaded it), 'endpoint: <server>' (a serving engine "
+    "answered through its API; the runner measured its GPUs) or 'reference runner' (published and "
+    "reference-runner figures). Search backend:endpoint to list only one backend.",
+)
+# The optional columns: a visitor adds them with the column picker (the backend first, then the
+# performance figures); a task whose results carry none of them shows no picker.
+PERF_COLUMNS: dict[str, tuple[str, str]] = {BACKEND: BACKEND_COLUMN, **PERF_FIGURES}
 MIB_PER_GIB = 1024
+# Whether a row is rated, in words for downloads: "rated", or "not rated (H200)" for another GPU than the H100.
+RATING = "rating"
+RATED = "rated"
+MAX_BACKEND_CHARS = 60  # server names come from the bundle: shown whole in the detail view, cut in the table
 
 
 def perf_figures(rec: ResultRecord) -> dict[str, float]:
@@ -99,13 +119,18 @@ def perf_figures(rec: ResultRecord) -> dict[str, float]:
         return {}
     inner = block.get("figures")
     figures: dict[str, object] = inner if isinstance(inner, dict) else block
-    out = {k: float(v) for k, v in figures.items() if k in PERF_COLUMNS and isinstance(v, (int, float))}
+    out = {k: float(v) for k, v in figures.items() if k in PERF_FIGURES and isinstance(v, (int, float))}
     mib = block.get("peak_memory_used_mib", figures.get("peak_memory_used_mib"))
     if isinstance(mib, (int, float)) and not isinstance(mib, bool):
         out["peak_memory_gib"] = float(mib) / MIB_PER_GIB
     if "energy_per_output_token_wh" in out:
         out["energy_per_output_token_wh"] *= 1000  # shown in mWh: a token costs a fraction of a Wh
     return out
+
+
+def backend_matches(shown: pd.Series, term: str) -> pd.Series:
+    """Rows whose backend (as shown, any case) contains `term`: the search term 'backend:<term>'."""
+    return shown.fillna("").str.lower().str.contains(term, regex=False)
 
 
 # Sort key -> DataFrame column it orders by.
@@ -159,8 +184,16 @@ FRAME_COLUMNS = (
     "created",
     "source_note",
     "stars_published",
-    *PERF_COLUMNS,
+    BACKEND,
+    BACKEND_SHOWN,
+    RATING,
+    *PERF_FIGURES,
 )
+
+
+def rating_text(rec: ResultRecord) -> str:
+    """RATED, or 'not rated (<GPU>)' for a result measured on another GPU than the H100 (it has no stars)."""
+    return RATED if is_rated_hardware(rec.hardware, rec.is_published_figure) else not_rated_text(rec.hardware)
 
 
 def _ci_rel_width(energy: float, low: float | None, high: float | None) -> float:
@@ -206,12 +239,15 @@ def results_frame(results: list[RatedResult]) -> pd.DataFrame:
                 rec.provider.lower(),
                 rec.provenance or "measured from a validated bundle",
                 rec.is_published_figure,
-                not (rec.is_published_figure or is_h100(rec.hardware)),
+                not is_rated_hardware(rec.hardware, rec.is_published_figure),
                 rec.runner,
                 rec.created_utc or "",
                 rec.source_note,
                 rec.stars_published,
-                *(perf.get(k, math.nan) for k in PERF_COLUMNS),
+                backend_text(rec, MAX_BACKEND_CHARS) if backend_recorded(rec) else None,
+                backend_text(rec, MAX_BACKEND_CHARS),
+                rating_text(rec),
+                *(perf.get(k, math.nan) for k in PERF_FIGURES),
             )
         )
     frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
@@ -258,14 +294,18 @@ def filter_class(frame: pd.DataFrame, model_class: str | None) -> pd.DataFrame:
 
 
 def search(frame: pd.DataFrame, query: str) -> pd.DataFrame:
-    """Rows whose model id (provider included) contains every whitespace-separated term, any case."""
+    """Rows whose model id (provider included) contains every whitespace-separated term, any case; a term
+    'backend:<text>' keeps instead the rows whose backend contains <text> ('backend:endpoint', 'backend:vllm')."""
     terms = query.lower().split()
     if not terms:
         return frame
     mask = pd.Series(True, index=frame.index)
     keys = frame["search_key"]
     for term in terms:
-        mask &= keys.str.contains(term, regex=False)
+        if term.startswith(BACKEND_SEARCH) and len(term) > len(BACKEND_SEARCH):
+            mask &= backend_matches(frame[BACKEND_SHOWN], term[len(BACKEND_SEARCH) :])
+        else:
+            mask &= keys.str.contains(term, regex=False)
     return frame[mask]
 
 
@@ -345,7 +385,8 @@ def energy_spread(frame: pd.DataFrame) -> EnergySpread | None:
 
 
 def perf_present(frame: pd.DataFrame) -> list[str]:
-    """The PERF_COLUMNS that at least one row carries, in PERF_COLUMNS order."""
+    """The optional columns (PERF_COLUMNS) at least one row carries, in PERF_COLUMNS order: the backend
+    when a row's bundle states it, each performance figure that a row has."""
     if frame.empty:
         return []
     return [k for k in PERF_COLUMNS if k in frame and bool(frame[k].notna().any())]

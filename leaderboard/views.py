@@ -17,11 +17,13 @@ import plotly.graph_objects as go
 
 from leaderboard.calculator import calculator_html
 from leaderboard.compare import MAX_COMPARE, compare_html
-from leaderboard.data import EMPTY_FRAME, LeaderboardData, VersionData
+from leaderboard.data import LeaderboardData
 from leaderboard.detail import OtherFigure, detail_html, detail_placeholder_html
-from leaderboard.exports import DownloadFolder, safe_name, version_json, view_csv
+from leaderboard.exports import DownloadFolder, safe_name, version_json_chunks, view_csv
+from leaderboard.index import VersionIndex, ViewFilter
 from leaderboard.plots import energy_per_model, energy_vs_latency, energy_vs_parameters, energy_vs_quality
 from leaderboard.render import (
+    PAGE_SIZE,
     callout_html,
     empty_state_html,
     no_match_html,
@@ -35,18 +37,21 @@ from leaderboard.table import (
     PERF_COLUMNS,
     RATED_HARDWARE,
     SORT_COLUMNS,
-    energy_spread,
-    filter_class,
-    filter_hardware,
     has_quality,
-    perf_present,
-    select_view,
+    results_frame,
 )
-from shared.method.tasks import TASKS, get_task
+from shared.method.tasks import TASKS, Task, get_task
 from shared.store.models import RatedResult, Store
+from shared.store.queries import iter_version_results
 from shared.web.links import Links
 
 DEFAULT_TASK = "text_generation"
+EMPTY_FRAME = results_frame([])
+# Points a figure of a large view draws (every k-th result by rank, the Pareto frontiers whole): a figure of
+# 5,000 points is no more readable, and its JSON (~1 MB) blocked the browser's main thread on every filter.
+MAX_PLOT_POINTS = 250
+# Ids of a ?compare= link looked up at most (four are compared; a longer list is not a visitor's).
+MAX_COMPARE_IDS = 20
 # The pickers list this many rows of the view (every response carries them): the search box finds the rest.
 MAX_MODEL_CHOICES = 50
 MAX_CACHED_SELECTIONS = 64
@@ -66,7 +71,7 @@ class TableView:
         pages: Number of pages.
         rows: Rows in the view (all pages).
         csv_path: Always None: the CSV is written only when asked for (`Leaderboard.csv_path`).
-        view: The view's rows, in order.
+        view: The rows of the page shown, in order (the pickers list its first rows).
     """
 
     callout: str
@@ -142,8 +147,24 @@ class Plots:
 
 @dataclass(frozen=True)
 class _Selection:
-    view: pd.DataFrame
+    """A view's size, its trait rows (`leaderboard.index.ViewSummary`) and its callout."""
+
+    rows: int
+    traits: pd.DataFrame
     callout: str
+
+
+def page_html(
+    rows: pd.DataFrame, traits: pd.DataFrame, task: Task, task_max: float, sort: str, descending: bool
+) -> str:
+    """One page of a view as HTML, from the page's rows and the view's trait rows.
+
+    `table_html` decides the columns (quality, performance figures) and class groups from the frame it is
+    given and renders `page_size` rows of it: given the page's rows followed by the trait rows, with the
+    page's length as page size, it renders exactly the page, with the columns and groups of the whole view.
+    """
+    frame = pd.concat([rows, traits], ignore_index=True) if not traits.empty else rows
+    return table_html(frame, task, task_max, sort, descending, 0, page_size=max(1, len(rows)))
 
 
 class Leaderboard:
@@ -159,14 +180,14 @@ class Leaderboard:
         self._json_paths: dict[str, Path] = {}
         self._selections: OrderedDict[tuple[object, ...], _Selection] = OrderedDict()
         self._lock = threading.Lock()
+        self._json_lock = threading.Lock()
 
     def warm_up(self) -> None:
-        """Read the latest version and prepare its default view and JSON download (run in the background
-        at start-up, so the first visitor does not wait for the store)."""
+        """Index the default version and prepare its default view (run in the background at start-up, so
+        the first visitor does not wait for the store). Downloads are written when asked for only."""
         start = self.data.default_id()
         if start:
             self.table(start, DEFAULT_TASK)
-            self.version_json_path(start)
 
     def version_choices(self) -> list[tuple[str, str]]:
         """(label, id) of every published version, newest first; re-reads the list."""
@@ -183,44 +204,31 @@ class Leaderboard:
         descending: bool = False,
         hardware: str | None = RATED_HARDWARE,
     ) -> pd.DataFrame:
-        """The rows a visitor's hardware, filter, search and sort select."""
+        """The rows a visitor's hardware, filter, search and sort select (every page)."""
         data = self.data.version(version_id)
-        return select_view(
-            data.task(task_id) if data else EMPTY_FRAME,
-            model_class,
-            query or "",
-            sort if sort in SORT_COLUMNS else DEFAULT_SORT,
-            bool(descending),
-            hardware,
-        )
+        if data is None:
+            return EMPTY_FRAME
+        where = ViewFilter(task_id, hardware, model_class, query or "")
+        return data.select(where, sort if sort in SORT_COLUMNS else DEFAULT_SORT, bool(descending))
 
     def forget_selections(self) -> None:
         """Drop the memoised views (the version data stays cached)."""
         with self._lock:
             self._selections.clear()
 
-    def _selection(
-        self,
-        data: VersionData,
-        task_id: str,
-        model_class: str | None,
-        query: str,
-        sort: str,
-        descending: bool,
-        hardware: str | None = RATED_HARDWARE,
-    ) -> _Selection:
-        """The view and callout of a state, memoised (a version never changes, so neither do they)."""
-        hardware = hardware or RATED_HARDWARE
-        norm = " ".join(query.lower().split())
-        key = (data.info.id, task_id, model_class or ALL_CLASSES, norm, sort, descending, hardware)
+    def _selection(self, data: VersionIndex, where: ViewFilter) -> _Selection:
+        """The size, trait rows and callout of a view, memoised (a version never changes, so neither do
+        they; the sort does not change them)."""
+        hardware = where.hardware or RATED_HARDWARE
+        norm = " ".join(where.query.lower().split())
+        key = (data.info.id, data.path, where.task_id, where.model_class or ALL_CLASSES, norm, hardware)
         with self._lock:
             if key in self._selections:
                 self._selections.move_to_end(key)
                 return self._selections[key]
-        frame = filter_hardware(data.task(task_id), hardware)
-        view = select_view(frame, model_class, query, sort, descending, hardware)
-        callout = callout_html(energy_spread(filter_class(frame, model_class)), task_scope(task_id, model_class))
-        found = _Selection(view, callout)
+        summary = data.summary(where)
+        callout = callout_html(data.spread(where), task_scope(where.task_id, where.model_class))
+        found = _Selection(summary.rows, summary.traits, callout)
         with self._lock:
             self._selections[key] = found
             while len(self._selections) > MAX_CACHED_SELECTIONS:
@@ -242,7 +250,7 @@ class Leaderboard:
         if data is None:
             return None
         sort = sort if sort in SORT_COLUMNS else DEFAULT_SORT
-        view = self._selection(data, task_id, model_class, query or "", sort, bool(descending), hardware).view
+        view = data.select(ViewFilter(task_id, hardware, model_class, query or ""), sort, bool(descending))
         if view.empty:
             return None
         return self.downloads.write(f"aienergyscore-{safe_name(data.info.id)}-{task_id}.csv", view_csv(view))
@@ -263,7 +271,7 @@ class Leaderboard:
         sort = sort if sort in SORT_COLUMNS else DEFAULT_SORT
         query = query or ""
         data = self.data.version(version_id)
-        if data is None or filter_hardware(data.task(task_id), hardware).empty:
+        if data is None or data.count(task_id, hardware) == 0:
             return TableView(
                 "",
                 empty_state_html(task, data.info.name if data else None, self.links, hardware),
@@ -274,16 +282,18 @@ class Leaderboard:
                 None,
                 EMPTY_FRAME,
             )
-        sel = self._selection(data, task_id, model_class, query, sort, bool(descending), hardware)
-        rows = len(sel.view)
+        where = ViewFilter(task_id, hardware, model_class, query)
+        sel = self._selection(data, where)
+        rows = sel.rows
         if rows == 0:
             return TableView(
-                sel.callout, no_match_html(query, model_class, self.links), "No results", 0, 1, 0, None, sel.view
+                sel.callout, no_match_html(query, model_class, self.links), "No results", 0, 1, 0, None, EMPTY_FRAME
             )
         pages = page_count(rows)
         page = max(0, min(int(page or 0), pages - 1))
-        body = table_html(sel.view, task, data.task_max.get(task_id, 0.0), sort, bool(descending), page)
-        return TableView(sel.callout, body, pager_text(rows, page), page, pages, rows, None, sel.view)
+        shown = data.select(where, sort, bool(descending), limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+        body = page_html(shown, sel.traits, task, data.task_max.get(task_id, 0.0), sort, bool(descending))
+        return TableView(sel.callout, body, pager_text(rows, page), page, pages, rows, None, shown)
 
     def plots(
         self,
@@ -293,12 +303,22 @@ class Leaderboard:
         query: str = "",
         hardware: str | None = RATED_HARDWARE,
     ) -> Plots:
-        """The figures of the view (sort does not matter to them)."""
-        view = self.view(version_id, task_id, model_class, query, hardware=hardware)
+        """The figures of the view (sort does not matter to them): above MAX_PLOT_POINTS results, every
+        k-th by rank and the Pareto frontiers whole (`VersionIndex.plot_rows`), the title saying so."""
+        data = self.data.version(version_id)
+        view, total = (
+            data.plot_rows(ViewFilter(task_id, hardware, model_class, query or ""), MAX_PLOT_POINTS)
+            if data is not None
+            else (EMPTY_FRAME, 0)
+        )
         scope = task_scope(task_id, model_class)
         if view.empty:
             blank = go.Figure()
             return Plots(blank, blank, None, f'<p class="lb-plot-empty">No results to plot in {scope}.</p>')
+        if len(view) < total:
+            scope += f" ({len(view):,} of {total:,} results drawn)"
+        else:  # every result drawn: the figures order and rank them themselves (bars for a few)
+            view = view.drop(columns="rank")
         return Plots(
             energy_per_model(view, f"GPU energy per model: {scope}"),
             energy_vs_parameters(view, f"GPU energy against parameters: {scope}"),
@@ -311,7 +331,7 @@ class Leaderboard:
         data = self.data.version(version_id)
         if data is None:
             return []
-        return [(PERF_COLUMNS[k][0], k) for k in perf_present(data.task(task_id))]
+        return [(PERF_COLUMNS[k][0], k) for k in data.perf_present(task_id)]
 
     def model_choices(self, view: pd.DataFrame, keep: str | None = None) -> list[tuple[str, str]]:
         """(label, result id) for the model picker: the view's first MAX_MODEL_CHOICES rows, plus `keep`."""
@@ -335,8 +355,8 @@ class Leaderboard:
         data = self.data.version(version_id)
         if data is None:
             return []
-        found = [data.results[rid] for rid in ids if rid in data.results]
-        return [r for r in found if task_id is None or r.record.task_id == task_id][:MAX_COMPARE]
+        found = [self.data.result(rid, data.info.id) for rid in ids[:MAX_COMPARE_IDS] if data.has(rid)]
+        return [r for r in found if r is not None and (task_id is None or r.record.task_id == task_id)][:MAX_COMPARE]
 
     def compare_choices(
         self, version_id: str | None, task_id: str, view: pd.DataFrame, selected: list[str] | None
@@ -396,15 +416,18 @@ class Leaderboard:
         )
 
     def version_json_path(self, version_id: str | None) -> Path | None:
-        """The whole version as a JSON file (written once per version)."""
-        data = self.data.version(version_id)
-        if data is None:
+        """The whole version as a JSON file, written when first asked for (then kept: a version never
+        changes), streamed from the store a batch at a time."""
+        info = self.data.info(version_id) if version_id else None
+        if info is None:
             return None
-        if data.info.id not in self._json_paths:
-            self._json_paths[data.info.id] = self.downloads.write(
-                f"aienergyscore-{safe_name(data.info.id)}.json", version_json(data.info, list(data.results.values()))
-            )
-        return self._json_paths[data.info.id]
+        with self._json_lock:
+            if info.id not in self._json_paths:
+                chunks = version_json_chunks(info, iter_version_results(self.data.store, info.id, "task_energy"))
+                self._json_paths[info.id] = self.downloads.write_chunks(
+                    f"aienergyscore-{safe_name(info.id)}.json", chunks
+                )
+        return self._json_paths[info.id]
 
     def initial_state(self, params: Mapping[str, str]) -> InitialState:
         """Where a page load starts, from its query parameters (unknown values fall back quietly)."""
@@ -434,7 +457,7 @@ class Leaderboard:
                 tab="detail",
             )
         data = self.data.version(version)
-        in_version = data is not None and result_id in data.results
+        in_version = data is not None and data.has(result_id)
         version = version if in_version else rated.version_id or version
         chosen = tuple(r.result_id for r in self.compare_selection(version, rated.record.task_id, compare_ids))
         return InitialState(version, rated.record.task_id, result_id, compare=chosen, tab="detail")

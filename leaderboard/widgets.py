@@ -43,7 +43,8 @@ class LeaderboardWidgets:
     next_btn: gr.Button
     csv_btn: gr.Button
     csv_file: gr.DownloadButton
-    json_btn: gr.DownloadButton
+    json_btn: gr.Button
+    json_file: gr.DownloadButton
     model: gr.Dropdown
     tabs: gr.Tabs
     plot_energy: gr.Plot
@@ -52,6 +53,9 @@ class LeaderboardWidgets:
     plot_latency: gr.Plot
     plot_note: gr.HTML
     plot_key: gr.State
+    plots_tab: gr.Tab
+    other_tabs: tuple[gr.Tab, ...]
+    plots_shown: gr.State
     detail: gr.HTML
     compare_pick: gr.Dropdown
     compare: gr.HTML
@@ -74,7 +78,7 @@ class LeaderboardWidgets:
     @property
     def plot_inputs(self) -> list[Component]:
         """What the figures depend on (sort does not matter to them), and the key of those last sent."""
-        return [self.version, self.task, self.model_class, self.query, self.hardware, self.plot_key]
+        return [self.version, self.task, self.model_class, self.query, self.hardware, self.plot_key, self.plots_shown]
 
     @property
     def plot_outputs(self) -> list[Component]:
@@ -123,7 +127,9 @@ def _filters() -> tuple[gr.Dropdown, gr.Radio, gr.Radio, gr.Textbox, gr.Dropdown
             label="Class (text generation)",
             info="A: up to ~20B parameters, B: ~20B-66B, C: over 66B",
         )
-        query = gr.Textbox(label="Search model or provider", placeholder="e.g. qwen, meta-llama", elem_id="lb-search")
+        query = gr.Textbox(
+            label="Search model or provider", placeholder="e.g. qwen, meta-llama, backend:endpoint", elem_id="lb-search"
+        )
         sort = gr.Dropdown(
             [(label, key) for key, label in SORT_LABELS.items()],
             value=DEFAULT_SORT,
@@ -166,7 +172,7 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
         [],
         value=[],
         label="More columns",
-        info="Performance figures measured with the energy (where results carry them)",
+        info="The backend that ran the model, and performance figures measured with the energy (where present)",
         visible=False,
         elem_id="lb-columns",
     )
@@ -181,7 +187,9 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
         # The CSV is written only when asked for: the button asks, then the hidden download button fetches it.
         csv_btn = gr.Button("Download this view (CSV)", size="sm", elem_id="lb-csv")
         csv_file = gr.DownloadButton("CSV", size="sm", elem_id="lb-csv-file", elem_classes="lb-hidden")
-        json_btn = gr.DownloadButton("Download the whole version (JSON)", size="sm", elem_id="lb-json")
+        # The version's JSON too (megabytes for a large version): written on the first click, then kept.
+        json_btn = gr.Button("Download the whole version (JSON)", size="sm", elem_id="lb-json")
+        json_file = gr.DownloadButton("JSON", size="sm", elem_id="lb-json-file", elem_classes="lb-hidden")
     model = gr.Dropdown(
         label="Model (for the detail view and the calculator)",
         choices=[],
@@ -190,16 +198,18 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
         elem_id="lb-model",
     )
     with gr.Tabs(selected="plots") as tabs:
-        with gr.Tab("Plots", id="plots"):
+        with gr.Tab("Plots", id="plots") as plots_tab:
             plot_energy = gr.Plot(show_label=False)
             plot_params = gr.Plot(show_label=False)
             plot_quality = gr.Plot(show_label=False, visible=False)
             plot_latency = gr.Plot(show_label=False, visible=False)
             plot_note = gr.HTML(visible=False, elem_id="lb-plot-note")
             plot_key = gr.State("")
-        with gr.Tab("Model detail", id="detail"):
+            # Whether the Plots tab is the one shown: figures are built and sent only then.
+            plots_shown = gr.State(True)
+        with gr.Tab("Model detail", id="detail") as detail_tab:
             detail = gr.HTML(js_on_load=None, elem_id="lb-detail", apply_default_css=False)
-        with gr.Tab("Compare", id="compare"):
+        with gr.Tab("Compare", id="compare") as compare_tab:
             compare_pick = gr.Dropdown(
                 label="Compare results (two to four, of this task)",
                 choices=[],
@@ -210,7 +220,7 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
                 "search above to find others.",
             )
             compare = gr.HTML(js_on_load=None, elem_id="lb-compare", apply_default_css=False)
-        with gr.Tab("Workload calculator", id="calculator"):
+        with gr.Tab("Workload calculator", id="calculator") as calculator_tab:
             queries, grid, pue, server = _calculator_settings()
             calc = gr.HTML(js_on_load=None, elem_id="lb-calc")
     return LeaderboardWidgets(
@@ -231,6 +241,7 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
         csv_btn=csv_btn,
         csv_file=csv_file,
         json_btn=json_btn,
+        json_file=json_file,
         model=model,
         tabs=tabs,
         plot_energy=plot_energy,
@@ -239,6 +250,9 @@ def build_widgets(links: Links) -> LeaderboardWidgets:
         plot_latency=plot_latency,
         plot_note=plot_note,
         plot_key=plot_key,
+        plots_tab=plots_tab,
+        other_tabs=(detail_tab, compare_tab, calculator_tab),
+        plots_shown=plots_shown,
         detail=detail,
         compare_pick=compare_pick,
         compare=compare,

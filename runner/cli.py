@@ -12,6 +12,7 @@ from pathlib import Path
 from runner import RUNNER_NAME, __version__
 from runner.endpoint.options import ENDPOINT_EPILOG, add_endpoint_arguments, options_from_args
 from runner.errors import RunnerError
+from runner.reference_warmup import WARMUP_MODES, WARMUP_OURS
 from runner.steady import STEADY_WARMUP_S
 from runner.sweep.cli import add_sweep_parser, cmd_sweep
 from shared.bundle.schema import ENERGY_WH_FILE, MANIFEST_FILE, REPORT_FILE, RunReport
@@ -142,6 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--warmup-samples", type=int, default=10, help="Samples of the untracked warm-up before measuring (default 10)."
+    )
+    r.add_argument(
+        "--warmup",
+        choices=list(WARMUP_MODES),
+        default=WARMUP_OURS,
+        help="ours (default): the first samples, then one sample per new input shape and the steady warm-up; "
+        "reference: the reference runner's warm-up call for call (one full and 10 shortened calls on the first "
+        "sample, then for text generation a prefill pass over every prompt), for a figure comparable with the "
+        "official board's (docs/METHOD_CHOICES.md). Recorded in the report (config.warmup).",
     )
     r.add_argument(
         "--no-shape-warmup",
@@ -321,6 +331,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=not args.no_progress,
         shape_warmup=not args.no_shape_warmup,
+        warmup=args.warmup,
         pin_cpu=args.pin_cpu,
         steady_warmup_s=args.steady_warmup_s,
         endpoint=endpoint,

@@ -45,6 +45,7 @@ from runner.models import resolve_source
 from runner.nvml_meter import EnergyMeter, GpuDevice, GpuStatic, IdleMeasurement, Window, open_device
 from runner.perf import MemoryPeaks, QueryLog, report_performance, run_samples
 from runner.progress import Progress
+from runner.reference_warmup import REFERENCE_WARMUP_RUNS, WARMUP_OURS, WARMUP_REFERENCE, reference_warm_up
 from runner.run_files import finalize_report, measured_phase, repetition, run_files
 from runner.steady import DRY_RUN_STEADY_S, STEADY_WARMUP_S, SteadyWarmup
 from runner.workloads import Prepared, SampleOutcome, Workload, make_workload, new_shape_items, shape_keys
@@ -110,6 +111,8 @@ class RunConfig:
         steady_warmup_s: Cap on the steady warm-up, s (runner/steady.py; 0: off; a dry run caps it at
             DRY_RUN_STEADY_S, as a CPU rehearsal measures nothing).
         endpoint: The endpoint backend's options (runner/endpoint/); None: the runner loads the model.
+        warmup: "ours" (the first samples, the shape and the steady warm-ups) or "reference" (the reference
+            runner's warm-up, call for call: runner/reference_warmup.py; shape and steady warm-ups off).
     """
 
     task: str
@@ -133,6 +136,7 @@ class RunConfig:
     pin_cpu: str = PIN_OFF
     steady_warmup_s: float = STEADY_WARMUP_S
     endpoint: EndpointOptions | None = None
+    warmup: str = WARMUP_OURS
 
 
 @dataclass
@@ -600,9 +604,24 @@ class Run:
 
     # -- warm-ups ----------------------------------------------------------------------------------
     def warm_up(self, wl: Workload, items: list[Prepared]) -> WarmupResult:
-        """The reference's untracked warm-up, then our shape warm-up (module docstring) and the steady one."""
+        """The first samples, then our shape warm-up (module docstring) and the steady one; or, with
+        `--warmup reference`, the reference runner's warm-up alone."""
         cfg = self.cfg
         t = self.clock()
+        if cfg.warmup == WARMUP_REFERENCE:
+            ref = reference_warm_up(wl, items, self.task.pass_phase, _call, REFERENCE_WARMUP_RUNS)
+            reference_s = self.clock() - t
+            self.note(
+                f"reference warm-up: {ref.first_sample_calls} calls on the first sample"
+                + (
+                    f", then the prefill pass over {ref.prefill_pass_samples} samples"
+                    if ref.prefill_pass_samples
+                    else ""
+                )
+                + f", in {reference_s:.1f} s (untracked; no shape or steady warm-up)"
+            )
+            off = SteadyWarmupRecord.model_validate(SteadyWarmup(max_s=0.0).record())
+            return WarmupResult(reference_s, 0, None, off, 0.0)
         warm = items[: max(1, min(cfg.warmup_samples, len(items)))]
         for i, item in enumerate(warm):
             _call(wl.run, item, i, "warm-up")
@@ -762,7 +781,8 @@ class Run:
             device_ids=cfg.device_ids,
             dry_run=cfg.dry_run,
             warmup_samples=cfg.warmup_samples,
-            shape_warmup=cfg.shape_warmup,
+            shape_warmup=cfg.shape_warmup and cfg.warmup == WARMUP_OURS,
+            warmup=cfg.warmup,
             shape_warmup_samples=p.warmup.shape_warmup_samples if p.warmup else 0,
             steady_warmup=p.warmup.steady if p.warmup else None,
             gc_paused_in_windows=True,

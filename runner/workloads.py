@@ -21,6 +21,10 @@ from shared.method.tasks import PASS_GENERATE, PRECISION_FP32, Task
 # Inputs are truncated to the model's positions minus the new tokens; 512 when the config says none.
 DEFAULT_MAX_POSITIONS = 512
 REASONING_LEVELS = ("on", "low", "medium", "high")
+# The reference's short warm-up calls (optimum-benchmark 0.6.0 energy_star: TEXT_GENERATION_WARMUP_OVERRIDES and
+# IMAGE_DIFFUSION_WARMUP_OVERRIDES), reproduced by `--warmup reference`.
+REFERENCE_SHORT_TOKENS = 2
+REFERENCE_SHORT_STEPS = 2
 
 
 @dataclass
@@ -247,6 +251,11 @@ class Workload:
         """The prefill-only pass of the two-pass split: generate exactly one token."""
         raise RunnerError(f"Task {self.task.id} has no prefill pass.")
 
+    def run_short(self, item: Prepared) -> SampleOutcome:
+        """The reference's short warm-up call: the same call, shortened where the task generates
+        (2 new tokens, or 2 denoising steps); a forward task has nothing to shorten."""
+        return self.run(item)
+
 
 class _TextTokens(Workload):
     """Tasks whose input is one text column, tokenized with truncation."""
@@ -291,6 +300,7 @@ class _Generating(Workload):
         super().load()
         self.gen_full = self.generation_config(self.max_new_tokens or 1, self.min_new_tokens)
         self.gen_prefill = self.generation_config(1, 1)
+        self.gen_short = self.generation_config(REFERENCE_SHORT_TOKENS, REFERENCE_SHORT_TOKENS)
 
     def _generate_call(self, inputs: dict[str, Any], gen: Any, processors: Any) -> Any:
         return self.model.generate(**inputs, generation_config=gen, logits_processor=processors)
@@ -319,6 +329,10 @@ class _Generating(Workload):
     def run_prefill(self, item: Prepared) -> SampleOutcome:
         """Generate exactly one token: the reference's prefill pass."""
         return self._generate(item, self.gen_prefill)
+
+    def run_short(self, item: Prepared) -> SampleOutcome:
+        """Generate exactly 2 tokens: the reference's short warm-up call."""
+        return self._generate(item, self.gen_short)
 
 
 class TextGeneration(_Generating, _TextTokens):
@@ -548,13 +562,20 @@ class ImageGeneration(Workload):
 
     def run(self, item: Prepared) -> SampleOutcome:
         """One pipeline call: 30 denoising steps, one image."""
+        return self._call_pipe(item, self.task.generation.num_inference_steps)
+
+    def run_short(self, item: Prepared) -> SampleOutcome:
+        """The reference's short warm-up call: 2 denoising steps."""
+        return self._call_pipe(item, REFERENCE_SHORT_STEPS)
+
+    def _call_pipe(self, item: Prepared, steps: int | None) -> SampleOutcome:
         import torch
 
         gen = torch.Generator(device=self.device).manual_seed(self.seed)
         with torch.inference_mode():
             self.pipe(
                 item.inputs,
-                num_inference_steps=self.task.generation.num_inference_steps,
+                num_inference_steps=steps,
                 num_images_per_prompt=self.task.generation.images_per_prompt,
                 generator=gen,
             )

@@ -81,7 +81,8 @@ def status_link(submission_id: str) -> str:
 
 NEXT_STEPS = (
     "**What happens next:** a reviewer checks the result. Once approved it is rated in the next leaderboard "
-    "version; if rejected, the reason is shown on its status page. Keep the submission id (or the link "
+    "version (a result measured on another GPU than the H100 is listed there under other hardware, without "
+    "stars); if rejected, the reason is shown on its status page. Keep the submission id (or the link "
     "below) to follow it; your contact is only used if the reviewer has a question."
 )
 

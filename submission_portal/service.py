@@ -18,11 +18,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from shared.bundle.checks.environment import OTHER_HARDWARE
 from shared.bundle.problems import ValidationReport
 from shared.bundle.safezip import BadJson, UnsafeZip, ZipArchive, ZipLimits, load_json
 from shared.bundle.validate import validate_bundle
-from shared.method.scoring import scoring_group, stars_by_group
-from shared.method.tasks import TASKS
+from shared.method.hardware import is_rated_hardware
+from shared.method.scoring import stars_by_group
 from shared.store.models import (
     STATUS_APPROVED,
     STATUS_PENDING,
@@ -34,6 +35,7 @@ from shared.store.models import (
     StoreError,
     Submission,
     Submitter,
+    record_group,
 )
 from shared.store.versions import version_for
 from submission_portal.auth import Reviewer
@@ -67,13 +69,14 @@ TERMS: tuple[tuple[str, str, str], ...] = (
         "quantization included.",
     ),
 )
-QUEUE_COLUMNS = ["Submission", "Submitted (UTC)", "Model", "Task", "Wh / 1k queries", "Status", "Reason"]
+QUEUE_COLUMNS = ["Submission", "Submitted (UTC)", "Model", "Task", "Wh / 1k queries", "Status", "Reason", "GPU"]
 REVIEW_COLUMNS = [
     "Submission",
     "Submitted (UTC)",
     "Model",
     "Task",
     "Wh / 1k queries",
+    "GPU",
     "Submitter",
     "HF user",
     "Contact",
@@ -93,6 +96,8 @@ class Outcome:
         problems: Every reason for a rejection, each saying what to fix.
         warnings: Facts the reviewer will see that do not reject the bundle.
         result: One line naming the model, task and energy, when the bundle was readable.
+        other_hardware: The GPU of a result measured on a known GPU other than the H100 (accepted, shown
+            under other hardware without stars); '' for an H100 result.
     """
 
     status: str
@@ -101,6 +106,7 @@ class Outcome:
     problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     result: str = ""
+    other_hardware: str = ""
 
     @property
     def accepted(self) -> bool:
@@ -113,13 +119,14 @@ class Outcome:
         return STATUS_LABELS.get(self.submission_status, self.submission_status)
 
     def headline(self) -> str:
-        """One sentence: what happened."""
+        """One sentence: what happened (and, for a result measured on another GPU, how it will be shown)."""
         if self.status == "stored":
-            return f"Submitted: {self.submission_id}, status {self.status_label}."
+            note = other_hardware_note(self.other_hardware)
+            return f"Submitted: {self.submission_id}, status {self.status_label}.{note}"
         if self.status == "duplicate":
             return (
                 f"This bundle was already submitted as {self.submission_id} "
-                f"(status {self.status_label}); it was not stored again."
+                f"(status {self.status_label}); it was not stored again.{other_hardware_note(self.other_hardware)}"
             )
         # Errors and warnings are counted apart, and each bullet below says which it is, so the count
         # in this sentence is the number of "error:" bullets.
@@ -146,12 +153,29 @@ VERDICT_ACCEPTED = "ACCEPTED"
 VERDICT_REJECTED = "REJECTED"
 
 
-def verdict_line(errors: int, warnings: int) -> str:
-    """The first line of a check report: the verdict, then errors and warnings counted apart."""
+def other_hardware_note(gpu: str) -> str:
+    """The plain words saying a result measured on another GPU than the H100 is accepted without stars
+    ('' for an H100 result), with a leading space, to follow a sentence."""
+    if not gpu:
+        return ""
+    return f" Accepted as other hardware ({gpu}): shown without stars, since only H100 results are rated."
+
+
+def other_hardware_gpu(report: ValidationReport) -> str:
+    """The GPU of an accepted result measured on a known GPU other than the H100, else ''."""
+    if report.record is None or not any(w.code == OTHER_HARDWARE for w in report.warnings):
+        return ""
+    return report.record.hardware or "another GPU"
+
+
+def verdict_line(errors: int, warnings: int, other_gpu: str = "") -> str:
+    """The first line of a check report: the verdict, then errors and warnings counted apart; an accepted
+    result measured on another GPU (`other_gpu`) says it is accepted as other hardware, without stars."""
     if errors:
         tail = f", {plural(warnings, 'warning')}" if warnings else ""
         return f"{VERDICT_REJECTED}: {plural(errors, 'error')}{tail}"
-    return VERDICT_ACCEPTED + (f" with {plural(warnings, 'warning')}" if warnings else "")
+    how = f" as other hardware ({other_gpu}): shown without stars," if other_gpu else ""
+    return VERDICT_ACCEPTED + how + (f" with {plural(warnings, 'warning')}" if warnings else "")
 
 
 def report_text(report: ValidationReport) -> str:
@@ -160,7 +184,7 @@ def report_text(report: ValidationReport) -> str:
     The first line counts errors and warnings separately, so its numbers match the "error:" and
     "warning:" lines below it (the shared report's own text counts only errors, as "problems").
     """
-    lines = [verdict_line(len(report.problems), len(report.warnings))]
+    lines = [verdict_line(len(report.problems), len(report.warnings), other_hardware_gpu(report))]
     lines += [f"  error: {p.message}" for p in report.problems]
     lines += [f"  warning: {w.message}" for w in report.warnings]
     if report.record is not None:
@@ -375,6 +399,7 @@ def submit(
         submission_status=sub.status,
         warnings=tuple(warnings),
         result=result_line(report),
+        other_hardware=other_hardware_gpu(report),
     )
 
 
@@ -431,8 +456,19 @@ def status_text(store: Store, submission_id: str | None) -> str:
     if sub.status == STATUS_REJECTED:
         lines.append(f"Reason: {sub.review_reason}")
     if sub.status == STATUS_APPROVED:
-        lines.append("It will be rated in the next leaderboard version.")
+        lines.append(next_version_note(sub))
     return "\n".join(lines)
+
+
+def next_version_note(sub: Submission) -> str:
+    """What the next leaderboard version does with an approved submission: rate it, or, measured on
+    another GPU than the H100, list it under other hardware without stars."""
+    if is_rated_hardware(sub.hardware):
+        return "It will be rated in the next leaderboard version."
+    return (
+        f"It will be listed in the next leaderboard version under other hardware ({sub.hardware}), without stars: "
+        "only H100 results are rated."
+    )
 
 
 def _public_row(sub: Submission) -> list[str]:
@@ -444,6 +480,7 @@ def _public_row(sub: Submission) -> list[str]:
         f"{sub.gpu_energy_wh_per_1k:.4f}",
         STATUS_LABELS.get(sub.status, sub.status),
         sub.review_reason if sub.status == STATUS_REJECTED else "",
+        sub.hardware,
     ]
 
 
@@ -472,6 +509,7 @@ def review_rows(store: Store, reviewer: Reviewer | None) -> list[list[str]]:
             s.model_id,
             s.task_id,
             f"{s.gpu_energy_wh_per_1k:.4f}",
+            s.hardware + ("" if is_rated_hardware(s.hardware) else " (other hardware: no stars)"),
             s.submitter_name,
             s.hf_username,
             s.submitter_contact,
@@ -547,7 +585,7 @@ def review(
         log.exception("review failed")
         return ActionResult(False, "The review could not be saved because of a server error; nothing changed.")
     verb = "Approved" if approve else "Rejected"
-    tail = " It will be rated in the next leaderboard version." if approve else ""
+    tail = " " + next_version_note(sub) if approve else ""
     return ActionResult(True, f"{verb} {sub.id} ({sub.model_id}, {sub.task_id}).{tail}")
 
 
@@ -598,7 +636,16 @@ def publish(
     except Exception:
         log.exception("publish failed")
         return ActionResult(False, "The version could not be published because of a server error; nothing changed.")
-    return ActionResult(True, f"Published {info.id} ({info.name}) with {info.result_count} rated result(s).")
+    try:
+        # Results measured on another GPU than the H100 are in the version without stars: count them apart.
+        unrated = sum(1 for r in store.version_results(info.id) if r.stars is None)
+    except Exception:
+        log.exception("counting the results of %s failed", info.id)
+        unrated = 0
+    other = f" and {unrated} on other hardware, without stars" if unrated else ""
+    return ActionResult(
+        True, f"Published {info.id} ({info.name}) with {info.result_count - unrated} rated result(s){other}."
+    )
 
 
 def versions_text(store: Store) -> str:
@@ -631,19 +678,23 @@ def review_stakes(store: Store, sub: Submission) -> list[str]:
     shared.method.scoring over the results the next version would hold: every approved one. Each
     result of the newest published version in the same group is compared: its published stars
     against its stars in the next version with this submission in it. A change that would happen
-    without this submission too (other approved results) is marked so.
+    without this submission too (other approved results) is marked so. A result measured on another GPU
+    than the H100 is in no group: it gets no stars and changes none.
     """
     try:
         rated = store.get_result(sub.result_id)
         if rated is None:
             return ["Stakes: the result of this submission could not be read."]
         rec = rated.record
-        task = TASKS.get(rec.task_id)
-        group = scoring_group(rec.task_id, rec.model_class, task.has_classes if task else False)
+        group = record_group(rec)
+        if group is None:
+            return [
+                f"Stakes: measured on {rec.hardware}, not an NVIDIA H100: if published, this result is listed under "
+                "other hardware without stars, and no published result's stars change."
+            ]
 
         def in_group(r: RatedResult) -> bool:
-            t = TASKS.get(r.record.task_id)
-            return scoring_group(r.record.task_id, r.record.model_class, t.has_classes if t else False) == group
+            return record_group(r.record) == group
 
         others = {r.result_id: r for r in store.approved_results() if in_group(r) and r.result_id != sub.result_id}
         versions = store.versions()

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from runner.run_files import finalize_report, measured_phase, repetition, run_files
+from shared.bundle.gpus import max_power_w
 from shared.bundle.make import make_bundle
 from shared.bundle.schema import SCHEMA_VERSION, DatasetInfo, Environment, GpuInfo, ModelInfo, PhaseSplit, RunReport
 from shared.method.tasks import PASS_GENERATE, get_task
@@ -91,12 +92,16 @@ def make_report(
     return finalize_report(report)
 
 
-def make_env(gpus: int = 1, gpu_name: str = H100, meter: str = "nvml") -> Environment:
-    """An environment block for `gpus` GPUs of one name."""
+def make_env(
+    gpus: int = 1, gpu_name: str = H100, meter: str = "nvml", power_limit_w: float | None = None
+) -> Environment:
+    """An environment block for `gpus` GPUs of one name, each at `power_limit_w` (default: the product's
+    maximum board power, 700 W for a GPU the table does not know)."""
+    limit = power_limit_w if power_limit_w is not None else (max_power_w(gpu_name) or 700.0)
     return Environment(
         schema_version=SCHEMA_VERSION,
         meter=meter,  # type: ignore[arg-type]
-        gpus=[GpuInfo(index=i, name=gpu_name, power_limit_w=700.0) for i in range(gpus)],
+        gpus=[GpuInfo(index=i, name=gpu_name, power_limit_w=limit) for i in range(gpus)],
         driver_version="580.159.04",
         cuda_version="13.0",
         idle_power_w=70.0 * gpus,

@@ -36,8 +36,10 @@ BUNDLE_NAME = "bundle.zip"
 RUN_DIR_NAME = "run"
 STDERR_TAIL_LINES = 8
 # Validation findings that follow from the job's own settings rather than from a broken run; a bundle
-# with only these counts as done (it is what the job asked for). not_h100: e.g. an H200 node measures
-# honestly but is not eligible for the official board; the portal says so when it is submitted.
+# with only these counts as done (it is what the job asked for). not_h100: a node whose GPU the checks do
+# not know (a workstation card, say) measures honestly but its bundle cannot be accepted; the portal says
+# so when it is submitted. A known non-H100 GPU (H200, A100, ...) is no problem: only the warning
+# `other_hardware` (accepted, shown without stars).
 EXPECTED_IF_DRY_RUN = "simulated_meter"
 EXPECTED_IF_SHORT = "sample_count"
 EXPECTED_ALWAYS = ("not_h100",)

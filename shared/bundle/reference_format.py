@@ -19,9 +19,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from shared.bundle.checks import Stage, run_stages
+from shared.bundle.checks.environment import gpu_findings
 from shared.bundle.checks.identity import dtype_problem, model_id_problem, text_caps
 from shared.bundle.checks.margins import compute_floor_j
-from shared.bundle.gpus import is_h100
 from shared.bundle.problems import Notice, Problem, ValidationReport
 from shared.bundle.safezip import BadJson, ZipLimits, load_json
 from shared.method.classes import class_for_parameters, gpu_count_problem
@@ -218,7 +218,8 @@ def configuration(r: ReferenceRun) -> Iterator[Problem]:
 
 
 def standard_run(r: ReferenceRun) -> Iterator[Problem]:
-    """The standard sample count, on H100s (exact product names)."""
+    """The standard sample count, on GPUs the checks know (exact product names): H100s are rated, another
+    known GPU is accepted with a warning and shown without stars, an unknown or mixed set is refused."""
     assert r.task is not None
     if r.samples != r.task.samples:
         yield Problem(
@@ -228,13 +229,8 @@ def standard_run(r: ReferenceRun) -> Iterator[Problem]:
         )
     if not r.gpus:
         yield Problem("no_gpu", "The configuration lists no GPU (environment.gpu), so the H100 rule cannot be checked.")
-    elif not all(is_h100(g) for g in r.gpus):
-        names = ", ".join(repr(str(g)[:60]) for g in r.gpus[:4])
-        yield Problem(
-            "not_h100",
-            f"The run used {names}, not an NVIDIA H100, so it is not eligible for the official leaderboard. "
-            "Run it again on an H100 80GB.",
-        )
+    else:
+        yield from gpu_findings(r.gpus)
 
 
 def phase_energies(r: ReferenceRun) -> Iterator[Problem]:

@@ -240,6 +240,8 @@ class ReportConfig(BaseModel):
         shape_warmup: Whether the untracked shape warm-up ran.
         shape_warmup_samples: Samples of new input shapes it ran.
         steady_warmup: The steady warm-up's record.
+        warmup: "ours" (the default warm-ups) or "reference" (the reference runner's, call for call); None in
+            bundles written before the option existed (they ran "ours").
         gc_paused_in_windows: Python's garbage collector was paused inside measured windows.
         cpu_pin: CPU core the inference thread was pinned to, or None.
         max_new_tokens: Most new tokens per generation (tokens), None when the task generates none.
@@ -270,6 +272,7 @@ class ReportConfig(BaseModel):
     shape_warmup: bool | None = None
     shape_warmup_samples: NonNegativeInt | None = None
     steady_warmup: SteadyWarmupRecord | None = None
+    warmup: Literal["ours", "reference"] | None = None
     gc_paused_in_windows: bool | None = None
     cpu_pin: NonNegativeInt | None = None
     max_new_tokens: int | None = None

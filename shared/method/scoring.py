@@ -11,6 +11,9 @@ Edge cases, as we define them (docs/METHOD_CHOICES.md):
   float values), so scaling every energy by a power of two never moves a result across an edge;
 - NaN, infinite or negative energy -> ValueError: such a value never passes bundle validation, so
   seeing one here is a bug, not a result to hide.
+
+Only H100 results are rated (docs/METHODOLOGY.md §1): a result measured on another GPU
+(shared.method.hardware) has no scoring group, so it is never rated with H100 results and gets no stars.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ MAX_STARS = 5
 BANDS = 5
 
 K = TypeVar("K", bound=Hashable)
+# A scoring group: (task id, class), the class '' for tasks without classes.
+Group = tuple[str, str]
 
 
 def _check(energies: Sequence[float]) -> None:
@@ -58,16 +63,21 @@ def band_edges(energies: Sequence[float]) -> list[float]:
     return [lo + (hi - lo) * k / BANDS for k in range(BANDS + 1)]
 
 
-def scoring_group(task_id: str, model_class: str | None, has_classes: bool) -> tuple[str, str]:
-    """The group a result is rated in: (task, class) for tasks with classes, (task, '') otherwise."""
+def scoring_group(task_id: str, model_class: str | None, has_classes: bool, rated: bool = True) -> Group | None:
+    """The group a result is rated in: (task, class) for tasks with classes, (task, '') otherwise; None for
+    a result that is not rated (`rated` False: measured on a GPU other than the H100), which no group holds."""
+    if not rated:
+        return None
     return (task_id, (model_class or "") if has_classes else "")
 
 
-def stars_by_group(items: Iterable[tuple[K, tuple[str, str], float]]) -> dict[K, int]:
-    """Stars for many results at once: items are (result key, scoring group, energy Wh/1k)."""
-    groups: dict[tuple[str, str], list[tuple[K, float]]] = defaultdict(list)
+def stars_by_group(items: Iterable[tuple[K, Group | None, float]]) -> dict[K, int]:
+    """Stars for many results at once: items are (result key, scoring group, energy Wh/1k). An item without
+    a group (not rated) gets no stars: it is absent from the result and moves no other result's stars."""
+    groups: dict[Group, list[tuple[K, float]]] = defaultdict(list)
     for key, group, energy in items:
-        groups[group].append((key, energy))
+        if group is not None:
+            groups[group].append((key, energy))
     out: dict[K, int] = {}
     for members in groups.values():
         for (key, _), s in zip(members, assign_stars([e for _, e in members]), strict=True):

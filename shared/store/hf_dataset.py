@@ -74,6 +74,11 @@ class HFDatasetStore:
         os.chmod(tmp, PRIVATE_FILE_MODE)  # the copy holds submitters' contacts, like the store it replaces
         os.replace(tmp, self.path)
         self._pulled_at = time.monotonic()
+        if hasattr(self, "_inner"):
+            # The repository's copy may have been pushed by older code (an older schema version): opening it
+            # again migrates the local copy (SQLiteStore's schema steps), so publishing can store NULL stars
+            # for results not rated; the next write pushes the migrated file.
+            self._inner = SQLiteStore(self.path)
 
     def _push(self, message: str) -> None:
         # Fold the WAL into the main file so the uploaded copy is complete on its own.

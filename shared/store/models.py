@@ -11,10 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from shared.method.hardware import is_rated_hardware
+from shared.method.scoring import Group, scoring_group
+from shared.method.tasks import TASKS
 from shared.records import ResultRecord
 
 STORE_ENV = "AIENERGY_STORE"
-STORE_SCHEMA_VERSION = 1
+# 2: version_results.stars may be NULL (a result measured on another GPU than the H100, not rated).
+STORE_SCHEMA_VERSION = 2
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_STORE_PATH = REPO_ROOT / "data" / "store" / "aienergy.sqlite3"
 # The store holds submitters' contacts: readable and writable by its owner only.
@@ -97,6 +101,7 @@ class Submission:
     model_id: str
     gpu_energy_wh_per_1k: float
     warnings: tuple[str, ...] = ()
+    hardware: str = ""  # GPU the result was measured on, as recorded (the reviewer's queue shows it)
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,9 @@ class VersionInfo:
 
 @dataclass(frozen=True)
 class RatedResult:
-    """A result as a version rates it (stars are None for a result not in that version)."""
+    """A result as a version rates it. Stars are None for a result not in that version (approved, not yet
+    published), and for a result of the version that is not rated: measured on another GPU than the H100
+    (`rated_hardware` False), listed under other hardware."""
 
     result_id: str
     submission_id: str
@@ -120,6 +127,24 @@ class RatedResult:
     record: ResultRecord
     stars: int | None
     version_id: str | None
+
+    @property
+    def rated_hardware(self) -> bool:
+        """True when the result's GPU is rated (an H100, or a published figure); False for other hardware."""
+        return record_rated(self.record)
+
+
+def record_rated(record: ResultRecord) -> bool:
+    """True when a record is rated: measured on an H100 (exact product name) or a published figure."""
+    return is_rated_hardware(record.hardware, record.is_published_figure)
+
+
+def record_group(record: ResultRecord) -> Group | None:
+    """The scoring group of a stored record (shared.method.scoring), None for a record that is not rated
+    (another GPU than the H100): every path that gives stars asks this, so none puts such a result in
+    a group with H100 results."""
+    task = TASKS.get(record.task_id)
+    return scoring_group(record.task_id, record.model_class, task.has_classes if task else False, record_rated(record))
 
 
 class Store(Protocol):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from shared.method.scoring import scoring_group, stars_by_group
+from shared.method.scoring import stars_by_group
 from shared.method.tasks import TASKS
 from shared.records import ResultRecord
 from shared.store.models import (
@@ -30,6 +30,7 @@ from shared.store.models import (
     Submitter,
     VersionInfo,
     now_utc,
+    record_group,
 )
 from shared.store.quota import SubmitterKey, check_quota, window_start
 
@@ -76,7 +77,7 @@ CREATE TABLE IF NOT EXISTS versions(
 CREATE TABLE IF NOT EXISTS version_results(
     version_id TEXT NOT NULL REFERENCES versions(id),
     result_id TEXT NOT NULL REFERENCES results(id),
-    stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
+    stars INTEGER CHECK (stars IS NULL OR stars BETWEEN 1 AND 5),
     PRIMARY KEY (version_id, result_id)
 );
 -- Results imported as published figures (shared/store/reference_import.py): they live in a frozen
@@ -91,7 +92,8 @@ _NOT_IMPORTED = "s.id NOT IN (SELECT submission_id FROM published_imports)"
 
 _SUB_COLS = """s.id, s.bundle_sha256, s.filename, s.submitter_name, s.submitter_contact, s.hf_username,
     s.attested_at, s.created_at, s.status, s.review_reason, s.reviewed_by, s.reviewed_at,
-    r.id, r.task_id, r.model_id, r.gpu_energy_wh_per_1k, s.warnings_json"""
+    r.id, r.task_id, r.model_id, r.gpu_energy_wh_per_1k, s.warnings_json,
+    COALESCE(json_extract(r.record_json, '$.hardware'), '')"""
 
 
 def _add_content_identity(db: sqlite3.Connection) -> None:
@@ -106,6 +108,43 @@ def _add_content_identity(db: sqlite3.Connection) -> None:
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS submissions_content ON submissions(content_sha256)")
     # The quota counts a submitter's recent submissions: keep that lookup off a full scan.
     db.execute("CREATE INDEX IF NOT EXISTS submissions_created ON submissions(created_at)")
+
+
+# Schema version 1 held `version_results.stars INTEGER NOT NULL`: every result of a version was rated.
+_VERSION_RESULTS_V2 = """CREATE TABLE version_results_v2(
+    version_id TEXT NOT NULL REFERENCES versions(id),
+    result_id TEXT NOT NULL REFERENCES results(id),
+    stars INTEGER CHECK (stars IS NULL OR stars BETWEEN 1 AND 5),
+    PRIMARY KEY (version_id, result_id)
+)"""
+
+
+def _stars_nullable(db: sqlite3.Connection) -> bool:
+    """True when `version_results.stars` accepts NULL (schema version 2 and later)."""
+    return not any(row[1] == "stars" and row[3] for row in db.execute("PRAGMA table_info(version_results)"))
+
+
+def _migrate(db: sqlite3.Connection, found: int) -> None:
+    """Bring a store of an older schema version to STORE_SCHEMA_VERSION, inside the caller's transaction.
+
+    1 -> 2: `version_results.stars` becomes nullable (results measured on another GPU than the H100 are
+    published without stars). SQLite cannot drop a NOT NULL constraint in place, so the table is rebuilt
+    (create, copy every row, drop, rename): all or nothing, since the caller's transaction holds it.
+    Nothing references version_results, so the foreign keys stay as they are.
+    """
+    if not _stars_nullable(db):
+        before = db.execute("SELECT COUNT(*) FROM version_results").fetchone()[0]
+        db.execute(_VERSION_RESULTS_V2)
+        db.execute(
+            "INSERT INTO version_results_v2(version_id, result_id, stars)"
+            " SELECT version_id, result_id, stars FROM version_results"
+        )
+        db.execute("DROP TABLE version_results")
+        db.execute("ALTER TABLE version_results_v2 RENAME TO version_results")
+        after = db.execute("SELECT COUNT(*) FROM version_results").fetchone()[0]
+        if after != before:  # cannot happen; the transaction is rolled back rather than lose a row
+            raise StoreError(f"Migrating the store lost rows ({before} -> {after}); nothing was changed.")
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(STORE_SCHEMA_VERSION),))
 
 
 def _private(path: Path) -> None:
@@ -148,8 +187,8 @@ def result_row(res_id: str, sub_id: str, record: ResultRecord) -> tuple[object, 
 
 
 def _submission(row: tuple) -> Submission:
-    *head, warnings_json = row
-    return Submission(*head, warnings=tuple(json.loads(warnings_json)))  # type: ignore[misc]
+    *head, warnings_json, hardware = row
+    return Submission(*head, warnings=tuple(json.loads(warnings_json)), hardware=str(hardware))  # type: ignore[misc]
 
 
 class SQLiteStore:
@@ -166,15 +205,23 @@ class SQLiteStore:
             _add_content_identity(db)
         _private(self.path)
         with self._tx() as db:
+            # A new store is born at this version; an older one says its own, and is migrated below.
             db.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (str(STORE_SCHEMA_VERSION),),
             )
             found = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-        if int(found) != STORE_SCHEMA_VERSION:
+            try:
+                version = int(found)
+            except ValueError:
+                version = -1
+            # The table's own shape decides too: a file whose meta row went missing was just stamped current.
+            if 1 <= version < STORE_SCHEMA_VERSION or (version == STORE_SCHEMA_VERSION and not _stars_nullable(db)):
+                _migrate(db, version)
+        if not 1 <= version <= STORE_SCHEMA_VERSION:
             raise StoreError(
-                f"The store at {self.path} has schema version {found}; this code reads "
-                f"{STORE_SCHEMA_VERSION}. Point {STORE_ENV} at a store of this version."
+                f"The store at {self.path} has schema version {found}; this code reads versions 1 to "
+                f"{STORE_SCHEMA_VERSION}. Point {STORE_ENV} at a store of such a version, or update the code."
             )
 
     def _connect(self) -> sqlite3.Connection:
@@ -393,14 +440,16 @@ class SQLiteStore:
             if db.execute("SELECT 1 FROM versions WHERE id = ?", (version_id,)).fetchone():
                 raise StoreError(f"Version {version_id} already exists; versions are frozen once published.")
             rows = db.execute(
-                "SELECT r.id, r.task_id, r.model_class, r.gpu_energy_wh_per_1k FROM results r"
+                "SELECT r.id, r.record_json FROM results r"
                 f" JOIN submissions s ON s.id = r.submission_id WHERE s.status = 'approved' AND {_NOT_IMPORTED}"
             ).fetchall()
             if not rows:
                 raise StoreError("There is no approved result to publish.")
-            stars = stars_by_group(
-                (rid, scoring_group(task, cls, TASKS[task].has_classes), e) for rid, task, cls, e in rows
-            )
+            records = {rid: ResultRecord.from_json(rec) for rid, rec in rows}
+            # A result measured on another GPU than the H100 has no group: it joins the version without stars
+            # (NULL), and no H100 result's stars depend on it.
+            rated = stars_by_group((rid, record_group(r), r.gpu_energy_wh_per_1k) for rid, r in records.items())
+            stars = {rid: rated.get(rid) for rid in records}
             stamp = now_utc()
             db.execute(
                 "INSERT INTO versions(id, name, published_at, notes) VALUES (?, ?, ?, ?)",
@@ -477,12 +526,7 @@ class SQLiteStore:
         if len({r[0] for r in rows}) != len(rows):
             raise StoreError("Two figures have the same source bytes: each must name its own file and line.")
         stars = stars_by_group(
-            (
-                res_id,
-                scoring_group(rec.task_id, rec.model_class, TASKS[rec.task_id].has_classes),
-                rec.gpu_energy_wh_per_1k,
-            )
-            for _, res_id, _, _, _, rec in rows
+            (res_id, record_group(rec), rec.gpu_energy_wh_per_1k) for _, res_id, _, _, _, rec in rows
         )
         stamp = now_utc()
         with self._tx() as db:
@@ -510,6 +554,6 @@ class SQLiteStore:
                 )
                 db.execute(
                     "INSERT INTO version_results(version_id, result_id, stars) VALUES (?, ?, ?)",
-                    (version_id, res_id, stars[res_id]),
+                    (version_id, res_id, stars.get(res_id)),
                 )
         return VersionInfo(version_id, name, stamp, notes, len(rows))

@@ -10,9 +10,8 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from shared.method.scoring import scoring_group, stars_by_group
-from shared.method.tasks import TASKS
-from shared.store.models import RatedResult
+from shared.method.scoring import stars_by_group
+from shared.store.models import RatedResult, record_group
 
 
 def version_for(day: date) -> tuple[str, str]:
@@ -20,13 +19,8 @@ def version_for(day: date) -> tuple[str, str]:
     return f"{day.year:04d}-{day.month:02d}", f"{calendar.month_name[day.month]} {day.year}"
 
 
-def recompute_stars(results: list[RatedResult]) -> dict[str, int]:
-    """Stars of a version's results recomputed from their energies (result id -> stars)."""
-    return stars_by_group(
-        (
-            r.result_id,
-            scoring_group(r.record.task_id, r.record.model_class, TASKS[r.record.task_id].has_classes),
-            r.record.gpu_energy_wh_per_1k,
-        )
-        for r in results
-    )
+def recompute_stars(results: list[RatedResult]) -> dict[str, int | None]:
+    """Stars of a version's results recomputed from their energies (result id -> stars); a result measured
+    on another GPU than the H100 is not rated: None, as the version froze it."""
+    stars = stars_by_group((r.result_id, record_group(r.record), r.record.gpu_energy_wh_per_1k) for r in results)
+    return {r.result_id: stars.get(r.result_id) for r in results}

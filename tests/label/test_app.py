@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from label_generator.app import build_demo
-from label_generator.catalog import catalog
+from label_generator.catalog import LabelIndex
 from label_generator.render import read_metadata
 from tests.conftest import serve
 from tests.label.conftest import LINKS, Published, open_png
@@ -43,10 +43,10 @@ def _choose(page: Any, label: str, option: str) -> None:
 
 
 def test_catalog_lists_published_results_newest_first(published: Published) -> None:
-    cat = catalog(published.store)
-    assert list(cat) == ["text_generation", "image_classification"]
-    assert list(cat["image_classification"]) == ["acme/alpha", "acme/beta", "acme/gamma"]
-    assert [e.version_id for e in cat["image_classification"]["acme/beta"]] == ["2026-11", "2026-10"]
+    view = LabelIndex(published.store).current()
+    assert view.tasks == ["text_generation", "image_classification"]
+    assert view.models("image_classification") == ("acme/alpha", "acme/beta", "acme/gamma")
+    assert [e.version_id for e in view.entries("image_classification", "acme/beta")] == ["2026-11", "2026-10"]
 
 
 @pytest.mark.browser

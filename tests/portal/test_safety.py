@@ -271,12 +271,12 @@ def test_simulated_meter_refused(tmp_store: SQLiteStore) -> None:
 
 
 def test_non_h100_refused(tmp_store: SQLiteStore) -> None:
-    data = make_bundle_bytes(env=make_env(gpu_name="NVIDIA A100-SXM4-80GB"))
+    data = make_bundle_bytes(env=make_env(gpu_name="NVIDIA GeForce RTX 4090"))
     assert_rejected(tmp_store, data, "not an NVIDIA H100")
 
 
 def test_every_problem_is_listed_together(tmp_store: SQLiteStore) -> None:
-    data = make_bundle_bytes(env=make_env(meter="simulated", gpu_name="NVIDIA A100-SXM4-80GB"))
+    data = make_bundle_bytes(env=make_env(meter="simulated", gpu_name="NVIDIA GeForce RTX 4090"))
     outcome = service.submit(tmp_store, data, "b.zip", type(ALL_TERMS)(True, False, True), type(ALICE)(name=""))
     text = outcome.text()
     for fragment in ("Data integrity", "Say who submits", "simulated meter", "not an NVIDIA H100"):

@@ -503,9 +503,9 @@ def test_first_phase_must_be_preprocess() -> None:
 
 
 def test_not_h100() -> None:
-    rep = validate_bundle(bundle_of(make_report(), make_env(gpu_name="NVIDIA A100-SXM4-80GB")))
+    rep = validate_bundle(bundle_of(make_report(), make_env(gpu_name="NVIDIA GeForce RTX 4090")))
     msg = problem(rep, "not_h100")
-    assert "NVIDIA A100-SXM4-80GB" in msg and "not eligible for the official leaderboard" in msg
+    assert "NVIDIA GeForce RTX 4090" in msg and "cannot be accepted" in msg and "H100" in msg
     assert rep.record is None
 
 
@@ -722,7 +722,7 @@ def test_text_lists_every_problem() -> None:
     rep = validate_bundle(bundle_of(make_report(), make_env(gpu_name="NVIDIA L4", meter="simulated")))
     text = rep.text()
     assert text.startswith("REJECTED: 2 problem(s)")
-    assert "not eligible" in text and "simulated meter" in text
+    assert "cannot be accepted" in text and "simulated meter" in text
 
 
 @pytest.mark.parametrize("name", [MANIFEST_FILE, REPORT_FILE, ENVIRONMENT_FILE])

@@ -177,9 +177,22 @@ def test_reference_no_sample_count(samples: Any) -> None:
 
 
 def test_reference_not_h100() -> None:
-    rep = validate_bundle(reference_zip(gpus=("NVIDIA A100-SXM4-80GB",)))
+    rep = validate_bundle(reference_zip(gpus=("Tesla T4",)))
     msg = problem(rep, "not_h100")
-    assert "A100" in msg and "not eligible for the official leaderboard" in msg
+    assert "Tesla T4" in msg and "cannot be accepted" in msg
+
+
+def test_reference_other_known_gpu_accepted_without_stars() -> None:
+    rep = validate_bundle(reference_zip(gpus=("NVIDIA A100-SXM4-80GB",)))
+    assert rep.ok, rep.text()
+    other = [w.message for w in rep.warnings if w.code == "other_hardware"]
+    assert other and "NVIDIA A100-SXM4-80GB" in other[0] and "without stars" in other[0]
+    assert rep.record is not None and rep.record.hardware == "NVIDIA A100-SXM4-80GB"
+
+
+def test_reference_mixed_gpus_refused() -> None:
+    rep = validate_bundle(reference_zip(gpus=("NVIDIA H100 80GB HBM3", "NVIDIA H200")))
+    assert "different GPUs" in problem(rep, "mixed_gpus")
 
 
 def test_reference_no_gpu() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from app import LandingFacts, landing_html
 from shared.method.tasks import TASKS
 from shared.records import FORMAT_PUBLISHED, PROVENANCE_PUBLISHED, ResultRecord
@@ -73,3 +75,29 @@ def test_a_request_reads_no_result_once_versions_are_counted(tmp_store: SQLiteSt
     counting.calls.clear()
     assert "December 2026" in landing_html(counting, facts=facts)  # type: ignore[arg-type]
     assert counting.calls == {"versions": 1, "version_results": 1}
+
+
+def test_counts_are_read_by_sql_once_per_version_and_fresh_after_a_publish(
+    tmp_store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app as suite
+
+    official(tmp_store, 40)
+    counted: list[str] = []
+    real = suite.version_counts
+
+    def counting(store: Any, version_id: str) -> Any:
+        counted.append(version_id)
+        return real(store, version_id)
+
+    monkeypatch.setattr(suite, "version_counts", counting)
+    # The page never parses a record: a store whose whole-version read fails still serves it.
+    monkeypatch.setattr(tmp_store, "version_results", lambda version_id: pytest.fail("read a version"))
+    facts = LandingFacts(tmp_store)
+    for _ in range(3):
+        assert "40 rated results" in landing_html(tmp_store, facts=facts)
+    assert counted == ["aes-v1-2025-02"]
+    measured(tmp_store)
+    page = landing_html(tmp_store, facts=facts)
+    assert "<b>December 2026</b>: 2 rated results" in page and "40 rated results" in page
+    assert counted == ["aes-v1-2025-02", "2026-12"]

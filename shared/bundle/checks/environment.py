@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from shared.bundle.checks.context import NativeBundle
 from shared.bundle.checks.identity import dtype_problem, model_id_problem, text_caps
-from shared.bundle.gpus import is_h100
+from shared.bundle.gpus import canonical_name, is_h100, is_known_gpu, max_power_w, same_product
 from shared.bundle.problems import Notice, Problem
 from shared.bundle.schema import ENVIRONMENT_FILE, METER_SIMULATED, REPORT_FILE
 from shared.method.classes import class_for_parameters, gpu_count_problem
@@ -31,21 +31,58 @@ def meter(b: NativeBundle) -> Iterator[Problem]:
         )
 
 
-def gpus_are_h100(b: NativeBundle) -> Iterator[Problem]:
-    """At least one GPU, and every one exactly an H100 product name."""
+# The warning of a result measured on a known GPU other than the H100 (shared.method.hardware).
+OTHER_HARDWARE = "other_hardware"
+
+
+def gpu_findings(names: Sequence[object], file: str | None = None) -> Iterator[Problem]:
+    """What the GPU names of one run make of it (both bundle formats): refused when a name is not a GPU the
+    checks know (`not_h100`: an unknown product, or one merely named like an H100) or when the run mixed
+    products (`mixed_gpus`); accepted with the `other_hardware` warning on a known GPU other than the H100."""
+    if not names:
+        return
+    unknown = sorted({str(n)[:100] for n in names if not is_known_gpu(n)})
+    if unknown:
+        yield Problem(
+            "not_h100",
+            f"The run used {', '.join(map(repr, unknown[:4]))}, which is not an NVIDIA H100 nor another datacenter "
+            "GPU whose power limit the checks know (names must match the product name NVML reports, exactly), so "
+            "the energy cannot be checked and the result cannot be accepted. Run it again on an NVIDIA H100 80GB "
+            "to be rated (docs/BUNDLE_FORMAT.md lists the other GPUs accepted without stars).",
+            file,
+        )
+        return
+    known = [str(n) for n in names]  # every name is a known product's, so a string
+    if not same_product(known):
+        shown = sorted({canonical_name(n) or n[:100] for n in known})
+        yield Problem(
+            "mixed_gpus",
+            f"The run used different GPUs together ({', '.join(shown[:4])}); one run must measure one kind of GPU, "
+            "so that its energy and power limit describe one product. Run it again on identical GPUs.",
+            file,
+        )
+        return
+    if not is_h100(known[0]):
+        gpu = canonical_name(known[0]) or known[0][:100]
+        limit = max_power_w(gpu) or 0.0
+        yield Notice(
+            OTHER_HARDWARE,
+            f"Measured on {gpu} (power limit up to {limit:,.0f} W per GPU), not an NVIDIA H100: the result "
+            "is stored and shown under other hardware without stars; only H100 results are rated.",
+            file,
+        )
+
+
+def gpus_known(b: NativeBundle) -> Iterator[Problem]:
+    """At least one GPU, every one of one product the checks know: an H100 (rated), or another known
+    datacenter GPU (accepted with a warning, shown under other hardware without stars)."""
     assert b.env is not None
     if not b.env.gpus:
         yield Problem("no_gpu", "environment.json lists no GPU; a rated run needs an NVIDIA H100.", ENVIRONMENT_FILE)
+        return
     # A dry run names a simulated board ("... (simulated, --dry-run)"): simulated_meter already says it.
     dry = b.env.meter == METER_SIMULATED
-    other = sorted({g.name[:100] for g in b.env.gpus if not is_h100(g.name) and not (dry and "(simulated" in g.name)})
-    if other:
-        yield Problem(
-            "not_h100",
-            f"The run used {', '.join(map(repr, other))}, not an NVIDIA H100, so it is not eligible for the official "
-            "leaderboard (all ratings compare H100 measurements). Run it again on an H100 80GB.",
-            ENVIRONMENT_FILE,
-        )
+    yield from gpu_findings([g.name for g in b.env.gpus if not (dry and "(simulated" in g.name)], ENVIRONMENT_FILE)
 
 
 def _process_names(processes: list[dict[str, Any]]) -> str:

@@ -16,7 +16,7 @@ NATIVE_STAGES: list[Stage[NativeBundle]] = [
         "environment and identity",
         [
             environment.meter,
-            environment.gpus_are_h100,
+            environment.gpus_known,
             environment.contamination,
             environment.model_class,
             environment.device_ids,

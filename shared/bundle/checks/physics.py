@@ -83,8 +83,9 @@ def idle_plausible(b: NativeBundle) -> Iterator[Problem]:
     if idle < margins.IDLE_MIN_W_PER_GPU * n or (limit is not None and idle > limit):
         yield Problem(
             "idle_implausible",
-            f"environment.json says the {n} GPU(s) idled at {idle:.1f} W in all; an H100 idles at 60-120 W and "
-            f"never under {margins.IDLE_MIN_W_PER_GPU:.0f} W. {_AS_WRITTEN}",
+            f"environment.json says the {n} GPU(s) idled at {idle:.1f} W in all, over their power limit or under "
+            f"{margins.IDLE_MIN_W_PER_GPU:.0f} W per GPU; an H100 idles at 60-120 W, and no datacenter GPU the checks "
+            f"know idles under {margins.IDLE_MIN_W_PER_GPU:.0f} W. {_AS_WRITTEN}",
             ENVIRONMENT_FILE,
         )
         return

@@ -1,0 +1,467 @@
+"""Our runner side by side with the reference runner (optimum-benchmark 0.6.0's energy_star scenario, which
+measures through CodeCarbon 3.3.2) on the same host, model and prompts: does our number agree, and if not, why?
+
+Each run is a fresh process. `pairs` alternates the two runners (reference first in odd pairs, ours first in
+even ones) so that a host that speeds up or slows down during the session weighs on both alike.
+
+    # once: the reference stack in its own folder (it needs transformers 4.57 and datasets 4.x)
+    pip install --target /tmp/refsite optimum-benchmark==0.6.0 codecarbon==3.3.2 transformers==4.57.6 ...
+    python benchmarks/reference_side_by_side.py pairs --model /tmp/rep_w/llama-3.2-1b \\
+        --data /tmp/data/text_generation.jsonl --samples 200 --pairs 3 --ref-path /tmp/refsite \\
+        --ours-warmup reference --out /tmp/side
+    python benchmarks/reference_side_by_side.py table /tmp/side
+
+`reference` and `ours` run one side (what `pairs` calls). Besides each runner's own figure, every run records
+what is needed to explain a difference:
+- the reference's tracked windows read by NVML's energy counter as well as by CodeCarbon (the meter);
+- every generate call's wall time (the first and last 100 prompts of the counted pass: a cold start shows
+  as slow first prompts);
+- the wall time from process start to exit, and where it went (set-up, model load, warm-up, measured pass).
+benchmarks/gpu_harness/reference_side_by_side.sh runs it on the GPU machine with carried wheels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+NEW_TOKENS = 10  # the method's text-generation setting (min = max = 10 new tokens)
+EDGE = 100  # prompts at each end of the pass compared for a cold start
+
+
+def _process_age_s() -> float:
+    """Seconds since this process started (imports included), from /proc where there is one."""
+    try:
+        import psutil
+
+        return time.time() - float(psutil.Process().create_time())
+    except Exception:  # pragma: no cover - psutil is in both stacks; a fallback keeps the run going
+        return time.perf_counter()
+
+
+def _edges(times_s: list[float]) -> dict[str, float | None]:
+    """Mean per-sample time of the first and last EDGE prompts and of the whole pass, ms."""
+    if not times_s:
+        return {"first_ms": None, "last_ms": None, "mean_ms": None}
+    n = min(EDGE, len(times_s))
+    return {
+        "first_ms": round(1000 * statistics.fmean(times_s[:n]), 2),
+        "last_ms": round(1000 * statistics.fmean(times_s[-n:]), 2),
+        "mean_ms": round(1000 * statistics.fmean(times_s), 2),
+    }
+
+
+def _versions() -> dict[str, str]:
+    import torch
+    import transformers
+
+    return {"torch": torch.__version__, "transformers": transformers.__version__, "python": sys.version.split()[0]}
+
+
+# -- the reference ---------------------------------------------------------------------------------------------
+
+
+def reference_model_view(model: Path, work: Path) -> Path:
+    """The model folder as transformers 4.x reads it: links to every file, but a tokenizer_config.json whose
+    tokenizer class transformers 5 named `TokenizersBackend` says `PreTrainedTokenizerFast` (the same
+    tokenizer.json either way) and whose inputs are ids and mask only. Without it the reference finds no
+    tokenizer and stops."""
+    cfg_file = model / "tokenizer_config.json"
+    if not cfg_file.exists():
+        return model
+    cfg = json.loads(cfg_file.read_text())
+    if cfg.get("tokenizer_class") != "TokenizersBackend":
+        return model
+    view = work / "reference_model"
+    view.mkdir(parents=True, exist_ok=True)
+    for f in model.iterdir():
+        link = view / f.name
+        if f.name != "tokenizer_config.json" and not link.exists():
+            link.symlink_to(f.resolve())
+    cfg["tokenizer_class"] = "PreTrainedTokenizerFast"
+    cfg.pop("backend", None)
+    # transformers 4.x's fast tokenizer also returns token_type_ids, which a causal LM's generate refuses.
+    cfg["model_input_names"] = ["input_ids", "attention_mask"]
+    (view / "tokenizer_config.json").write_text(json.dumps(cfg, indent=1))
+    return view
+
+
+def _counter_mj(device: str) -> Any:
+    """A reader of GPU 0's NVML energy counter, mJ (0 on a CPU rehearsal, which has none)."""
+    if device != "cuda":
+        return lambda: 0
+    import pynvml
+
+    pynvml.nvmlInit()
+    handle = pynvml.nvmlDeviceGetHandleByIndex(0)
+    return lambda: pynvml.nvmlDeviceGetTotalEnergyConsumption(handle)
+
+
+def _gpu_name(device: str) -> str:
+    if device != "cuda":
+        return "cpu (rehearsal)"
+    import pynvml
+
+    pynvml.nvmlInit()
+    return str(pynvml.nvmlDeviceGetName(pynvml.nvmlDeviceGetHandleByIndex(0)))
+
+
+def run_reference(model: str, data: Path, samples: int, work: Path, device: str = "cuda") -> dict[str, Any]:
+    """One run of the reference's energy_star text-generation scenario in this process (inline launcher: this
+    process is the fresh one), instrumented without changing what it does. `device` "cpu" rehearses the
+    set-up without a GPU (no NVML; the figures mean nothing)."""
+    import torch
+    from optimum_benchmark import Benchmark, BenchmarkConfig, EnergyStarConfig, InlineConfig, PyTorchConfig
+    from optimum_benchmark.backends.pytorch.backend import PyTorchBackend
+    from optimum_benchmark.trackers import energy as energy_mod
+
+    counter = _counter_mj(device)
+    import datasets
+
+    # datasets 4.4's torch formatter imports torchvision.io.VideoReader whenever torchvision is loaded, and
+    # torchvision 0.26 (beside torch 2.11) no longer has it: text datasets never need that branch.
+    datasets.config.TORCHVISION_AVAILABLE = False
+
+    def sync() -> None:
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    windows: dict[str, dict[str, float]] = {}
+    calls: dict[str, list[float]] = {}
+    current = {"phase": "untracked"}
+    original_track = energy_mod.EnergyTracker.track
+
+    @contextmanager
+    def track(self: Any, task_name: str = "task") -> Iterator[None]:
+        # NVML's counter read just outside CodeCarbon's own window: the same span, another meter.
+        sync()
+        e0, t0 = counter(), time.perf_counter()
+        current["phase"] = task_name
+        with original_track(self, task_name=task_name):
+            yield
+        e1, t1 = counter(), time.perf_counter()
+        current["phase"] = "untracked"
+        windows[task_name] = {
+            "duration_s": t1 - t0,
+            "nvml_wh": (e1 - e0) / 3.6e6,
+            "codecarbon_gpu_wh": float(self.gpu_energy or 0.0) * 1000.0,
+        }
+
+    def timed(name: str) -> Any:
+        original = getattr(PyTorchBackend, name)
+
+        def call(self: Any, inputs: Any, kwargs: Any) -> Any:
+            t = time.perf_counter()
+            out = original(self, inputs, kwargs)
+            sync()
+            calls.setdefault(f"{current['phase']}:{name}", []).append(time.perf_counter() - t)
+            return out
+
+        return call
+
+    energy_mod.EnergyTracker.track = track  # type: ignore[method-assign]
+    PyTorchBackend.generate = timed("generate")  # type: ignore[method-assign]
+    PyTorchBackend.prefill = timed("prefill")  # type: ignore[method-assign]
+
+    os.chdir(work)  # CodeCarbon and the scenario write their files into the working directory
+    config = BenchmarkConfig(
+        name="text_generation",
+        launcher=InlineConfig(device_isolation=False),
+        backend=PyTorchConfig(
+            device=device,
+            device_ids="0" if device == "cuda" else None,
+            no_weights=False,
+            task="text-generation",
+            model=model,
+            torch_dtype="bfloat16",
+        ),
+        scenario=EnergyStarConfig(
+            dataset_name=str(data.parent),
+            dataset_config=None,  # type: ignore[arg-type]
+            dataset_split="train",
+            text_column_name="text",
+            num_samples=samples,
+            truncation=True,
+            input_shapes={"batch_size": 1},
+            generate_kwargs={"max_new_tokens": NEW_TOKENS, "min_new_tokens": NEW_TOKENS},
+        ),
+    )
+    t_launch = time.perf_counter()
+    report = Benchmark.launch(config)
+    launched_s = time.perf_counter() - t_launch
+
+    def gpu_wh(target: str) -> float:
+        return float(getattr(report, target).energy.gpu) * 1000.0  # kWh -> Wh
+
+    # The reference's total: preprocess + prefill + decode, and decode = generate - prefill.
+    total_wh = gpu_wh("preprocess_dataset") + gpu_wh("prefill") + gpu_wh("decode")
+    generate = windows.get("generate", {})
+    pass_times = calls.get("generate:generate", [])
+    return {
+        "runner": "reference",
+        "samples": samples,
+        "wh_per_1k": total_wh * 1000.0 / samples,
+        "pass_wh_per_1k_nvml": generate.get("nvml_wh", 0.0) * 1000.0 / samples,
+        "pass_s": generate.get("duration_s"),
+        "prefill_pass_s": windows.get("prefill", {}).get("duration_s"),
+        "windows": windows,
+        "warmup_calls": {k: len(v) for k, v in calls.items()},
+        "per_sample": _edges(pass_times),
+        "benchmark_s": launched_s,
+        "wall_s": _process_age_s(),
+        "versions": {
+            **_versions(),
+            "optimum_benchmark": _pkg_version("optimum-benchmark"),
+            "codecarbon": _pkg_version("codecarbon"),
+        },
+        "gpu": _gpu_name(device),
+    }
+
+
+def _pkg_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+# -- ours ------------------------------------------------------------------------------------------------------
+
+
+def run_ours(
+    model: str, data: Path, samples: int, warmup: str, work: Path, name: str, dry_run: bool = False
+) -> dict[str, Any]:
+    """One run of our runner (one repetition, as the reference runs one pass) in this process, every query's
+    latency captured from the measured pass."""
+    sys.path.insert(0, str(ROOT))
+    from runner import perf
+    from runner.measure import RunConfig, run
+    from shared.bundle.schema import REPORT_FILE
+
+    latencies: list[float] = []
+    original = perf.QueryLog.record
+
+    def record(self: Any, latency_s: float, outcome: Any) -> None:
+        latencies.append(latency_s)
+        original(self, latency_s, outcome)
+
+    perf.QueryLog.record = record  # type: ignore[method-assign]
+    import transformers
+
+    if transformers.__version__.startswith("4."):  # ours on the reference's library versions
+        model = str(reference_model_view(Path(model).resolve(), work.resolve()))
+    out = work / "runs" / name
+    cfg = RunConfig(
+        task="text_generation",
+        model=model,
+        out=out,
+        dataset=str(data),
+        samples=samples,
+        repetitions=1,
+        progress=False,
+        warmup=warmup,
+        dry_run=dry_run,
+    )
+    outcome = run(cfg)
+    if not outcome.complete:
+        raise SystemExit(f"our run did not complete: {outcome}")
+    report = json.loads((out / REPORT_FILE).read_text())
+    phases = {p["name"]: p for p in report["repetitions"][0]["phases"]}
+    main = phases["generate"]
+    timings = report.get("timings_s", {})
+    return {
+        "runner": f"ours ({warmup} warm-up)",
+        "warmup": warmup,
+        "samples": samples,
+        "wh_per_1k": report["summary"]["gpu_energy_wh_per_1k_mean"],
+        "pass_wh_per_1k_nvml": main["gpu_energy_wh"] * 1000.0 / samples,
+        "pass_s": main["duration_s"],
+        "timings_s": timings,
+        "per_sample": _edges(latencies),
+        "wall_s": _process_age_s(),
+        "run_dir": str(out),
+        "versions": _versions(),
+        "gpu": _gpu_name("cpu" if dry_run else "cuda"),
+    }
+
+
+# -- pairs and the table -----------------------------------------------------------------------------------------
+
+
+def _side(args: argparse.Namespace, which: str, index: int, env_path: str | None, pair: int | str) -> dict[str, Any]:
+    """Run one side in a fresh process and return its record."""
+    out = args.out / f"{index:02d}_{which}.json"
+    cmd = [sys.executable, str(Path(__file__).resolve()), which, "--model", args.model, "--data", str(args.data)]
+    cmd += ["--samples", str(args.samples), "--work", str(args.work), "--result", str(out)]
+    if which == "ours":
+        cmd += ["--warmup", args.ours_warmup, "--name", f"{index:02d}_ours"]
+    env = dict(os.environ)
+    if env_path:
+        env["PYTHONPATH"] = env_path + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    t = time.perf_counter()
+    done = subprocess.run(cmd, env=env, check=False)
+    if done.returncode != 0 or not out.exists():
+        rec: dict[str, Any] = {"runner": which, "failed": done.returncode}
+    else:
+        rec = json.loads(out.read_text())
+    rec["outer_wall_s"] = time.perf_counter() - t  # what a user waits for, interpreter start included
+    rec["pair"] = pair
+    out.write_text(json.dumps(rec, indent=1))
+    return rec
+
+
+def run_pairs(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Alternated pairs: reference first in pairs 1, 3, ...; ours first in pairs 2, 4, ..."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    args.work = args.work or args.out / "work"
+    args.work.mkdir(parents=True, exist_ok=True)
+    records: list[dict[str, Any]] = []
+    for p in range(args.pairs):
+        order = ["reference", "ours"] if p % 2 == 0 else ["ours", "reference"]
+        for k, which in enumerate(order):
+            env_path = args.ref_path if which == "reference" else args.ours_path
+            rec = _side(args, which, 2 * p + k + 1, env_path, p + 1)
+            records.append(rec)
+            print(json.dumps({k2: rec.get(k2) for k2 in ("pair", "runner", "wh_per_1k", "pass_s", "outer_wall_s")}))
+            sys.stdout.flush()
+    if args.extra_ours_path:
+        rec = _side(args, "ours", 2 * args.pairs + 1, args.extra_ours_path, "extra")
+        records.append(rec)
+        print(json.dumps({k: rec.get(k) for k in ("pair", "runner", "wh_per_1k", "pass_s", "outer_wall_s")}))
+    return records
+
+
+def _fmt(x: Any, digits: int = 1) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def table(records: list[dict[str, Any]]) -> str:
+    """The runs, then each pair's ratio and their median (markdown)."""
+    lines = [
+        "| pair | runner | Wh / 1k | counted pass s | mean W | NVML / CodeCarbon | per-prompt ms: first 100 / last 100 "
+        "| warm-up s | wall s | transformers |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        if r.get("failed") is not None:
+            lines.append(f"| {r.get('pair')} | {r['runner']} | failed (exit {r['failed']}) | | | | | | | |")
+            continue
+        pass_wh = r["pass_wh_per_1k_nvml"] * r["samples"] / 1000.0
+        watts = pass_wh * 3600.0 / r["pass_s"] if r.get("pass_s") else None
+        meter = "-"
+        gen = r.get("windows", {}).get("generate")
+        if gen and gen.get("codecarbon_gpu_wh"):
+            meter = f"{gen['nvml_wh'] / gen['codecarbon_gpu_wh']:.4f}"
+        warm = r.get("timings_s", {}).get("warmup_s")
+        if warm is None and r.get("prefill_pass_s") is not None:
+            warm = r["prefill_pass_s"]  # the reference's prefill pass is what warms its counted pass
+        edges = r.get("per_sample", {})
+        lines.append(
+            f"| {r.get('pair')} | {r['runner']} | {r['wh_per_1k']:.4f} | {_fmt(r.get('pass_s'))} | {_fmt(watts)} "
+            f"| {meter} | {_fmt(edges.get('first_ms'))} / {_fmt(edges.get('last_ms'))} | {_fmt(warm)} "
+            f"| {_fmt(r.get('outer_wall_s', r.get('wall_s')))} | {r.get('versions', {}).get('transformers', '-')} |"
+        )
+    ratios, walls = [], []
+    for p in sorted({r["pair"] for r in records if isinstance(r.get("pair"), int)}):
+        side = {r["runner"].split(" ")[0]: r for r in records if r.get("pair") == p and r.get("failed") is None}
+        if "ours" in side and "reference" in side and side["reference"]["wh_per_1k"] > 0:
+            ratios.append(side["ours"]["wh_per_1k"] / side["reference"]["wh_per_1k"])
+            if side["ours"].get("outer_wall_s") and side["reference"].get("outer_wall_s"):
+                walls.append(side["ours"]["outer_wall_s"] / side["reference"]["outer_wall_s"])
+    if ratios:
+        lines.append("")
+        lines.append(
+            f"ours / reference, Wh per 1k, per pair: {', '.join(f'{x:.4f}' for x in ratios)}; "
+            f"median **{statistics.median(ratios):.4f}** ({100 * (statistics.median(ratios) - 1):+.1f}%)"
+        )
+    if walls:
+        lines.append(
+            f"ours / reference, wall time, per pair: {', '.join(f'{x:.3f}' for x in walls)}; "
+            f"median **{statistics.median(walls):.3f}**"
+        )
+    return "\n".join(lines)
+
+
+def load_records(folder: Path) -> list[dict[str, Any]]:
+    """Every run record of a `pairs` folder, in run order."""
+    records = []
+    for f in sorted(folder.glob("[0-9][0-9]_*.json")):
+        rec = json.loads(f.read_text())
+        rec.setdefault("pair", (int(f.name[:2]) + 1) // 2)
+        records.append(rec)
+    return records
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line (module docstring)."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("reference", "ours", "pairs"):
+        s = sub.add_parser(name)
+        s.add_argument("--model", required=True, help="Model folder (a replica with weights, or a Hub snapshot).")
+        s.add_argument("--data", type=Path, required=True, help="JSONL file of prompts with a 'text' column.")
+        s.add_argument("--samples", type=int, default=1000)
+        if name == "pairs":
+            s.add_argument("--pairs", type=int, default=3)
+            s.add_argument("--ref-path", help="PYTHONPATH entry that holds the reference stack.")
+            s.add_argument("--ours-path", help="PYTHONPATH entry for our runner's needs, if any.")
+            s.add_argument("--ours-warmup", default="reference", choices=["ours", "reference"])
+            s.add_argument("--out", type=Path, required=True, help="Run records and table.md (nothing else).")
+            s.add_argument("--work", type=Path, help="Run folders and the reference's files (default OUT/work).")
+            s.add_argument(
+                "--extra-ours-path",
+                help="After the pairs, one more run of ours with this PYTHONPATH entry first (e.g. the reference's "
+                "library versions), to separate the libraries' share of a difference from the runner's.",
+            )
+        else:
+            s.add_argument("--work", type=Path, required=True)
+            s.add_argument("--result", type=Path, required=True)
+            s.add_argument("--warmup", default="reference", choices=["ours", "reference"])
+            s.add_argument("--name", default="ours")
+            s.add_argument("--cpu", action="store_true", help="Rehearse on the CPU (no GPU, no meaning).")
+    t = sub.add_parser("table")
+    t.add_argument("folder", type=Path)
+    args = ap.parse_args(argv)
+    if args.cmd == "table":
+        print(table(load_records(args.folder)))
+        return 0
+    if args.cmd == "pairs":
+        records = run_pairs(args)
+        text = table(records)
+        (args.out / "table.md").write_text(text + "\n")
+        print(text)
+        return 0
+    args.work.mkdir(parents=True, exist_ok=True)
+    data = args.data.resolve()
+    if args.cmd == "reference":
+        if data.suffix == ".jsonl":
+            # The scenario loads a dataset folder: give it one holding only this file, as its train split.
+            folder = args.work / "reference_dataset"
+            folder.mkdir(exist_ok=True)
+            target = folder / "train.jsonl"
+            if not target.exists():
+                target.write_bytes(data.read_bytes())
+            data = target
+        model = str(reference_model_view(Path(args.model).resolve(), args.work.resolve()))
+        rec = run_reference(model, data, args.samples, args.work, "cpu" if args.cpu else "cuda")
+    else:
+        rec = run_ours(args.model, data, args.samples, args.warmup, args.work, args.name, args.cpu)
+    args.result.write_text(json.dumps(rec, indent=1))
+    print(json.dumps({k: rec[k] for k in ("runner", "wh_per_1k", "pass_s", "wall_s")}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
