@@ -15,7 +15,7 @@ from typing import Any
 
 from leaderboard.backend import backend_kind, backend_text, server_name
 from leaderboard.render import esc, format_params, hub_link, not_rated_html, stars_html
-from shared.method.tasks import DEFAULT_SAMPLES, TASKS
+from shared.method.tasks import DEFAULT_SAMPLES, TASKS, get_task
 from shared.method.units import format_energy
 from shared.records import FORMAT_REFERENCE, PROVENANCE_PUBLISHED
 from shared.store.models import RatedResult
@@ -332,7 +332,20 @@ def other_figures_html(rated: RatedResult, version_name: str, others: list[Other
         '<div class="lb-other-figures"><h3>This model in other leaderboard versions</h3>'
         '<p class="lb-muted">Different runners and workloads: the figures are shown side by side, '
         "not rated against each other (stars compare results within one version only).</p>"
+        f"{_not_comparable_html([r for r, _ in cards])}"
         f'<div class="lb-kpis">{cells}</div></div>'
+    )
+
+
+def _not_comparable_html(cards: list[RatedResult]) -> str:
+    """A warning where a published figure sits beside one of ours for a task whose reference workload differs."""
+    published = {r.record.is_published_figure for r in cards}
+    task = get_task(cards[0].record.task_id) if cards[0].record.task_id in TASKS else None
+    if task is None or not task.reference_differs or published != {True, False}:
+        return ""
+    return (
+        '<p class="lb-warn"><strong>Not comparable:</strong> '
+        f"{esc(task.reference_differs)}. The two figures measure different work.</p>"
     )
 
 

@@ -69,6 +69,7 @@ table.lb-table a:hover, .lb-detail h2 a:hover {{ color:{GREEN}; }}
 .lb-detail-btn {{ border:1px solid #d5d5d5; background:#fff; border-radius:6px; padding:2px 8px; cursor:pointer; }}
 .lb-detail-btn:hover {{ border-color:{GREEN}; color:{GREEN}; }}
 .lb-muted {{ color:#777; }}
+.lb-warn {{ background:#fff0f0; border-left:4px solid #d9534f; padding:6px 10px; border-radius:4px; }}
 .lb-detail h2 {{ font-size:1.4rem; font-weight:700; margin:6px 0; }}
 .lb-detail h3 {{ font-size:1rem; font-weight:600; color:{GREEN}; margin:14px 0 6px; }}
 .lb-provenance-note {{ background:#fff8e6; border-left:4px solid #f0c27a; padding:6px 10px; border-radius:4px; }}

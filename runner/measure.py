@@ -45,7 +45,13 @@ from runner.models import resolve_source
 from runner.nvml_meter import EnergyMeter, GpuDevice, GpuStatic, IdleMeasurement, Window, open_device
 from runner.perf import MemoryPeaks, QueryLog, report_performance, run_samples
 from runner.progress import Progress
-from runner.reference_warmup import REFERENCE_WARMUP_RUNS, WARMUP_OURS, WARMUP_REFERENCE, reference_warm_up
+from runner.reference_warmup import (
+    REFERENCE_WARMUP_RUNS,
+    WARMUP_OURS,
+    WARMUP_REFERENCE,
+    WarmupMode,
+    reference_warm_up,
+)
 from runner.run_files import finalize_report, measured_phase, repetition, run_files
 from runner.steady import DRY_RUN_STEADY_S, STEADY_WARMUP_S, SteadyWarmup
 from runner.workloads import Prepared, SampleOutcome, Workload, make_workload, new_shape_items, shape_keys
@@ -136,7 +142,7 @@ class RunConfig:
     pin_cpu: str = PIN_OFF
     steady_warmup_s: float = STEADY_WARMUP_S
     endpoint: EndpointOptions | None = None
-    warmup: str = WARMUP_OURS
+    warmup: WarmupMode = WARMUP_OURS
 
 
 @dataclass

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from runner.workloads import Prepared, SampleOutcome, Workload
 from shared.method.tasks import PASS_CALL, PASS_GENERATE
 
-WARMUP_OURS = "ours"
-WARMUP_REFERENCE = "reference"
-WARMUP_MODES = (WARMUP_OURS, WARMUP_REFERENCE)
+WarmupMode = Literal["ours", "reference"]
+WARMUP_OURS: WarmupMode = "ours"
+WARMUP_REFERENCE: WarmupMode = "reference"
+WARMUP_MODES: tuple[WarmupMode, ...] = (WARMUP_OURS, WARMUP_REFERENCE)
 REFERENCE_WARMUP_RUNS = 10  # optimum-benchmark's EnergyStarConfig.warmup_runs default, used by the official configs
 
 CallFn = Callable[[Callable[[Prepared], SampleOutcome], Prepared, int, str], SampleOutcome]

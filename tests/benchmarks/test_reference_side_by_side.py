@@ -1,0 +1,65 @@
+"""benchmarks/reference_side_by_side.py on the records of the H200 calls shipped in benchmarks/sessions: the table
+recomputes every figure from the run records, and the reference's view of a model folder only renames what
+transformers 4.x cannot read."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+from benchmarks.reference_side_by_side import load_records, reference_model_view, table
+
+SESSION = Path(__file__).resolve().parents[2] / "benchmarks" / "sessions" / "2026-12-02-h200-s8"
+
+
+def test_the_pairs_table_gives_each_pairs_ratio_and_their_median() -> None:
+    records = load_records(SESSION / "call2")
+    # Alternated: reference first in pairs 1 and 3, ours first in pair 2; then the extra run of ours.
+    order = ["reference", "ours", "ours", "reference", "reference", "ours", "ours"]
+    assert [r["runner"].split(" ")[0] for r in records] == order
+    ratios = []
+    for pair in (1, 2, 3):
+        side = {r["runner"].split(" ")[0]: r for r in records if r["pair"] == pair}
+        ratios.append(side["ours"]["wh_per_1k"] / side["reference"]["wh_per_1k"])
+    text = table(records)
+    assert f"median **{statistics.median(ratios):.4f}**" in text
+    for r in records:
+        assert f"{r['wh_per_1k']:.4f}" in text
+    assert text.count("| extra |") == 1
+
+
+def test_the_reference_reads_the_same_counter_as_ours_in_its_counted_window() -> None:
+    """CodeCarbon 3.3.2's GPU energy of the generate window equals NVML's counter read around it (its
+    GPU figure is that counter's difference), so the meter adds nothing to a difference in Wh."""
+    for call in ("call2", "call3", "call4"):
+        for rec in load_records(SESSION / call):
+            if rec["runner"] == "reference":
+                gen = rec["windows"]["generate"]
+                assert abs(gen["nvml_wh"] / gen["codecarbon_gpu_wh"] - 1.0) < 1e-3
+
+
+def test_a_failed_side_is_shown_as_failed_and_left_out_of_the_ratios() -> None:
+    records = load_records(SESSION / "call1")
+    text = table(records)
+    assert text.count("failed (exit 1)") == 4
+    assert "median" not in text
+
+
+def test_the_reference_view_renames_the_tokenizer_class_and_links_the_rest(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    (model / "tokenizer.json").write_text("{}")
+    (model / "tokenizer_config.json").write_text(
+        json.dumps({"tokenizer_class": "TokenizersBackend", "backend": "tokenizers", "eos_token": "</s>"})
+    )
+    view = reference_model_view(model, tmp_path / "work")
+    assert view != model
+    cfg = json.loads((view / "tokenizer_config.json").read_text())
+    assert cfg["tokenizer_class"] == "PreTrainedTokenizerFast" and "backend" not in cfg
+    assert cfg["model_input_names"] == ["input_ids", "attention_mask"] and cfg["eos_token"] == "</s>"
+    assert (view / "config.json").is_symlink() and (view / "config.json").resolve() == (model / "config.json")
+    # A folder transformers 4.x already reads is used as it is.
+    (model / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "PreTrainedTokenizerFast"}))
+    assert reference_model_view(model, tmp_path / "work2") == model
