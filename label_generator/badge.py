@@ -9,6 +9,8 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 from label_generator.data import LabelData
+from label_generator.render import label_gpu, not_rated
+from shared.method.hardware import not_rated_text
 
 SHIELDS = "https://img.shields.io/badge"
 BADGE_LABEL = "AI Energy Score"
@@ -24,8 +26,11 @@ def _shields_part(text: str) -> str:
 def badge_message(data: LabelData) -> str:
     """'★★★☆☆ 2.37 Wh per 1k queries', plus what qualifies it: '(self-reported)' when it matches no
     published result, '(published figure)' for an imported figure, '(random weights)' for a replica."""
-    stars = "★" * data.stars + "☆" * (5 - data.stars)
-    message = f"{stars} {data.energy_text} per 1k queries"
+    if not_rated(data):  # another GPU than the H100: no stars at all, never five empty ones
+        rating = not_rated_text(label_gpu(data))
+    else:
+        rating = "★" * data.stars + "☆" * (5 - data.stars)
+    message = f"{rating} {data.energy_text} per 1k queries"
     if not data.linked:
         return f"{message} (self-reported)"
     marks = (["published figure"] if data.provenance else []) + (["random weights"] if data.random_weights else [])

@@ -25,6 +25,7 @@ from label_generator.layout import (
     TextLine,
     build_layout,
 )
+from label_generator.render import not_rated_layout
 
 FONT_FAMILY = "Inter, 'Inter Variable', 'DejaVu Sans', 'Noto Sans', Arial, sans-serif"
 FONT_WEIGHT = {"regular": 400, "medium": 500, "bold": 700}
@@ -98,7 +99,7 @@ def svg_item(item: Item) -> str:
 
 def render_svg(data: LabelData) -> str:
     """The label of `data` as an SVG document (260 x 364 user units)."""
-    layout = build_layout(data)
+    layout = not_rated_layout(build_layout(data))  # an unrated result's words in place of the stars, as the PNG
     body = "\n".join(svg_item(i) for i in layout.items)
     links = ""
     if data.linked:

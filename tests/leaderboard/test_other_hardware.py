@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from label_generator.badge import badge_message
 from label_generator.data import label_for_result
 from label_generator.layout import build_layout
 from label_generator.render import not_rated_layout, read_metadata, render_png
+from label_generator.svg import render_svg
 from leaderboard.backend import backend_text
 from leaderboard.export import main as export_main
 from leaderboard.exports import view_csv
@@ -144,6 +146,11 @@ def test_the_label_of_an_h200_result_says_not_rated(seeded: Any) -> None:
     assert layout.star_centres == ()  # no star is drawn: no stars is not zero stars
     meta = read_metadata(render_png(label))
     assert meta["aienergy:rating"] == "not rated (H200)" and meta["aienergy:stars"] == ""
+    svg = render_svg(label)
+    assert all(line.text in svg for line in layout.lines("not_rated")) and svg.count("<polygon") < render_svg(
+        label_for_result(store, next(r for r in store.version_results(vid) if r.rated_hardware).result_id, vid)
+    ).count("<polygon")
+    assert badge_message(label).startswith("not rated (H200) ") and "☆" not in badge_message(label)
     # A rated H100 result's label keeps its five stars.
     h100 = next(r for r in store.version_results(vid) if r.rated_hardware)
     assert not_rated_layout(build_layout(label_for_result(store, h100.result_id, vid))).star_centres
