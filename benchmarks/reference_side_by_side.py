@@ -217,6 +217,7 @@ def run_reference(model: str, data: Path, samples: int, work: Path, device: str 
         "windows": windows,
         "warmup_calls": {k: len(v) for k, v in calls.items()},
         "per_sample": _edges(pass_times),
+        "pass_times_ms": [round(1000 * t, 2) for t in pass_times],
         "benchmark_s": launched_s,
         "wall_s": _process_age_s(),
         "versions": {
@@ -290,6 +291,7 @@ def run_ours(
         "pass_s": main["duration_s"],
         "timings_s": timings,
         "per_sample": _edges(latencies),
+        "pass_times_ms": [round(1000 * t, 2) for t in latencies],
         "wall_s": _process_age_s(),
         "run_dir": str(out),
         "versions": _versions(),
