@@ -262,12 +262,14 @@ def label_views(browser: Any, url: str, changes: int, offset: int) -> tuple[floa
         first = float(page.evaluate("window.__labelImg"))
         times = []
         for k in range(changes):
-            page.get_by_label("Model", exact=True).first.click()
+            picker = page.get_by_label("Model", exact=True).first
+            shown = picker.input_value()
+            picker.click()
             options = page.get_by_role("option")
             options.first.wait_for(timeout=TIMEOUT_MS)
-            count = options.count()
-            # Another model than the one shown (the picker marks the chosen one selected).
-            target = options.nth(1 + (offset + k) % max(1, count - 1))
+            # Another model than the one shown: choosing the same one changes no label.
+            others = [j for j, name in enumerate(options.all_inner_texts()) if name.strip() != shown]
+            target = options.nth(others[(offset + k) % len(others)])
             page.evaluate(ARM_JS, "window.__img()")
             target.click()
             ms = page.evaluate(WAIT_JS, TIMEOUT_MS)

@@ -33,7 +33,7 @@ def wire(demo: gr.Blocks, w: LabelWidgets, h: LabelHandlers) -> None:
     # A choice in a dropdown: `select` fires once per choice (gradio's dropdown fires `input` twice, and two
     # events each render and send the label). Progress shows on the label alone: an overlay on all eight
     # outputs costs the page more time than the event itself.
-    quick: dict[str, Any] = {"show_progress": "minimal", "show_progress_on": [w.preview], "queue": False}
+    quick: dict[str, Any] = {"show_progress": "minimal", "show_progress_on": [w.preview]}
     w.task.select(h.pick_task, [w.task, w.search], shown, **quick)
     # Each keystroke asks the server for matches; a newer one replaces an answer still pending.
     w.search.input(h.search, [w.task, w.search], shown, trigger_mode="always_last", show_progress="hidden")

@@ -41,8 +41,9 @@ def store_result(store: Store, result_id: str, version_id: str | None = None) ->
 class LeaderboardData:
     """The store as the leaderboard reads it: the version list, fresh; each version's index, cached.
 
-    Thread-safe; keeps at most `max_versions` indexes (least recently used dropped, its file deleted). The
-    index files live in `folder` (a temporary folder of this object by default, removed with it).
+    Thread-safe; keeps at most `max_versions` indexes (least recently used dropped; its file is deleted with
+    its last reference). The index files live in `folder` (a temporary folder of this object by default,
+    removed with it).
     """
 
     def __init__(self, store: Store, max_versions: int = 6, folder: str | Path | None = None) -> None:
@@ -131,13 +132,11 @@ class LeaderboardData:
             self._builds += 1
             path = self.folder / f"{safe_name(version_id)}-{self._builds}.sqlite3"
             data = VersionIndex.build(path, info, iter_version_results(self.store, version_id))
-            dropped = []
             with self._lock:
                 self._cache[version_id] = data
                 while len(self._cache) > self.max_versions:
-                    dropped.append(self._cache.popitem(last=False)[1])
-        for old in dropped:
-            old.close()
+                    # Not closed here: a visitor's query may still hold it; its file goes with its last reference.
+                    self._cache.popitem(last=False)
         return data
 
     def result(self, result_id: str, version_id: str | None = None) -> RatedResult | None:

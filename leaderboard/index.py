@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,11 @@ from shared.store.models import RatedResult, VersionInfo
 # several results of the model (two runs then carry a line telling them apart).
 EXTRA_COLUMNS = ("seq", "model_key", "class_key", "repeat")
 NO_CLASS_KEY = "~"
+
+
+def _dispose(db: sqlite3.Connection, path: Path) -> None:
+    db.close()
+    path.unlink(missing_ok=True)
 
 
 def _q(name: str) -> str:
@@ -149,6 +155,8 @@ class VersionIndex:
         self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.execute("PRAGMA query_only = ON")
         self._lock = threading.Lock()
+        # The file goes with the last reference: an index dropped from a cache may still be answering a query.
+        self._dispose = weakref.finalize(self, _dispose, self._db, path)
         self.task_max: dict[str, float] = {
             t: float(m) for t, m in self._all("SELECT task_id, MAX(energy) FROM rows GROUP BY task_id")
         }
@@ -232,10 +240,9 @@ class VersionIndex:
         return cls(path, info, kinds)
 
     def close(self) -> None:
-        """Close the connection and delete the index file (it is rebuilt when asked for again)."""
+        """Close the connection and delete the index file now (otherwise done when no reference is left)."""
         with self._lock:
-            self._db.close()
-        self.path.unlink(missing_ok=True)
+            self._dispose()
 
     # ---- queries ----------------------------------------------------------------------------------
 

@@ -59,3 +59,17 @@ def test_figures_wait_for_their_tab(filled: Filled) -> None:
     assert all(v == gr.skip() for v in hidden)  # nothing built, the key kept: the tab's selection builds them
     shown = h.plots(*args, True)
     assert shown[0].visible is True and shown[5] != ""
+
+
+def test_an_index_dropped_from_the_cache_is_deleted_once_unused(filled: Filled) -> None:
+    from leaderboard.data import LeaderboardData
+
+    data = LeaderboardData(filled.store, max_versions=1)
+    first = data.version("2026-05")
+    assert first is not None
+    path = first.path
+    data.version("2026-11")  # drops 2026-05 from the cache, but `first` still answers
+    assert first.has(filled.ids["bigco/huge-30b"]) and path.exists()
+    del first
+    assert not path.exists()
+    assert data.version("2026-05") is not None  # rebuilt when asked for again
