@@ -44,28 +44,35 @@ class VersionFacts:
     """What the landing page says of one published version.
 
     Attributes:
-        info: The version.
-        tasks: Tasks with at least one result in it.
-        published_figures: Results imported as published figures (no bundle, no raw readings here).
-        replicas: Results measured on random-weight replicas.
+        info: The version (its `result_count` counts every result, rated or not).
+        tasks: Tasks with at least one rated result in it.
+        published_figures: Rated results imported as published figures (no bundle, no raw readings here).
+        replicas: Rated results measured on random-weight replicas.
+        other_hardware: Results measured on another GPU than the H100: in the version without stars, not rated.
     """
 
     info: VersionInfo
     tasks: int
     published_figures: int
     replicas: int
+    other_hardware: int = 0
+
+    @property
+    def rated(self) -> int:
+        """Results with stars (measured on an H100, or published figures)."""
+        return self.info.result_count - self.other_hardware
 
     @property
     def measured(self) -> int:
-        """Results measured from a bundle whose raw counter readings the portal re-checked."""
-        return self.info.result_count - self.published_figures
+        """Rated results measured from a bundle whose raw counter readings the portal re-checked."""
+        return self.rated - self.published_figures
 
 
 def version_facts(store: Store, head: VersionHead) -> VersionFacts:
     """Count what a version holds (one aggregate query; no record is parsed in Python for SQLite)."""
     counts = version_counts(store, head.id)
     info = VersionInfo(head.id, head.name, head.published_at, head.notes, counts.results)
-    return VersionFacts(info, counts.tasks, counts.published_figures, counts.replicas)
+    return VersionFacts(info, counts.tasks, counts.published_figures, counts.replicas, counts.unrated)
 
 
 class LandingFacts:
@@ -97,9 +104,12 @@ class LandingFacts:
 
 
 def describe_version(f: VersionFacts) -> str:
-    """One HTML line saying what is true of a version's numbers."""
-    n, tasks = f.info.result_count, f"{f.tasks} of {len(TASKS)} tasks"
+    """One HTML line saying what is true of a version's numbers (results on other hardware, which have no
+    stars, are counted apart from the rated ones)."""
+    n, tasks = f.rated, f"{f.tasks} of {len(TASKS)} tasks"
     head = f"<b>{html.escape(f.info.name)}</b>: {n:,} rated result{'s' if n != 1 else ''} in {tasks}"
+    if f.other_hardware:
+        head += f", and {f.other_hardware:,} on other hardware (not rated: stars compare H100 measurements only)"
     parts = []
     if f.published_figures:
         parts.append(

@@ -28,13 +28,14 @@ ROOT = Path(__file__).resolve().parent
 DEMO_DIR = ROOT / "data" / "demo_bundles"
 # Real bundles measured on another GPU than the H100, seeded into the demo version so that its "Other GPUs
 # (not rated)" view has content on a first start: the same Llama-3.2-1B replica measured on one NVIDIA
-# H200 by our runner loading the model (transformers) and through a serving engine's API (endpoint), 100
-# prompts x 2 repetitions each (benchmarks/sessions/2026-12-02-h200-s7/README.md). Swap the paths for
-# newer bundles here; a missing file is skipped with its reason.
-H200_SESSION = ROOT / "benchmarks" / "sessions" / "2026-12-02-h200-s7"
+# H200 by our runner loading the model (transformers) and through a serving engine's API (endpoint,
+# `transformers serve`), the standard 1,000 prompts, one repetition each, with performance figures
+# (benchmarks/sessions/2026-12-03-h200-s9/README.md). Swap the paths for newer bundles here; a missing file
+# is skipped with its reason.
+H200_SESSION = ROOT / "benchmarks" / "sessions" / "2026-12-03-h200-s9"
 OTHER_HARDWARE_BUNDLES: tuple[Path, ...] = (
-    H200_SESSION / "s7_h200_perf_own_llama1b.zip",
-    H200_SESSION / "s7_h200_endpoint_llama1b.zip",
+    H200_SESSION / "s9_h200_perf_own_llama1b_1000.zip",
+    H200_SESSION / "s9_h200_endpoint_llama1b_1000.zip",
 )
 DEMO_DIR_ENV = "AIENERGY_DEMO_BUNDLES"
 DEMO_SUBMITTER = Submitter(name="AI Energy Score suite (demo data)", contact="")

@@ -28,10 +28,13 @@ from shared.store.models import Store
 # Ordered as `Store.versions()` orders them (newest first; ties within a second: the later one first).
 _HEADS_SQL = "SELECT id, name, published_at, notes FROM versions ORDER BY published_at DESC, rowid DESC"
 # A record without a key has its dataclass default (ResultRecord.from_json): not published, not a replica.
-_COUNTS_SQL = """SELECT COUNT(*), COUNT(DISTINCT r.task_id),
-    COALESCE(SUM(json_extract(r.record_json, '$.source_format') = ?
-                 OR json_extract(r.record_json, '$.provenance') = ?), 0),
-    COALESCE(SUM(COALESCE(json_extract(r.record_json, '$.random_weights'), 0) != 0), 0)
+# A result without stars (NULL, store schema 2) was measured on another GPU than the H100: not rated, so it
+# counts apart and in none of the rated figures.
+_COUNTS_SQL = """SELECT COUNT(*), COALESCE(SUM(vr.stars IS NULL), 0),
+    COUNT(DISTINCT CASE WHEN vr.stars IS NOT NULL THEN r.task_id END),
+    COALESCE(SUM(vr.stars IS NOT NULL AND (json_extract(r.record_json, '$.source_format') = ?
+                 OR json_extract(r.record_json, '$.provenance') = ?)), 0),
+    COALESCE(SUM(vr.stars IS NOT NULL AND COALESCE(json_extract(r.record_json, '$.random_weights'), 0) != 0), 0)
     FROM version_results vr JOIN results r ON r.id = vr.result_id WHERE vr.version_id = ?"""
 _MODELS_SQL = """SELECT r.task_id, r.model_id, r.id, vr.stars,
     COALESCE(json_extract(r.record_json, '$.random_weights'), 0) != 0
@@ -86,13 +89,15 @@ class VersionCounts:
     """What one version holds, counted.
 
     Attributes:
-        results: Its results.
-        tasks: Tasks with at least one result in it.
-        published_figures: Results imported as published figures (no bundle, no raw readings here).
-        replicas: Results measured on random-weight replicas.
+        results: Its results, rated or not (as `VersionInfo.result_count`).
+        unrated: Results without stars: measured on another GPU than the H100 (other hardware, not rated).
+        tasks: Tasks with at least one rated result in it.
+        published_figures: Rated results imported as published figures (no bundle, no raw readings here).
+        replicas: Rated results measured on random-weight replicas.
     """
 
     results: int
+    unrated: int
     tasks: int
     published_figures: int
     replicas: int
@@ -102,18 +107,20 @@ def version_counts(store: Store, version_id: str) -> VersionCounts:
     """Count what a version holds: one aggregate query (SQLite), no record parsed in Python."""
     path = sqlite_path(store)
     if path is None:
-        records = [r.record for r in store.version_results(version_id)]
+        results = store.version_results(version_id)
+        rated = [r.record for r in results if r.stars is not None]
         return VersionCounts(
-            len(records),
-            len({r.task_id for r in records}),
-            sum(r.is_published_figure for r in records),
-            sum(bool(r.random_weights) for r in records),
+            len(results),
+            len(results) - len(rated),
+            len({r.task_id for r in rated}),
+            sum(r.is_published_figure for r in rated),
+            sum(bool(r.random_weights) for r in rated),
         )
     with _reader(path) as db:
-        n, tasks, published, replicas = db.execute(
+        n, unrated, tasks, published, replicas = db.execute(
             _COUNTS_SQL, (FORMAT_PUBLISHED, PROVENANCE_PUBLISHED, version_id)
         ).fetchone()
-    return VersionCounts(int(n), int(tasks), int(published), int(replicas))
+    return VersionCounts(int(n), int(unrated), int(tasks), int(published), int(replicas))
 
 
 def _task_order(task_id: str) -> int:

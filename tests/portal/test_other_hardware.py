@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from seed import OTHER_HARDWARE_BUNDLES
 from shared.store.sqlite import SQLiteStore
 from submission_portal import service
 from submission_portal.app import outcome_panel
@@ -39,6 +42,18 @@ def test_the_real_h200_endpoint_bundle_is_refused_only_for_its_short_workload(tm
     text = service.check_upload(write(tmp_path, "endpoint.zip", H200_ENDPOINT.read_bytes()))
     assert text.startswith("REJECTED: 1 error") and "standard workload" in text
     assert "not an NVIDIA H100: the result is stored and shown under other hardware" in text
+
+
+@pytest.mark.parametrize("bundle", OTHER_HARDWARE_BUNDLES, ids=lambda p: p.name)
+def test_the_seeded_h200_bundles_pass_the_portal_check_whole(tmp_path: Path, bundle: Path) -> None:
+    # The standard workload (1,000 prompts) measured on the H200: accepted as other hardware, no error and no
+    # short-workload warning; the verdict names the result the bundle holds.
+    text = service.check_upload(write(tmp_path, bundle.name, bundle.read_bytes()))
+    assert text.startswith("ACCEPTED as other hardware (NVIDIA H200)"), text
+    assert "error:" not in text and "standard workload" not in text
+    assert "result: meta-llama/Llama-3.2-1B-replica / text_generation:" in text
+    if "endpoint" in bundle.name:
+        assert "Measured through a serving engine (uvicorn)" in text
 
 
 def test_submit_approve_and_publish_an_h200_result(tmp_store: SQLiteStore) -> None:

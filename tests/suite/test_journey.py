@@ -3,7 +3,9 @@
 The real H100 bundle the runner kept as a fixture is uploaded in the portal with the attestation; a
 reviewer approves it and publishes a version; the leaderboard shows it in its task and class with the
 stars that the scoring library gives it; its label downloads as a PNG whose metadata holds the same
-energy. Set AIENERGY_SCREENSHOT_DIR (e.g. docs/screenshots) to keep a screenshot of each app.
+energy. Then the official version (the real Hub models the first start imports) is opened in the
+leaderboard and the label app, where the README's screenshots of those two apps are taken. Set
+AIENERGY_SCREENSHOT_DIR (e.g. docs/screenshots) to keep a screenshot of each app.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import pytest
 
 from label_generator.render import read_metadata
-from seed import DEMO_DIR
+from seed import DEMO_DIR, OTHER_HARDWARE_BUNDLES, REFERENCE_VERSION_ID
 from shared.method.scoring import assign_stars
 from shared.store.sqlite import SQLiteStore
 from tests.conftest import FIXTURES, suite_app
@@ -28,6 +30,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FIXTURE = FIXTURES / "h100_bundle.zip"
 TOKEN = "journey-reviewer-token"
+# The official model whose label the README shows (a real Hub model of the official version).
+OFFICIAL_LABEL = ("text_generation", "meta-llama/Meta-Llama-3.1-8B")
 
 
 @dataclass
@@ -39,10 +43,11 @@ class Suite:
 
 
 def _demo_without_fixture(folder: Path) -> Path:
-    """The shipped demo bundles less any byte-identical copy of the fixture, so the upload is new."""
+    """The shipped demo bundles less any byte-identical copy of the fixture, so the upload is new; with the
+    other GPUs' bundles a first start seeds too (a folder of one's own would leave them out)."""
     folder.mkdir()
     fixture = FIXTURE.read_bytes()
-    for path in DEMO_DIR.glob("*.zip"):
+    for path in [*DEMO_DIR.glob("*.zip"), *OTHER_HARDWARE_BUNDLES]:
         if path.read_bytes() != fixture:
             shutil.copy(path, folder / path.name)
     return folder
@@ -64,6 +69,8 @@ def _shot(page: Any, name: str) -> None:
     folder = os.environ.get("AIENERGY_SCREENSHOT_DIR")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
+        # Let the last update's fade (gradio dims a component while an event runs) finish first.
+        page.wait_for_timeout(500)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=False)
 
 
@@ -84,6 +91,11 @@ def test_the_whole_journey(suite: Suite, page: Any, tmp_path: Path) -> None:
     expect(versions.filter(has_text="AI Energy Score v1")).to_contain_text("no raw readings are held")
     expect(versions.filter(has_text="portal re-checked")).to_have_count(1)
     expect(versions.filter(has_text="portal re-checked")).to_contain_text("random-weight replicas")
+    # The other GPUs' results are in the demo version without stars, counted apart from the rated ones.
+    expect(versions.filter(has_text="portal re-checked")).to_contain_text(
+        f"and {len(OTHER_HARDWARE_BUNDLES)} on other hardware (not rated"
+    )
+    expect(versions.filter(has_text="AI Energy Score v1")).to_contain_text("166 rated results")
     _shot(page, "landing")
 
     # Portal: upload the real H100 bundle, attest, submit.
@@ -94,6 +106,7 @@ def test_the_whole_journey(suite: Suite, page: Any, tmp_path: Path) -> None:
     _field(page, "submitter-contact").fill("journey@example.org")
     for key in ("public_data_sharing", "data_integrity", "model_representation"):
         page.locator(f"#term-{key} input[type=checkbox]").check()
+    expect(page.locator("#submit-btn")).to_be_enabled()
     _shot(page, "submit")
     page.locator("#submit-btn").click()
     expect(page.locator("#outcome")).to_contain_text("pending review", timeout=60_000)
@@ -122,7 +135,12 @@ def test_the_whole_journey(suite: Suite, page: Any, tmp_path: Path) -> None:
     rated = {r.result_id: r for r in store.version_results(version_id)}
     mine = rated[sub.result_id]
     assert mine.record.task_id == "text_generation" and mine.record.model_class == "A"
-    peers = [r for r in rated.values() if r.record.task_id == "text_generation" and r.record.model_class == "A"]
+    # Its peers: the version's rated results of its task and class (the H200 runs have no stars).
+    peers = [
+        r
+        for r in rated.values()
+        if r.record.task_id == "text_generation" and r.record.model_class == "A" and r.stars is not None
+    ]
     expected = assign_stars([r.record.gpu_energy_wh_per_1k for r in peers])[peers.index(mine)]
     assert mine.stars == expected
 
@@ -139,7 +157,6 @@ def test_the_whole_journey(suite: Suite, page: Any, tmp_path: Path) -> None:
     expect(row).to_contain_text(mine.record.model_id)
     expect(row.locator(".lb-stars")).to_have_attribute("title", f"{expected} of 5 stars")
     expect(row.locator("td", has_text=re.compile(r"^A$"))).to_have_count(1)
-    _shot(page, "leaderboard")
 
     # Its detail view links to its label, which opens in a new tab and downloads as a PNG.
     row.locator("button[data-result]").click()
@@ -155,7 +172,6 @@ def test_the_whole_journey(suite: Suite, page: Any, tmp_path: Path) -> None:
         "() => { const b = [...document.querySelectorAll('button')].find(x => x.textContent.includes('Download PNG'));"
         " return b && !b.disabled; }"
     )
-    _shot(label, "label")
     with label.expect_download() as info:
         download_button.click()
     png = tmp_path / "label.png"
@@ -175,6 +191,46 @@ def test_the_whole_journey(suite: Suite, page: Any, tmp_path: Path) -> None:
     assert codes == [meta["aienergy:url"]] == [f"http://localhost:{suite.url.rsplit(':', 1)[1]}/r/{sub.result_id}"]
     label.goto(codes[0].replace("localhost", "127.0.0.1"))
     expect(label.locator(f"#lb-detail .lb-detail[data-result-id='{sub.result_id}']")).to_be_visible(timeout=30_000)
+
+    _official_views(page, store, suite.url, tmp_path)
+
+
+def _official_views(page: Any, store: SQLiteStore, url: str, tmp_path: Path) -> None:
+    """The official version in the leaderboard and the label app, as a newcomer sees them: the README's
+    screenshots of those apps (and of a downloaded label) show real Hub models, not the demo replicas."""
+    from playwright.sync_api import expect
+
+    official = {(r.record.task_id, r.record.model_id): r for r in store.version_results(REFERENCE_VERSION_ID)}
+    # The leaderboard opens on the official version, in text generation.
+    page.goto(url + "/leaderboard/")
+    expect(page.locator("#lb-version input")).to_have_value(re.compile("AI Energy Score v1, February 2025"))
+    rows = page.locator("#lb-table tbody tr[data-row]")
+    expect(rows.first).to_be_visible(timeout=30_000)
+    shown = [rows.nth(k).get_attribute("data-row") for k in range(rows.count())]
+    ids = {(r.result_id, r.record.task_id) for r in official.values()}
+    assert shown and all((rid, "text_generation") in ids for rid in shown), shown
+    expect(page.locator("#lb-table")).not_to_contain_text("random weights")
+    _shot(page, "leaderboard")
+
+    # The label of one official model: a published figure, with the stars the official board gave it.
+    result = official[OFFICIAL_LABEL]
+    page.goto(f"{url}/label/?result={result.result_id}&version={REFERENCE_VERSION_ID}")
+    page.locator("#label-info").get_by_text(result.result_id).wait_for(timeout=60_000)
+    expect(page.locator("#label-model input")).to_have_value(OFFICIAL_LABEL[1])
+    # The label image itself has loaded, not only the event's answer.
+    page.wait_for_function(
+        "() => { const b = [...document.querySelectorAll('button')].find(x => x.textContent.includes('Download PNG'));"
+        " const i = document.querySelector('#label-preview img');"
+        " return b && !b.disabled && i && i.complete && i.naturalWidth > 0; }"
+    )
+    _shot(page, "label")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download PNG").click()
+    png = tmp_path / "official_label.png"
+    info.value.save_as(png)
+    meta = read_metadata(png.read_bytes())
+    assert meta["aienergy:result_id"] == result.result_id and meta["aienergy:version_id"] == REFERENCE_VERSION_ID
+    assert int(meta["aienergy:stars"]) == result.stars == result.record.stars_published
     folder = os.environ.get("AIENERGY_SCREENSHOT_DIR")
     if folder:
         shutil.copy(png, Path(folder) / "label_download.png")

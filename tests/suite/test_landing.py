@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from app import LandingFacts, landing_html
+from seed import DEMO_DIR, OTHER_HARDWARE_BUNDLES, seed_demo
 from shared.method.tasks import TASKS
 from shared.records import FORMAT_PUBLISHED, PROVENANCE_PUBLISHED, ResultRecord
 from shared.store.models import Attestation, Submitter
@@ -58,6 +59,28 @@ def test_each_version_says_what_stands_behind_it(tmp_store: SQLiteStore) -> None
     assert "no raw readings are held" in official_line and "re-checked here" in official_line
     assert "December 2026" in demo_line and "portal re-checked" in demo_line
     assert "1 of them on random-weight replicas" in demo_line and f"1 of {len(TASKS)} tasks" in demo_line
+
+
+def test_results_on_other_hardware_are_counted_apart_from_the_rated_ones(tmp_store: SQLiteStore) -> None:
+    # The first start's store: the official figures, and the demo version whose H200 bundles have no stars.
+    out = seed_demo(tmp_store)
+    demo = tmp_store.version_results(out.version_id)
+    unrated = sum(r.stars is None for r in demo)
+    assert unrated == len(OTHER_HARDWARE_BUNDLES) > 0 and len(demo) == len(sorted(DEMO_DIR.glob("*.zip"))) + unrated
+    page = landing_html(tmp_store)
+    official_line, demo_line = page.split('<ul class="versions">')[1].split("</li>")[:2]
+    assert "<b>AI Energy Score v1, February 2025</b>: 166 rated results in" in official_line
+    assert "other hardware" not in official_line
+    rated = len(demo) - unrated
+    tasks = len({r.record.task_id for r in demo if r.stars is not None})
+    assert f"{rated} rated results in {tasks} of {len(TASKS)} tasks, and {unrated} on other hardware (not rated" in (
+        demo_line
+    )
+    # The breakdown is of the rated results: every rated demo result is a replica measured from a bundle.
+    assert f"{rated} measured from run bundles" in demo_line
+    assert f"{rated} of them on random-weight replicas" in demo_line
+    # Counted by SQL; the store interface (the Hugging Face dataset store's path) gives the same page.
+    assert landing_html(CountingStore(tmp_store)) == page  # type: ignore[arg-type]
 
 
 def test_a_request_reads_no_result_once_versions_are_counted(tmp_store: SQLiteStore) -> None:
