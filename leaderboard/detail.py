@@ -39,6 +39,8 @@ CONFIG_LABELS: dict[str, str] = {
     "warmup_samples": "Warm-up queries",
     "shape_warmup": "Warm-up over every input shape",
     "shape_warmup_samples": "Shape warm-up queries",
+    "shape_warmup_decode": "Warm-up over every key/value length",
+    "shape_warmup_decode_samples": "Key/value warm-up generations",
     "gc_paused_in_windows": "Python garbage collection paused while measuring",
     "max_new_tokens": "Max new tokens",
     "min_new_tokens": "Min new tokens",

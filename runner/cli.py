@@ -161,6 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
         "one-off cost per new shape, as the reference's single generate pass would).",
     )
     r.add_argument(
+        "--shape-warmup-decode",
+        action="store_true",
+        help="Begin the shape warm-up with the fewest full generations that meet every key/value length the "
+        "pass will meet (text generation: each prompt of L tokens meets L ... L+9). The counted pass then pays no "
+        "one-off cost per new length (about 45 ms each on an H200, benchmarks/cold_start.py). Recorded in the "
+        "report (config.shape_warmup_decode).",
+    )
+    r.add_argument(
         "--steady-warmup-s",
         type=float,
         default=STEADY_WARMUP_S,
@@ -331,6 +339,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=not args.no_progress,
         shape_warmup=not args.no_shape_warmup,
+        shape_warmup_decode=args.shape_warmup_decode,
         warmup=args.warmup,
         pin_cpu=args.pin_cpu,
         steady_warmup_s=args.steady_warmup_s,

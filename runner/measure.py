@@ -54,7 +54,16 @@ from runner.reference_warmup import (
 )
 from runner.run_files import finalize_report, measured_phase, repetition, run_files
 from runner.steady import DRY_RUN_STEADY_S, STEADY_WARMUP_S, SteadyWarmup
-from runner.workloads import Prepared, SampleOutcome, Workload, make_workload, new_shape_items, shape_keys
+from runner.workloads import (
+    Prepared,
+    SampleOutcome,
+    Workload,
+    decode_cover_items,
+    input_length,
+    make_workload,
+    new_shape_items,
+    shape_keys,
+)
 from shared.bundle.energy import split_from_prefill_share
 from shared.bundle.perf_fields import BACKEND_ENDPOINT, BACKEND_TRANSFORMERS, PassPerformance, figures_text
 from shared.bundle.schema import (
@@ -112,6 +121,8 @@ class RunConfig:
         seed: Seed of random-weight replicas and diffusion noise.
         progress: Show the progress bar.
         shape_warmup: Run the untracked shape warm-up (one sample per input shape not yet seen).
+        shape_warmup_decode: Start the shape warm-up with the fewest full generations that meet every key/value
+            length the pass will meet (text generation with a fixed output length; workloads.decode_cover_items).
         pin_cpu: "off" (default), "auto" or a core number: the core the inference thread runs on during the
             warm-up and the measured passes (runner/host.py).
         steady_warmup_s: Cap on the steady warm-up, s (runner/steady.py; 0: off; a dry run caps it at
@@ -139,6 +150,7 @@ class RunConfig:
     seed: int = 0
     progress: bool = True
     shape_warmup: bool = True
+    shape_warmup_decode: bool = False
     pin_cpu: str = PIN_OFF
     steady_warmup_s: float = STEADY_WARMUP_S
     endpoint: EndpointOptions | None = None
@@ -266,10 +278,12 @@ class WarmupResult:
 
     Attributes:
         reference_s: The reference's warm-up, s.
-        shape_warmup_samples: Samples of new input shapes the shape warm-up ran (0 when off).
+        shape_warmup_samples: Samples of new input shapes the shape warm-up ran (0 when off), its full
+            generations of `decode_cover_samples` included.
         shape_warmup_s: The shape warm-up, s (None when off).
         steady: The steady warm-up's record.
         steady_s: The steady warm-up, s.
+        decode_cover_samples: Full generations that met every key/value length of the pass (0 when not run).
     """
 
     reference_s: float
@@ -277,6 +291,7 @@ class WarmupResult:
     shape_warmup_s: float | None
     steady: SteadyWarmupRecord
     steady_s: float
+    decode_cover_samples: int = 0
 
     @property
     def total_s(self) -> float:
@@ -635,19 +650,29 @@ class Run:
                 _call(wl.run_prefill, item, i, "warm-up")
         wl.sync()
         reference_s = self.clock() - t
-        shape_samples, shape_s = 0, None
+        shape_samples, shape_s, cover = 0, None, []
         if cfg.shape_warmup:
             t = self.clock()
             seen: set[tuple[Any, ...]] = set()
             for item in warm:
                 seen |= shape_keys(item.inputs)
+            new_tokens = wl.fixed_decode_tokens() if cfg.shape_warmup_decode else None
+            if new_tokens:
+                met: set[int] = set()
+                for item in warm:
+                    met.update(range(input_length(item) or 0, (input_length(item) or 0) + new_tokens))
+                cover = decode_cover_items(items, new_tokens, met)
+                for i, item in enumerate(cover):
+                    _call(wl.run, item, i, "shape warm-up")
+                    seen |= shape_keys(item.inputs)
             todo = new_shape_items(items, seen)
             fn = wl.run_prefill if self.task.pass_phase == PASS_GENERATE else wl.run
             for i, item in enumerate(todo):
                 _call(fn, item, i, "shape warm-up")
             wl.sync()
-            shape_samples, shape_s = len(todo), self.clock() - t
-            self.note(f"shape warm-up: {shape_samples} samples of new input shapes in {shape_s:.1f} s (untracked)")
+            shape_samples, shape_s = len(cover) + len(todo), self.clock() - t
+            full = f"{len(cover)} full generations meeting every key/value length, then " if new_tokens else ""
+            self.note(f"shape warm-up: {full}{len(todo)} samples of new input shapes in {shape_s:.1f} s (untracked)")
         cap = cfg.steady_warmup_s if not cfg.dry_run else min(cfg.steady_warmup_s, DRY_RUN_STEADY_S)
         steady = steady_warm_up(wl.run, wl.sync, items, cap, cfg.warmup_samples, self.clock)
         rec = SteadyWarmupRecord.model_validate(steady.record())
@@ -657,7 +682,7 @@ class Run:
                 f"steady warm-up: {rec.chunks} chunks of {steady.chunk_samples} samples in {steady.elapsed_s:.1f} s, "
                 f"{steady_text(rec)}: {state} (untracked)"
             )
-        return WarmupResult(reference_s, shape_samples, shape_s, rec, steady.elapsed_s)
+        return WarmupResult(reference_s, shape_samples, shape_s, rec, steady.elapsed_s, len(cover))
 
     # -- measured passes ---------------------------------------------------------------------------
     def _pass(
@@ -790,6 +815,8 @@ class Run:
             shape_warmup=cfg.shape_warmup and cfg.warmup == WARMUP_OURS,
             warmup=cfg.warmup,
             shape_warmup_samples=p.warmup.shape_warmup_samples if p.warmup else 0,
+            shape_warmup_decode=cfg.shape_warmup_decode if cfg.shape_warmup and cfg.warmup == WARMUP_OURS else None,
+            shape_warmup_decode_samples=p.warmup.decode_cover_samples if p.warmup and cfg.shape_warmup_decode else None,
             steady_warmup=p.warmup.steady if p.warmup else None,
             gc_paused_in_windows=True,
             cpu_pin=self.cpu_core,

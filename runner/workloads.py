@@ -9,6 +9,7 @@ first token is timed (one synchronize per sample) for the single-pass prefill/de
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -97,6 +98,43 @@ def new_shape_items(items: list[Any], seen: set[tuple[Any, ...]]) -> list[Any]:
         if keys and not keys <= seen:
             seen |= keys
             out.append(item)
+    return out
+
+
+def input_length(item: Prepared) -> int | None:
+    """Tokens of a text sample's input (its `input_ids`' last dimension), None for other inputs."""
+    if item.input_tokens is not None:
+        return item.input_tokens
+    ids = item.inputs.get("input_ids") if isinstance(item.inputs, dict) else None
+    return int(ids.shape[-1]) if ids is not None and hasattr(ids, "shape") else None
+
+
+def decode_cover_items(items: list[Prepared], new_tokens: int, seen: set[int]) -> list[Prepared]:
+    """The fewest samples whose full generation meets every key/value length the pass will meet.
+
+    A causal LM generating `new_tokens` from a prompt of L tokens runs its attention at key/value lengths
+    L (the prefill) up to L + new_tokens - 1; eager PyTorch pays a one-off cost the first time it meets
+    each length (benchmarks/cold_start.py measured 38-56 ms per new length on an H200). The lengths are
+    intervals of one width, so taking, for the shortest length not yet met, the longest prompt that still
+    reaches it is an optimal cover. `seen` (updated) holds lengths already met; samples without a token
+    count are left out.
+    """
+    by_length: dict[int, Prepared] = {}
+    for item in items:
+        n = input_length(item)
+        if n is not None and n > 0:
+            by_length.setdefault(n, item)
+    starts = sorted(by_length)
+    needed = sorted({kv for n in starts for kv in range(n, n + new_tokens)} - seen)
+    out: list[Prepared] = []
+    reach = -1
+    for kv in needed:
+        if kv <= reach or kv in seen:
+            continue
+        start = starts[bisect.bisect_right(starts, kv) - 1]  # the longest prompt not longer than kv
+        out.append(by_length[start])
+        reach = start + new_tokens - 1
+        seen.update(range(start, start + new_tokens))
     return out
 
 
@@ -251,6 +289,11 @@ class Workload:
         """The prefill-only pass of the two-pass split: generate exactly one token."""
         raise RunnerError(f"Task {self.task.id} has no prefill pass.")
 
+    def fixed_decode_tokens(self) -> int | None:
+        """New tokens of every generation when a decoder-only model generates a fixed number (min = max), so
+        the key/value lengths each prompt meets are known before the pass; None otherwise."""
+        return None
+
     def run_short(self, item: Prepared) -> SampleOutcome:
         """The reference's short warm-up call: the same call, shortened where the task generates
         (2 new tokens, or 2 denoising steps); a forward task has nothing to shorten."""
@@ -337,6 +380,11 @@ class _Generating(Workload):
 
 class TextGeneration(_Generating, _TextTokens):
     """text_generation and reasoning: a causal LM; reasoning prompts are model-family specific."""
+
+    def fixed_decode_tokens(self) -> int | None:
+        """The task's new tokens when fixed (text generation: 10; reasoning lets the model stop: None)."""
+        n = self.max_new_tokens
+        return n if n is not None and n == self.min_new_tokens else None
 
     model_cls_name = "AutoModelForCausalLM"
 

@@ -238,7 +238,10 @@ class ReportConfig(BaseModel):
         dry_run: True for a CPU rehearsal with the simulated meter.
         warmup_samples: Samples of the untracked warm-up.
         shape_warmup: Whether the untracked shape warm-up ran.
-        shape_warmup_samples: Samples of new input shapes it ran.
+        shape_warmup_samples: Samples of new input shapes it ran (its full generations included).
+        shape_warmup_decode: Whether the shape warm-up began with full generations meeting every key/value length
+            of the pass (`--shape-warmup-decode`); None in bundles written before the option existed (it did not).
+        shape_warmup_decode_samples: Those full generations (samples), None when the option was off.
         steady_warmup: The steady warm-up's record.
         warmup: "ours" (the default warm-ups) or "reference" (the reference runner's, call for call); None in
             bundles written before the option existed (they ran "ours").
@@ -271,6 +274,8 @@ class ReportConfig(BaseModel):
     warmup_samples: int
     shape_warmup: bool | None = None
     shape_warmup_samples: NonNegativeInt | None = None
+    shape_warmup_decode: bool | None = None
+    shape_warmup_decode_samples: NonNegativeInt | None = None
     steady_warmup: SteadyWarmupRecord | None = None
     warmup: Literal["ours", "reference"] | None = None
     gc_paused_in_windows: bool | None = None

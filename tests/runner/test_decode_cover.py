@@ -1,0 +1,72 @@
+"""`--shape-warmup-decode`: the fewest full generations that meet every key/value length of the pass
+(workloads.decode_cover_items), and the run that records it."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from runner.workloads import Prepared, decode_cover_items, input_length
+from shared.bundle.schema import REPORT_FILE
+from tests.runner.helpers import dry_run_cli
+
+
+def items_of(lengths: list[int]) -> list[Prepared]:
+    return [Prepared({"i": k}, n) for k, n in enumerate(lengths)]
+
+
+def needed(lengths: list[int], new_tokens: int) -> set[int]:
+    return {kv for n in lengths for kv in range(n, n + new_tokens)}
+
+
+def met_by(chosen: list[Prepared], new_tokens: int) -> set[int]:
+    return needed([input_length(p) or 0 for p in chosen], new_tokens)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_cover_meets_every_length_with_the_fewest_generations(seed: int) -> None:
+    rng = random.Random(seed)
+    new_tokens = rng.choice([2, 3, 5, 10])
+    lengths = [rng.randint(1, 40) for _ in range(rng.randint(1, 9))]
+    items = items_of(lengths)
+    chosen = decode_cover_items(items, new_tokens, set())
+    assert met_by(chosen, new_tokens) >= needed(lengths, new_tokens)
+    # No smaller set of prompts meets them all (brute force over the distinct lengths).
+    distinct = sorted(set(lengths))
+    smallest = next(
+        k
+        for k in range(1, len(distinct) + 1)
+        if any(needed(list(c), new_tokens) >= needed(lengths, new_tokens) for c in itertools.combinations(distinct, k))
+    )
+    assert len(chosen) == smallest
+
+
+def test_lengths_met_before_are_skipped_and_samples_without_tokens_left_out() -> None:
+    items = [*items_of([5, 20]), Prepared({"pixel_values": None})]
+    seen = set(range(5, 15))  # the warm-up's first sample already met 5..14
+    chosen = decode_cover_items(items, 10, seen)
+    assert [input_length(p) for p in chosen] == [20]
+    assert seen >= set(range(20, 30))
+    assert decode_cover_items(items, 10, seen) == []  # nothing left to meet
+
+
+def test_a_run_with_the_option_records_its_full_generations(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "decode"
+    extra = ["--shape-warmup-decode"]
+    assert dry_run_cli(tiny_models, out, task="text_generation", samples=12, repetitions=1, extra=extra) == 0
+    cfg = json.loads((out / REPORT_FILE).read_text())["config"]
+    assert cfg["shape_warmup_decode"] is True
+    assert 1 <= cfg["shape_warmup_decode_samples"] <= cfg["shape_warmup_samples"]
+    assert "full generations meeting every key/value length" in (out / "logs" / "run.log").read_text()
+    # Off by default; a task without a fixed generation length runs no full generations.
+    plain = tmp_path / "plain"
+    assert dry_run_cli(tiny_models, plain, task="text_generation", samples=12, repetitions=1) == 0
+    cfg = json.loads((plain / REPORT_FILE).read_text())["config"]
+    assert cfg["shape_warmup_decode"] is False and cfg["shape_warmup_decode_samples"] is None
+    forward = tmp_path / "forward"
+    assert dry_run_cli(tiny_models, forward, task="text_classification", samples=6, extra=extra) == 0
+    assert json.loads((forward / REPORT_FILE).read_text())["config"]["shape_warmup_decode_samples"] == 0
