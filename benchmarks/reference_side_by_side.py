@@ -37,6 +37,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 NEW_TOKENS = 10  # the method's text-generation setting (min = max = 10 new tokens)
 EDGE = 100  # prompts at each end of the pass compared for a cold start
+WARMUP_REFERENCE = "reference"
+# Our default warm-up with `--shape-warmup-decode` (every key/value length of the pass met before it).
+WARMUP_OURS_DECODE = "ours-decode"
+WARMUPS = ("ours", WARMUP_REFERENCE, WARMUP_OURS_DECODE)
 
 
 def _process_age_s() -> float:
@@ -272,7 +276,8 @@ def run_ours(
         samples=samples,
         repetitions=1,
         progress=False,
-        warmup=warmup,
+        warmup=WARMUP_REFERENCE if warmup == WARMUP_REFERENCE else "ours",
+        shape_warmup_decode=warmup == WARMUP_OURS_DECODE,
         dry_run=dry_run,
     )
     outcome = run(cfg)
@@ -419,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
             s.add_argument("--pairs", type=int, default=3)
             s.add_argument("--ref-path", help="PYTHONPATH entry that holds the reference stack.")
             s.add_argument("--ours-path", help="PYTHONPATH entry for our runner's needs, if any.")
-            s.add_argument("--ours-warmup", default="reference", choices=["ours", "reference"])
+            s.add_argument("--ours-warmup", default="reference", choices=WARMUPS)
             s.add_argument("--out", type=Path, required=True, help="Run records and table.md (nothing else).")
             s.add_argument("--work", type=Path, help="Run folders and the reference's files (default OUT/work).")
             s.add_argument(
@@ -430,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             s.add_argument("--work", type=Path, required=True)
             s.add_argument("--result", type=Path, required=True)
-            s.add_argument("--warmup", default="reference", choices=["ours", "reference"])
+            s.add_argument("--warmup", default="reference", choices=WARMUPS)
             s.add_argument("--name", default="ours")
             s.add_argument("--cpu", action="store_true", help="Rehearse on the CPU (no GPU, no meaning).")
     t = sub.add_parser("table")

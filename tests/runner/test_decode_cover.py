@@ -70,3 +70,18 @@ def test_a_run_with_the_option_records_its_full_generations(tiny_models: dict[st
     forward = tmp_path / "forward"
     assert dry_run_cli(tiny_models, forward, task="text_classification", samples=6, extra=extra) == 0
     assert json.loads((forward / REPORT_FILE).read_text())["config"]["shape_warmup_decode_samples"] == 0
+
+
+def test_the_side_by_side_program_runs_ours_with_the_option(
+    tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks.reference_side_by_side import WARMUP_OURS_DECODE, run_ours
+    from runner import perf
+
+    monkeypatch.setattr(perf.QueryLog, "record", perf.QueryLog.record)  # run_ours wraps it: restored after
+    data = Path(__file__).resolve().parents[2] / "runner" / "sample_data" / "text_generation.jsonl"
+    model = str(tiny_models["text_generation"])
+    rec = run_ours(model, data, 8, WARMUP_OURS_DECODE, tmp_path, "decode", dry_run=True)
+    assert rec["runner"] == "ours (ours-decode warm-up)" and len(rec["pass_times_ms"]) == 8
+    cfg = json.loads((Path(rec["run_dir"]) / REPORT_FILE).read_text())["config"]
+    assert cfg["warmup"] == "ours" and cfg["shape_warmup_decode"] is True
