@@ -138,7 +138,8 @@ def landing_html(store: Store, links: Links = Links(), facts: LandingFacts | Non
     if versions:
         latest = versions[0].info
         status = (
-            f"<p>Latest leaderboard: <b>{html.escape(latest.name)}</b>. Published versions, newest first:</p>"
+            f"<p>Shown first: <b>{html.escape(latest.name)}</b>, the version published on this board most recently. "
+            "Versions, most recently published first (a version's name says when its figures were measured):</p>"
             f'<ul class="versions">{"".join(describe_version(f) for f in versions)}</ul>'
         )
     else:

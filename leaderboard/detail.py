@@ -7,11 +7,13 @@ environment, and the ids (bundle hash, submission id) that tie it to the stored 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from leaderboard.backend import backend_kind, backend_text, server_name
 from leaderboard.render import esc, format_params, hub_link, not_rated_html, stars_html
@@ -51,12 +53,13 @@ CONFIG_LABELS: dict[str, str] = {
     "layout": "Source layout",
     "backend": "Backend",
     "endpoint": "Endpoint (how the runner asked the serving engine)",
+    "cpu_pin": "CPU core the inference ran on",
+    "steady_warmup": "Steady warm-up",
+    "warmup": "Warm-up",
 }
 DATASET_LABELS: dict[str, str] = {"id": "Dataset", "split": "Split", "samples": "Queries", "sha256": "Content sha256"}
 # A value that is a path on the measuring machine: '/tmp/data/x.jsonl', 'C:\\data\\x', '~/x', './x'.
 LOCAL_PATH = re.compile(r"^(/|~/|\\.{1,2}/|[A-Za-z]:[\\/])")
-# Keys whose values may be local paths (a Hub id like 'org/name' has no leading slash, so stays as is).
-PATH_KEYS = frozenset({"model", "dataset", "id"})
 
 
 @dataclass(frozen=True)
@@ -92,15 +95,21 @@ class Provenance:
 
 
 def fact_text(value: Any) -> str:
-    """A recorded value as plain text: 'not recorded' for none, yes/no, floats to 6 digits, JSON for dicts and lists."""
+    """A recorded value as plain text: 'not recorded' for none, yes/no, integers with thousands separators,
+    floats to 6 digits, lists and dicts as 'a, b' and 'key value, ...' (paths on the measuring machine cut to
+    their file name at any depth, see `public_value`)."""
     if value is None or value == "":
         return "not recorded"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
     if isinstance(value, float):
         return f"{value:,.6g}"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True)
+    if isinstance(value, list):
+        return ", ".join(public_value(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{plain_label(k, {}).lower()} {public_value(v)}" for k, v in sorted(value.items())) or "none"
     return str(value)
 
 
@@ -118,11 +127,72 @@ def public_value(value: Any) -> str:
     return fact_text(value)
 
 
+def server_address(url: Any) -> str:
+    """Where an endpoint run's server listened, without its path, query or credentials: a loopback or private
+    address says only that ('a server on the measuring machine', 'a server on a private network')."""
+    parsed = urlsplit(str(url or ""))
+    host = parsed.hostname or ""
+    if not host:
+        return "not recorded"
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return "a server on the measuring machine" if host == "localhost" else f"{parsed.scheme}://{host}"
+    if ip.is_loopback:
+        return "a server on the measuring machine"
+    return "a server on a private network" if ip.is_private else f"{parsed.scheme}://{host}"
+
+
+def endpoint_text(endpoint: Any) -> str:
+    """How the runner asked the serving engine, in words (endpoint runs)."""
+    if not isinstance(endpoint, dict):
+        return fact_text(endpoint)
+    n = endpoint.get("concurrency") or 1
+    parts = [
+        f"{endpoint.get('api') or 'unknown'} API" + (", streamed" if endpoint.get("stream") else ""),
+        f"{n} request{'s' if n != 1 else ''} at a time",
+        server_address(endpoint.get("url")),
+    ]
+    if endpoint.get("served_model"):
+        parts.append(f"model {public_value(endpoint['served_model'])}")
+    if isinstance(endpoint.get("timeout_s"), (int, float)):
+        parts.append(f"timeout {endpoint['timeout_s']:g} s")
+    extra = endpoint.get("extra_body")
+    if isinstance(extra, dict) and extra:
+        settings = {}
+        for key, value in extra.items():
+            # transformers serve takes its generation settings as a JSON string: show them, not the escaping.
+            try:
+                value = json.loads(value) if isinstance(value, str) else value
+            except ValueError:
+                pass
+            settings[key] = value
+        parts.append("request settings: " + fact_text(settings))
+    return "; ".join(parts)
+
+
+def steady_text(steady: Any) -> str:
+    """The steady warm-up's record in one sentence."""
+    if not isinstance(steady, dict) or not steady.get("chunks"):
+        return "not run" if isinstance(steady, dict) else fact_text(steady)
+    state = "steady" if steady.get("steady") else f"not steady after the {steady.get('max_s', 0):g} s cap"
+    return (
+        f"{steady['chunks']} chunks of {steady.get('chunk_samples', '?')} queries in "
+        f"{float(steady.get('elapsed_s') or 0):.1f} s: {state}"
+    )
+
+
+# Recorded dicts with a sentence of their own in the detail view.
+CONFIG_TEXT = {
+    "endpoint": endpoint_text,
+    "steady_warmup": steady_text,
+    "cpu_pin": lambda core: "not pinned" if core is None else f"core {core}",
+}
+
+
 def facts(items: dict[str, Any], labels: dict[str, str]) -> Rows:
     """(plain label, public value) rows of a recorded dict, paths cut (see `public_value`)."""
-    return [
-        (plain_label(k, labels), public_value(v) if k in PATH_KEYS else fact_text(v)) for k, v in sorted(items.items())
-    ]
+    return [(plain_label(k, labels), CONFIG_TEXT.get(k, public_value)(v)) for k, v in sorted(items.items())]
 
 
 def phase_shares(phases: dict[str, float], total: float) -> list[PhaseShare]:
@@ -146,7 +216,10 @@ def spread_rows(rated: RatedResult) -> Rows:
         ("GPU energy (mean)", f"{format_energy(rec.gpu_energy_wh_per_1k)} per 1,000 queries"),
         ("Repetitions", str(rec.repetitions)),
         ("Queries per repetition", queries_text(rec.samples)),
-        ("Standard deviation", f"{rec.std_wh_per_1k:,.4g} Wh / 1k"),
+        (
+            "Standard deviation",
+            f"{rec.std_wh_per_1k:,.4g} Wh / 1k" if rec.repetitions > 1 else "n/a (single repetition)",
+        ),
     ]
     if rec.gpu_energy_wh_per_1k > 0 and rec.repetitions > 1:
         rows.append(("Coefficient of variation", f"{100 * rec.std_wh_per_1k / rec.gpu_energy_wh_per_1k:.2f} %"))
@@ -238,7 +311,13 @@ def backend_rows(rated: RatedResult) -> Rows:
         return rows
     endpoint = rec.config.get("endpoint")
     endpoint = endpoint if isinstance(endpoint, dict) else {}
-    rows.append(("Serving engine", server_name(rec) or "not named by the server"))
+    server = rec.environment.get("server")
+    server = server if isinstance(server, dict) else {}
+    named = server_name(rec)
+    if named and not (server.get("software") != server.get("server_header") or server.get("owned_by")):
+        # Only the HTTP server's header named it (uvicorn serves many engines): say so, not more.
+        named += " (the HTTP server's name: the API named no engine)"
+    rows.append(("Serving engine", named or "not named by the server"))
     if endpoint.get("api"):
         rows.append(("Engine API", fact_text(endpoint.get("api"))))
     if endpoint.get("concurrency") is not None:

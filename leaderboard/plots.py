@@ -145,6 +145,16 @@ def _energy_bar_axis(energy: pd.Series) -> dict[str, object]:
     }
 
 
+def bar_labels(frame: pd.DataFrame) -> pd.Series:
+    """Bar names: the model id, and for a model shown more than once (two runs of it, e.g. one through a serving
+    engine) its run's short result id too, so that no bar is drawn over another of the same name."""
+    ids = frame["model_id"].astype(str)
+    if "result_id" not in frame:
+        return ids
+    repeated = ids.duplicated(keep=False)
+    return ids.where(~repeated, ids + " · " + frame["result_id"].astype(str).str[-6:])
+
+
 def energy_per_model(frame: pd.DataFrame, title: str = "GPU energy per model") -> go.Figure:
     """Bars of energy per model, most frugal first, coloured by stars, or grouped and coloured by class
     when the view mixes classes (stars compare within a class); a log axis when the energies span 10x or
@@ -166,10 +176,11 @@ def energy_per_model(frame: pd.DataFrame, title: str = "GPU energy per model") -
         ordered = frame.sort_values(keys, kind="stable").reset_index(drop=True)
         ordered = ordered.assign(rank=ordered.index + 1)
         many = len(ordered) > MAX_BARS
+    ordered = ordered.assign(bar=bar_labels(ordered))
     xaxis: dict[str, object] = (
         {"title": {"text": "Models, by rank (hover for names)"}}
         if many
-        else {"categoryorder": "array", "categoryarray": ordered["model_id"].to_numpy(dtype=object)}
+        else {"categoryorder": "array", "categoryarray": ordered["bar"].to_numpy(dtype=object)}
     )
     if not many and len(ordered) < FEW_BARS:
         # Pad the category axis so one or two bars do not stretch across the whole plot.
@@ -188,7 +199,7 @@ def energy_per_model(frame: pd.DataFrame, title: str = "GPU energy per model") -
         if many:
             fig.add_trace(go.Scattergl(mode="markers", **_xy(part, "rank", "energy"), **common))
         else:
-            fig.add_trace(go.Bar(**_xy(part, "model_id", "energy"), **common))
+            fig.add_trace(go.Bar(**_xy(part, "bar", "energy"), **common))
     if not many:
         fig.update_layout(barmode="overlay")
     return fig

@@ -182,12 +182,16 @@ def class_stars_html(stars: float | None, model_class: str) -> str:
 
 
 def run_line(row: dict[str, Any]) -> str:
-    """What tells two runs of one model apart: date, short result id, repetitions, runner and GPU."""
+    """What tells two runs of one model apart: date, short result id, repetitions, GPU, the serving engine of an
+    endpoint run, and the runner."""
     gpu = re.sub(r"^NVIDIA\s+", "", str(row.get("hardware") or "GPU not recorded"))
     date = row.get("date") or "undated"
     reps = int(row.get("repetitions") or 1)
     runner = str(row.get("runner") or "")
     parts = [date, str(row["result_id"])[-6:], f"{reps} rep{'s' if reps != 1 else ''}", gpu]
+    backend = str(row.get("backend_shown") or "")
+    if backend.startswith("endpoint"):  # the same model measured through a serving engine: say which run is which
+        parts.append(backend)
     if runner:
         parts.append(runner)
     return f'<span class="lb-run" title="Result {esc(row["result_id"])}">{esc(" · ".join(parts))}</span>'

@@ -192,7 +192,8 @@ class Leaderboard:
     def version_choices(self) -> list[tuple[str, str]]:
         """(label, id) of every published version, newest first; re-reads the list."""
         found = self.data.refresh_versions()
-        return [(f"{v.name} (latest)" if i == 0 else v.name, v.id) for i, v in enumerate(found)]
+        # "Published last", not "latest": an imported version of old figures can be the last one published here.
+        return [(f"{v.name} (published last)" if i == 0 else v.name, v.id) for i, v in enumerate(found)]
 
     def view(
         self,

@@ -48,6 +48,7 @@ nvidia-smi --query-compute-apps=pid,used_memory --format=csv
 FIXED='{"generation_config": "{\"min_new_tokens\": 10, \"max_new_tokens\": 10, \"do_sample\": false}"}'
 python3 -m runner run --model "$W" --out "$OUT/endpoint" "${COMMON[@]}" --backend endpoint \
   --endpoint http://127.0.0.1:8011 --served-model "$W" --server-pid "$SERVE_PID" --endpoint-extra-body "$FIXED" \
+  --server-software "transformers serve $(python3 -c 'import transformers; print(transformers.__version__)')" \
   2>&1 | tee "$OUT/endpoint.log" | tail -12
 python3 -m runner bundle "$OUT/endpoint" -o "$OUT/endpoint.zip" | tail -8
 kill "$SERVE_PID"

@@ -127,6 +127,16 @@ def test_energy_per_model_log_scale_coloured_by_stars() -> None:
     assert list(fig.layout.xaxis.categoryarray) == ["acme/a", "acme/c", "acme/b"]
 
 
+def test_two_runs_of_one_model_get_a_bar_each() -> None:
+    # The same replica measured by the runner and through a serving engine: one bar must not hide the other.
+    own, served = rated("acme/a", 6.83, None), rated("acme/a", 9.81, None)
+    served = dataclasses.replace(served, result_id="res_endpoint")
+    fig = energy_per_model(results_frame([own, served, rated("acme/b", 2.0, None)]))
+    names = list(fig.layout.xaxis.categoryarray)
+    assert names == ["acme/b", "acme/a · acme_a", "acme/a · dpoint"]
+    assert sorted(x for t in fig.data for x in t.x) == sorted(names)
+
+
 def test_close_energies_get_bars_from_zero_on_a_linear_axis() -> None:
     # 1.34 vs 1.77 Wh on a log axis starting near 1.3 would draw a 1.3x gap as a 20x longer bar.
     fig = energy_per_model(results_frame([rated("acme/a", 1.34, 5), rated("acme/b", 1.77, 1)]))

@@ -122,7 +122,7 @@ def test_differing_config_rows_are_highlighted_and_listed_first(pair: list[Rated
     config = section(rows, "Configuration")
     assert [r.label for r in config] == ["batch_size", "image_size", "dtype", "repetitions", "samples"]
     assert [DIFF_CLASS in r.classes for r in config] == [True, True, False, False, False]
-    assert config[0].cells == ["1", "8"] and config[1].cells == ["not recorded", "1024"]
+    assert config[0].cells == ["1", "8"] and config[1].cells == ["not recorded", "1,024"]
     assert comparison(pair).differing == ["batch_size", "image_size"]
     summary = compare_html(pair).split("<table", 1)[0]
     assert "2 settings differ" in summary and "batch_size" in summary and "image_size" in summary

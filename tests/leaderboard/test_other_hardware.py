@@ -106,6 +106,13 @@ def test_the_detail_names_the_gpu_the_backend_and_the_server(seeded: Any) -> Non
     assert "Measured on NVIDIA H200, not an NVIDIA H100" in html and "without stars" in html
     assert "Backend" in html and "endpoint: uvicorn" in html and "Serving engine" in html
     assert "not rated: measured on NVIDIA H200" in html and "not rated (H200)" in html
+    # In words, without the measuring machine's paths and addresses or raw records.
+    assert "uvicorn (the HTTP server&#x27;s name: the API named no engine)" in html
+    assert "/tmp/" not in html and "127.0.0.1" not in html and "{" not in html.split("Configuration", 1)[1]
+    assert "completions API, streamed; 1 request at a time; a server on the measuring machine" in html
+    assert "max new tokens 10, min new tokens 10" in html
+    assert "10 chunks of 10 queries in 21.7 s: not steady after the 20 s cap" in html
+    assert "Standard deviation" in html and "n/a (single repetition)" in html
     published = store.version_results(REFERENCE_VERSION_ID)[0]
     assert "reference runner" in Leaderboard(store).detail(REFERENCE_VERSION_ID, published.result_id)
 

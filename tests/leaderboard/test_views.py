@@ -21,7 +21,7 @@ def lb(filled: Filled) -> Leaderboard:
 
 
 def test_latest_version_is_the_default_and_older_ones_are_listed(lb: Leaderboard) -> None:
-    assert lb.version_choices() == [("November 2026 (latest)", "2026-11"), ("May 2026", "2026-05")]
+    assert lb.version_choices() == [("November 2026 (published last)", "2026-11"), ("May 2026", "2026-05")]
     start = lb.initial_state({})
     assert (start.version_id, start.task_id, start.result_id) == ("2026-11", "text_generation", "")
 

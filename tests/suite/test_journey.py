@@ -85,7 +85,7 @@ def test_the_whole_journey(suite: Suite, page: Any, tmp_path: Path) -> None:
     page.goto(suite.url + "/")
     for path in ("/leaderboard", "/submit", "/label"):
         expect(page.locator(f".cards a[href='{path}']")).to_be_visible()
-    expect(page.locator("body")).to_contain_text("Latest leaderboard")
+    expect(page.locator("body")).to_contain_text("Shown first")
     # What stands behind each version: the official figures are not re-checked, our bundles are.
     versions = page.locator("ul.versions li")
     expect(versions.filter(has_text="AI Energy Score v1")).to_contain_text("no raw readings are held")
