@@ -25,7 +25,7 @@ from shared.store.queries import iter_version_results
 def model_key(rated: RatedResult) -> tuple[str, str]:
     """(task, model) under which one model's results match across versions: the Hub id, or for a
     replica the id of the architecture it copies, in any case."""
-    return rated.record.task_id, rated.record.architecture_id.lower()
+    return rated.record.task_id, rated.record.architecture_key
 
 
 def store_result(store: Store, result_id: str, version_id: str | None = None) -> RatedResult | None:

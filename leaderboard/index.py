@@ -185,7 +185,7 @@ class VersionIndex:
                 if not batch:
                     continue
                 frame = results_frame(list(batch))
-                keys = [r.record.architecture_id.lower() for r in batch]
+                keys = [r.record.architecture_key for r in batch]
                 if not created:
                     kinds = {"seq": "i", "model_key": "O", "class_key": "O", "repeat": "b"}
                     kinds |= {c: _kind(frame[c]) for c in frame.columns}

@@ -17,6 +17,16 @@ PROVENANCE_MEASURED = ""
 PROVENANCE_PUBLISHED = "published figure, reference runner, no raw readings"
 # The runner names a random-weight replica after the Hub model whose architecture it copies.
 REPLICA_SUFFIX = "-replica"
+# Hub repositories renamed since a published leaderboard listed them (the Hub redirects the old name), old name ->
+# current name, lower case: Meta dropped the "Meta-" prefix of its Llama 3.1 repositories in December 2024.
+HUB_RENAMES = {
+    "meta-llama/meta-llama-3.1-8b": "meta-llama/llama-3.1-8b",
+    "meta-llama/meta-llama-3.1-8b-instruct": "meta-llama/llama-3.1-8b-instruct",
+    "meta-llama/meta-llama-3.1-70b": "meta-llama/llama-3.1-70b",
+    "meta-llama/meta-llama-3.1-70b-instruct": "meta-llama/llama-3.1-70b-instruct",
+    "meta-llama/meta-llama-3.1-405b": "meta-llama/llama-3.1-405b",
+    "meta-llama/meta-llama-3.1-405b-instruct": "meta-llama/llama-3.1-405b-instruct",
+}
 
 
 def split_model_id(model_id: str) -> tuple[str, str]:
@@ -123,6 +133,13 @@ class ResultRecord:
         if self.random_weights and self.model_id.endswith(REPLICA_SUFFIX):
             return self.model_id[: -len(REPLICA_SUFFIX)]
         return self.model_id
+
+    @property
+    def architecture_key(self) -> str:
+        """`architecture_id` in lower case under the repository's current Hub name (HUB_RENAMES): what tells that
+        a replica and a published figure stand for one model."""
+        key = self.architecture_id.lower()
+        return HUB_RENAMES.get(key, key)
 
     @property
     def provider(self) -> str:

@@ -161,3 +161,20 @@ def test_the_label_of_an_h200_result_says_not_rated(seeded: Any) -> None:
     # A rated H100 result's label keeps its five stars.
     h100 = next(r for r in store.version_results(vid) if r.rated_hardware)
     assert not_rated_layout(build_layout(label_for_result(store, h100.result_id, vid))).star_centres
+
+
+def test_a_replica_meets_the_published_figure_of_its_renamed_hub_model(seeded: Any) -> None:
+    # The official board lists meta-llama/Meta-Llama-3.1-8B; the Hub has since renamed it meta-llama/Llama-3.1-8B,
+    # the name our 8B replica copies: the detail still sets the two figures side by side.
+    from shared.records import ResultRecord
+
+    renamed = ResultRecord("text_generation", "meta-llama/Meta-Llama-3.1-8B", 17.38)
+    replica = ResultRecord("text_generation", "meta-llama/Llama-3.1-8B-replica", 23.33, random_weights=True)
+    assert renamed.architecture_key == replica.architecture_key == "meta-llama/llama-3.1-8b"
+    assert ResultRecord("text_generation", "meta-llama/Meta-Llama-3-8B", 1.0).architecture_key == (
+        "meta-llama/meta-llama-3-8b"  # Llama 3 kept its name
+    )
+    _, store, vid = seeded
+    ours = next(r for r in store.version_results(vid) if r.record.model_id == "meta-llama/Llama-3.1-8B-replica")
+    html = Leaderboard(store).detail(vid, ours.result_id)
+    assert "AI Energy Score v1, February 2025" in html and "17.38" in html
