@@ -442,8 +442,19 @@ def no_match_html(query: str, model_class: str | None, links: Links = Links()) -
     if model_class and model_class != "All":
         parts.append(f"is in class {esc(model_class)}")
     what = " and ".join(parts) or "matches"
+    # Suggest only what would widen the view: the search when there is one, "All" when a class is chosen.
+    undo = [
+        step
+        for step, on in (
+            ("clear the search", bool(query.strip())),
+            ('choose "All" classes', bool(model_class and model_class != "All")),
+        )
+        if on
+    ]
+    joined = " or ".join(undo)
+    hint = f"{joined[:1].upper()}{joined[1:]}. " if undo else ""
     return (
-        f'<div class="lb-empty"><h3>No result {what}</h3><p>Clear the search or choose "All" classes. '
+        f'<div class="lb-empty"><h3>No result {what}</h3><p>{hint}'
         "A model you miss may not be rated yet: "
         f'<a href="{esc(links.app_url("submit"))}">submit a run</a>.</p></div>'
     )

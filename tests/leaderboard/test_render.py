@@ -99,6 +99,10 @@ def test_empty_states_explain_how_to_submit() -> None:
     assert "No text generation (reasoning) results in May 2026" in html and 'href="/submit"' in html
     assert "No leaderboard version is published yet" in empty_state_html(None, None)
     assert "class B" in no_match_html("llama", "B") and "llama" in no_match_html("llama", "B")
+    # The hint names only what widens the view.
+    assert 'Clear the search or choose "All" classes.' in no_match_html("llama", "B")
+    assert "Clear the search." in no_match_html("llama", "All") and '"All"' not in no_match_html("llama", "All")
+    assert 'Choose "All" classes.' in no_match_html("", "C") and "search" not in no_match_html("", "C")
 
 
 def test_format_params() -> None:
