@@ -1,7 +1,7 @@
 """`python -m label_generator`: serve the app alone (GRADIO_SERVER_PORT, GRADIO_SERVER_NAME).
 
 `python -m label_generator render --result <id> -o label.png` writes a result's label; the same from
-fields: `--model --provider --task --energy-wh --stars --version --hardware` (a self-reported label
+fields: `--model --provider --task --energy-wh --stars --class --version --hardware` (a self-reported label
 unless the values match an approved result of the store). `-o` ending in .svg writes SVG; `--badge`
 prints the Markdown badge.
 """
@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--task", help="task id or display name")
     render.add_argument("--energy-wh", type=float, help="GPU energy in Wh per 1,000 queries")
     render.add_argument("--stars", type=int, default=0, help="filled stars, 0-5")
+    render.add_argument(
+        "--class", dest="model_class", default="", help="class A, B or C the stars compare (tasks rated per class)"
+    )
     render.add_argument("--version", default="", help="version id (with --result) or what 'Scored' shows")
     render.add_argument("--hardware", default="", help="GPU, e.g. 'NVIDIA H100 80GB HBM3'")
     render.add_argument("--store", help=f"SQLite store path (default: ${STORE_ENV} or the suite's store)")
@@ -65,7 +68,17 @@ def label_from_args(args: argparse.Namespace, links: Links = Links()) -> LabelDa
     ]
     if missing:
         raise ValueError(f"Give --result, or the fields of the label (missing: {', '.join(missing)}).")
-    data = typed(args.model, args.task, args.energy_wh, args.stars, args.version, args.hardware, args.provider, links)
+    data = typed(
+        args.model,
+        args.task,
+        args.energy_wh,
+        args.stars,
+        args.version,
+        args.hardware,
+        args.provider,
+        links,
+        getattr(args, "model_class", "") or "",
+    )
     store = _store(args.store, required=False)
     return (match_result(store, data, links) if store else None) or data
 

@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 
 from label_generator.handlers import LabelHandlers
-from label_generator.widgets import LabelWidgets, build_widgets
+from label_generator.widgets import LabelWidgets, build_widgets, show_class
 from shared.store.factory import open_store
 from shared.store.models import Store
 from shared.web.blocks import NoHistoryBlocks
@@ -40,6 +40,8 @@ def wire(demo: gr.Blocks, w: LabelWidgets, h: LabelHandlers) -> None:
     w.model.select(h.pick_model, [w.task, w.model, w.search], shown, **quick)
     w.version.select(h.pick, w.pickers, shown, **quick)
     w.make.click(h.on_typed, w.typed_inputs, w.label_outputs)
+    # The class field is asked only for a task rated per class.
+    w.t_task.change(show_class, w.t_task, w.t_class, show_progress="hidden")
 
 
 def build_demo(store: Store | None = None, links: Links | None = None) -> gr.Blocks:

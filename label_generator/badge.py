@@ -1,7 +1,9 @@
 """A Markdown badge for model cards: stars and energy, linked to the exact leaderboard result.
 
-The badge image is a shields.io static badge (no server of ours needed). A self-reported label's
-badge says so, in grey, and links to the leaderboard rather than to a result.
+The badge image is a shields.io static badge (no server of ours needed). A rated result's badge is
+green and names the class its stars compare, for a task rated per class ('★★★★★ in class B'). A
+self-reported label's badge says so, in grey, and links to the leaderboard rather than to a result; a
+result measured on another GPU than the H100 says 'not rated (H200)', in grey too: it is no rating.
 """
 
 from __future__ import annotations
@@ -9,13 +11,13 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 from label_generator.data import LabelData
-from label_generator.render import label_gpu, not_rated
 from shared.method.hardware import not_rated_text
 
 SHIELDS = "https://img.shields.io/badge"
 BADGE_LABEL = "AI Energy Score"
 VERIFIED_COLOR = "3ea45a"
 SELF_REPORTED_COLOR = "lightgrey"
+NOT_RATED_COLOR = "lightgrey"  # neutral: no stars is no rating, neither good nor bad
 
 
 def _shields_part(text: str) -> str:
@@ -24,12 +26,15 @@ def _shields_part(text: str) -> str:
 
 
 def badge_message(data: LabelData) -> str:
-    """'★★★☆☆ 2.37 Wh per 1k queries', plus what qualifies it: '(self-reported)' when it matches no
-    published result, '(published figure)' for an imported figure, '(random weights)' for a replica."""
-    if not_rated(data):  # another GPU than the H100: no stars at all, never five empty ones
-        rating = not_rated_text(label_gpu(data))
+    """'★★★☆☆ 2.37 Wh per 1k queries' ('★★★☆☆ in class B · 2.37 Wh per 1k queries' for a task rated per
+    class), plus what qualifies it: '(self-reported)' when it matches no published result, '(published
+    figure)' for an imported figure, '(random weights)' for a replica."""
+    if data.not_rated:  # another GPU than the H100: no stars at all, never five empty ones
+        rating = not_rated_text(data.gpu)
     else:
         rating = "★" * data.stars + "☆" * (5 - data.stars)
+    if data.class_text:
+        rating = f"{rating} {data.class_text} ·"
     message = f"{rating} {data.energy_text} per 1k queries"
     if not data.linked:
         return f"{message} (self-reported)"
@@ -39,7 +44,12 @@ def badge_message(data: LabelData) -> str:
 
 def badge_image_url(data: LabelData) -> str:
     """The shields.io URL of the badge image."""
-    color = VERIFIED_COLOR if data.linked else SELF_REPORTED_COLOR
+    if not data.linked:
+        color = SELF_REPORTED_COLOR
+    elif data.not_rated:
+        color = NOT_RATED_COLOR
+    else:
+        color = VERIFIED_COLOR
     return f"{SHIELDS}/{_shields_part(BADGE_LABEL)}-{_shields_part(badge_message(data))}-{color}"
 
 

@@ -9,9 +9,12 @@ result's verified label.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from shared.method.classes import ModelClass
+from shared.method.hardware import is_rated_hardware
 from shared.method.tasks import TASKS
 from shared.method.units import format_energy
 from shared.records import split_model_id
@@ -51,6 +54,8 @@ class LabelData:
             AI Energy Score v1, February 2025, reference runner"); '' for a result this suite measured
             from a bundle and re-derived from its raw readings.
         random_weights: True when the result was measured on a random-weight replica.
+        model_class: Size class ('A', 'B' or 'C') the stars were given in, for a task rated per class
+            (text generation); '' for a task without classes or a class not stated.
     """
 
     provider: str
@@ -68,6 +73,7 @@ class LabelData:
     leaderboard_link: str = ""
     provenance: str = ""
     random_weights: bool = False
+    model_class: str = ""
 
     def __post_init__(self) -> None:
         if not self.model_name.strip():
@@ -81,6 +87,8 @@ class LabelData:
             raise ValueError(f"Stars are a whole number from 0 to 5, got {self.stars!r}.")
         if not math.isfinite(self.energy_wh_per_1k) or self.energy_wh_per_1k < 0:
             raise ValueError(f"The energy must be a finite number >= 0, got {self.energy_wh_per_1k!r}.")
+        if self.model_class not in ("", *(c.value for c in ModelClass)):
+            raise ValueError(f"The class is A, B or C, got {self.model_class!r}.")
 
     @property
     def model_id(self) -> str:
@@ -117,6 +125,24 @@ class LabelData:
         return " · ".join(parts)
 
     @property
+    def gpu(self) -> str:
+        """The GPU's name without the count the label puts before several GPUs ('2 x NVIDIA H200' -> 'NVIDIA
+        H200')."""
+        return re.sub(r"^\d+ x ", "", self.hardware)
+
+    @property
+    def not_rated(self) -> bool:
+        """True for the label of a published result without stars because it was measured on another GPU than
+        the H100 (listed under other hardware). A rated result has 1 to 5 stars; a typed label is not linked."""
+        return self.linked and self.stars == 0 and not is_rated_hardware(self.gpu, bool(self.provenance))
+
+    @property
+    def class_text(self) -> str:
+        """What the stars are relative to: 'in class B' for a task rated per class (stars compare the models
+        of one class only), '' for a task without classes, a class not stated, or a result without stars."""
+        return f"in class {self.model_class}" if self.model_class and not self.not_rated else ""
+
+    @property
     def energy_text(self) -> str:
         """The energy as the label prints it ('2.37 Wh')."""
         return format_energy(self.energy_wh_per_1k)
@@ -139,6 +165,7 @@ class LabelData:
             "url": self.link,
             "provenance": self.provenance,
             "random_weights": "true" if self.random_weights else "false",
+            "model_class": self.model_class,
         }
         return {METADATA_PREFIX + k: v for k, v in fields.items()}
 
@@ -148,6 +175,23 @@ def display_hardware(name: str, gpu_count: int = 1) -> str:
     name the leaderboard and the records use); '2 x ' in front for several GPUs."""
     short = " ".join(name.split()) or "unknown GPU"
     return f"{gpu_count} x {short}" if gpu_count > 1 else short
+
+
+def task_class(task_id: str, model_class: str | None, strict: bool = True) -> str:
+    """The class a label states for a result of `task_id`: 'A', 'B' or 'C' for a task rated per class, ''
+    for a task without classes (its stars compare every model of the task) or an unknown task.
+
+    A class other than A, B or C (any case) raises ValueError, or gives '' when not `strict`."""
+    task = TASKS.get(task_id)
+    value = (model_class or "").strip().upper()
+    if not (task and task.has_classes and value):
+        return ""
+    try:
+        return ModelClass(value).value
+    except ValueError:
+        if not strict:
+            return ""
+        raise ValueError(f"The class is A, B or C, got {model_class!r}.") from None
 
 
 def task_display(task: str) -> tuple[str, str]:
@@ -183,6 +227,7 @@ def from_result(rated: RatedResult, version_name: str, links: Links = Links()) -
         task_id=rec.task_id,
         provenance=provenance[: MAX_FIELD * 2],
         random_weights=bool(rec.random_weights),
+        model_class=task_class(rec.task_id, rec.model_class, strict=False),
     )
 
 
@@ -215,9 +260,11 @@ def typed(
     hardware: str = "",
     provider: str = "",
     links: Links = Links(),
+    model_class: str = "",
 ) -> LabelData:
     """A self-reported label from typed fields; `model` may be 'provider/name'. It points at the
-    leaderboard of `links`."""
+    leaderboard of `links`. `model_class` (A, B or C) is kept for a task rated per class, ignored for
+    another; ValueError for another letter."""
     if provider.strip():
         provider, name = provider.strip(), model.strip()
     else:
@@ -233,6 +280,7 @@ def typed(
         hardware=display_hardware(hardware) if hardware.strip() else "not stated",
         leaderboard_link=links.app_url("leaderboard"),
         task_id=task_id,
+        model_class=task_class(task_id, model_class),
     )
 
 
@@ -246,7 +294,7 @@ def match_result(
     """The verified label of the published result `label`'s typed values describe, or None.
 
     Matches the model id and task exactly, the energy as printed (format_energy), the stars, and the
-    version (by name or id) and hardware when they were typed. `candidates` are the (version id, result
+    version (by name or id), hardware and class when they were typed. `candidates` are the (version id, result
     id) of the published results of the typed model in the typed task, newest version first (the label
     app finds them in its index); by default they are looked up in the store. Only they are read.
     """
@@ -270,6 +318,7 @@ def match_result(
             and candidate.energy_text == label.energy_text
             and candidate.stars == label.stars
             and label.hardware in ("not stated", candidate.hardware)
+            and label.model_class in ("", candidate.model_class)
         ):
             return candidate
     return None

@@ -160,7 +160,14 @@ class LabelHandlers:
             return outputs
 
     def on_typed(
-        self, model: str, task: str, energy: float | None, stars: float | None, version: str, hardware: str
+        self,
+        model: str,
+        task: str,
+        energy: float | None,
+        stars: float | None,
+        version: str,
+        hardware: str,
+        model_class: str | None = "",
     ) -> list[Any]:
         """'Make label' on the self-reported tab: the verified label when the values match one, else theirs."""
         try:
@@ -172,6 +179,7 @@ class LabelHandlers:
                 version or "",
                 hardware or "",
                 links=self.links,
+                model_class=model_class or "",
             )
         except ValueError as exc:
             return self.label_outputs(None, f"**Cannot make this label:** {exc}")

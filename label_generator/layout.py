@@ -2,7 +2,8 @@
 
 Geometry follows the spec (docs/APPS.md §3): a 260 x 364 card with 16 px side
 margins, a #313131 header with rounded top corners, the model block, three rows with icons, the
-inference energy between two #efefef dividers, five stars and the dark "Learn More" button. The
+inference energy between two #efefef dividers, five stars (captioned "Energy Score", and "in class B"
+under it where the task is rated per class) and the dark "Learn More" button. The
 verification QR code (or, on a self-reported label, the "self-reported" stamp) sits at the top right
 of the model block. `render.py` rasterises the items with Pillow at 2x; `svg.py` writes them as SVG.
 Text that could be long (names, row values, energy, link) is fitted: wrapped, then shrunk, never
@@ -40,6 +41,11 @@ ROW_BASELINES = (139.0, 163.0, 187.0)
 DIVIDERS = (214.0, 272.0)
 ENERGY_CENTRE = sum(DIVIDERS) / 2
 SCORE_BASELINE = 297.0
+SCORE_CAPTION = "Energy Score"
+# With a class, "Energy Score" and "in class B" under it: the two lines' block (first cap top to last
+# baseline: the class words have no descender) centred on the stars.
+CLASS_SIZE = 11.0
+CLASS_LEADING = 13.0
 STAR_PITCH = 20.0
 STAR_CY = 293.5
 BUTTON = (16.0, 316.0, 228.0, 32.0)
@@ -233,9 +239,21 @@ def static_items() -> tuple[Item, ...]:
     items += _icon_lightning(232)
     items.append(line(LABEL_X, 241, "Inference Energy", "regular", 12, GREY_TEXT, role="caption"))
     items.append(line(LABEL_X, 255, ENERGY_UNIT, "regular", 12, GREY_TEXT, role="caption"))
-    items.append(line(MARGIN, SCORE_BASELINE, "Energy Score", "regular", 12, GREY_TEXT, role="caption"))
     items.append(Box(*BUTTON, fill=DARK, radius=4))
     return tuple(items)
+
+
+def score_caption(data: LabelData) -> list[TextLine]:
+    """The caption of the stars: 'Energy Score', with the class the stars compare under it where the task
+    is rated per class ('in class B'), the two lines centred on the stars; alone on its baseline else."""
+    if not data.class_text:
+        return [line(MARGIN, SCORE_BASELINE, SCORE_CAPTION, "regular", 12, GREY_TEXT, role="caption")]
+    top = text.cap_height("regular", 12)
+    first = STAR_CY + (top - CLASS_LEADING) / 2
+    return [
+        line(MARGIN, first, SCORE_CAPTION, "regular", 12, GREY_TEXT, role="caption"),
+        line(MARGIN, first + CLASS_LEADING, data.class_text, "medium", CLASS_SIZE, DARK, role="class"),
+    ]
 
 
 def _caption_right(role: str) -> float:
@@ -344,6 +362,7 @@ def build_layout(data: LabelData) -> Layout:
     centres = tuple((RIGHT - STAR_PITCH * (4.5 - k), STAR_CY) for k in range(5))
     for k, (cx, cy) in enumerate(centres):
         items.append(Path(star_points(cx, cy, STAR_PITCH / 2 + 0.5), fill=GREEN if k < data.stars else STAR_EMPTY))
+    items += score_caption(data)
 
     bx, by, bw, bh = BUTTON
     fitted["button"] = text.fit(button_text(data), "medium", BUTTON_SIZES, bw - 16, 2, 1.2, bh - 8, line_cost=2)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from functools import lru_cache
 
 from PIL import Image, ImageColor, ImageDraw, PngImagePlugin
@@ -21,6 +20,7 @@ from label_generator.layout import (
     GAP,
     HEIGHT,
     RIGHT,
+    SCORE_CAPTION,
     STAR_CY,
     STAR_PITCH,
     WIDTH,
@@ -34,7 +34,7 @@ from label_generator.layout import (
     star_points,
     static_items,
 )
-from shared.method.hardware import is_rated_hardware, not_rated_text
+from shared.method.hardware import not_rated_text
 
 SCALE = text.SCALE
 METADATA_STARS = METADATA_PREFIX + "stars"
@@ -141,13 +141,13 @@ NOT_RATED_HEIGHT = 24.0  # the band of the stars, between the lower divider and 
 
 def label_gpu(data: LabelData) -> str:
     """The GPU's name on a label, without the count the label puts before several GPUs ('2 x NVIDIA H200')."""
-    return re.sub(r"^\d+ x ", "", data.hardware)
+    return data.gpu
 
 
 def not_rated(data: LabelData) -> bool:
     """True for the label of a published result without stars because it was measured on another GPU than
     the H100 (listed under other hardware). A rated result has 1 to 5 stars; a typed label is not linked."""
-    return data.linked and data.stars == 0 and not is_rated_hardware(label_gpu(data), bool(data.provenance))
+    return data.not_rated
 
 
 def not_rated_words(data: LabelData) -> str:
@@ -162,7 +162,7 @@ def not_rated_layout(layout: Layout) -> Layout:
         return layout
     stars = {star_points(cx, cy, STAR_PITCH / 2 + 0.5) for cx, cy in layout.star_centres}
     items = [i for i in layout.items if not (isinstance(i, Path) and i.points in stars)]
-    caption = max(i.right for i in static_items() if isinstance(i, TextLine) and i.text == "Energy Score")
+    caption = max(i.right for i in layout.lines("caption") if i.text == SCORE_CAPTION)
     width = RIGHT - caption - GAP
     fitted = text.fit(not_rated_words(layout.data), "medium", NOT_RATED_SIZES, width, 2, 1.15, NOT_RATED_HEIGHT)
     first = STAR_CY + text.cap_height(fitted.weight, fitted.size) / 2 - fitted.line_height * (len(fitted.lines) - 1) / 2
