@@ -24,7 +24,7 @@ from shared.web.links import CSS, Links
 from submission_portal import service, uploads
 from submission_portal.auth import Reviewer, authorize
 from submission_portal.config import PortalConfig
-from submission_portal.widgets import QUEUE_FILTERS, PortalWidgets, build_widgets
+from submission_portal.widgets import PORTAL_CSS, QUEUE_FILTERS, PortalWidgets, build_widgets
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +51,28 @@ def discard_upload(path: str | None) -> None:
 
 
 class PortalBlocks(NoHistoryBlocks):
-    """Blocks that keep the portal's two safety settings whoever launches or mounts them.
+    """Blocks that keep the portal's settings whoever launches or mounts them.
 
     - No run history: gradio's history would save reviewer tokens and submitters' contacts in the
       browser's storage.
     - An upload size limit: gradio refuses a larger file before writing it to disk, even when the
       suite mounts the app without a `max_file_size` of its own.
+    - The portal's own style rules (`PORTAL_CSS`), after whatever CSS the launcher gives.
     """
 
     upload_limit: int | None = None
     _caller_max_file_size: int | None = None
+    _caller_css: str | None = None
+
+    @property  # type: ignore[override]  # gradio's attribute is inferred as None (set to None in __init__)
+    def css(self) -> str:
+        """The launcher's CSS followed by the portal's."""
+        return (self._caller_css or "") + PORTAL_CSS
+
+    @css.setter
+    def css(self, value: str | None) -> None:
+        # gradio appends css_paths' files to what it reads here: keep the portal's rules out of what is kept.
+        self._caller_css = (value or "").replace(PORTAL_CSS, "") or None
 
     @property
     def max_file_size(self) -> int | None:
@@ -79,37 +91,65 @@ def status_link(submission_id: str) -> str:
     return "?" + urlencode({"submission": submission_id})
 
 
-NEXT_STEPS = (
-    "**What happens next:** a reviewer checks the result. Once approved it is rated in the next leaderboard "
-    "version (a result measured on another GPU than the H100 is listed there under other hardware, without "
-    "stars); if rejected, the reason is shown on its status page. Keep the submission id (or the link "
-    "below) to follow it; your contact is only used if the reviewer has a question."
+KEEP_THE_ID = (
+    "Keep the submission id (or the link below) to follow it; your contact is only used if the reviewer has a question."
 )
+# A check mark drawn by CSS (PORTAL_CSS): an emoji needs an emoji font, which a browser may lack.
+OK_MARK = '<span class="aes-ok" aria-hidden="true"></span>'
 
 
-def outcome_panel(outcome: service.Outcome) -> str:
+def leaderboard_link(links: Links, where: service.Standing) -> str:
+    """The address of a published submission's result on the leaderboard; '' when it is not published,
+    or when `links` know no leaderboard to point at (the portal served alone, with no address configured:
+    the suite's short /r/ links exist only in app.py)."""
+    if not where.published or not where.result_id:
+        return ""
+    if not (links.own_address("leaderboard") or links.suite_url()):
+        return ""
+    return links.result_url(where.result_id)
+
+
+def outcome_panel(outcome: service.Outcome, links: Links | None = None) -> str:
     """The Markdown panel under the submit button: a success panel (what happened, the submission id,
-    what happens next, a link to its status page), or the refusal with every error and warning."""
+    what happens next as the submission stands now, a link to its status page and, once published, to its
+    result on the leaderboard), or the refusal with every error and warning."""
     if not outcome.accepted:
         findings = [f"- error: {p}" for p in outcome.problems] + [f"- warning: {w}" for w in outcome.warnings]
         return "\n".join(["### Not submitted", outcome.headline(), "", *findings])
     sid = outcome.submission_id
-    title = "Submitted for review" if outcome.status == "stored" else "Already submitted"
-    lines = [f"### ✅ {title}", outcome.headline(), f"**Submission id:** `{sid}`"]
+    where = outcome.standing or service.Standing(outcome.submission_status)
+    rejected = where.status == service.STATUS_REJECTED
+    if outcome.status == "stored":
+        title = f"{OK_MARK}Submitted for review"
+    else:
+        title = "Already submitted, and rejected" if rejected else f"{OK_MARK}Already submitted"
+    lines = [f"### {title}", outcome.headline(), f"**Submission id:** `{sid}`"]
     if outcome.result:
         lines.append(outcome.result)
     if outcome.warnings:
-        lines.append(f"The reviewer will see {service.plural(len(outcome.warnings), 'warning')} (under Details).")
-    lines += [NEXT_STEPS, f"[Follow its status page]({status_link(sid)}) · or look the id up in the Status tab."]
+        count = service.plural(len(outcome.warnings), "warning")
+        pending = where.status == service.STATUS_PENDING
+        lines.append(
+            f"The reviewer will see {count} (under Details)."
+            if pending
+            else f"The check found {count} (under Details)."
+        )
+    heading, text = service.next_steps(where)
+    lines.append(f"**{heading}:** {text}" + (f" {KEEP_THE_ID}" if where.status == service.STATUS_PENDING else ""))
+    result = leaderboard_link(links or Links(), where)
+    if result:
+        lines.append(f"[See its result on the leaderboard]({result})")
+    lines.append(f"[Follow its status page]({status_link(sid)}) · or look the id up in the Status tab.")
     return "\n\n".join(lines)
 
 
 class PortalHandlers:
     """The callbacks of the app, bound to one store and one configuration."""
 
-    def __init__(self, store: Store, config: PortalConfig) -> None:
+    def __init__(self, store: Store, config: PortalConfig, links: Links | None = None) -> None:
         self.store = store
         self.config = config
+        self.links = links or Links()
         self.approve = self._review_handler(True)
         self.reject = self._review_handler(False)
 
@@ -130,17 +170,19 @@ class PortalHandlers:
         report: str | None = "",
         name: str | None = "",
         contact: str | None = "",
+        submitted: str | None = "",
         profile: gr.OAuthProfile | None = None,
     ) -> tuple[dict[str, Any], str]:
         """Enable the submit button only when the uploaded file passed its check, all three terms are
         ticked and the submitter is known (logged in, or name and contact given); the note says what is
-        missing. Returns (button update, note)."""
+        missing, or, right after a submission (`submitted`, the id shown), that it went through.
+        Returns (button update, note)."""
         p = _mapping(profile)
         signed_in = bool(self.config.oauth and p and p.get("preferred_username"))
         missing = service.missing_to_submit(
             bool(path), report, (bool(term1), bool(term2), bool(term3)), name or "", contact or "", signed_in
         )
-        return gr.update(interactive=not missing), service.gate_note(missing)
+        return gr.update(interactive=not missing), service.gate_note(missing, submitted)
 
     def submitter(self, name: str | None, contact: str | None, profile: Mapping[str, Any] | None) -> Submitter:
         """Who submits: the logged-in Hugging Face user, else the form's name and contact."""
@@ -170,7 +212,7 @@ class PortalHandlers:
             self.config.limits,
             quota=self.config.quota,
         )
-        return outcome_panel(outcome), outcome.text(), outcome.submission_id
+        return outcome_panel(outcome, self.links), outcome.text(), outcome.submission_id
 
     def submit_clicked(
         self,
@@ -205,17 +247,20 @@ class PortalHandlers:
 
     # --- public views -----------------------------------------------------------------------
 
-    def status(self, submission_id: str | None) -> str:
-        """The status of one submission."""
-        return service.status_text(self.store, submission_id)
+    def status(self, submission_id: str | None) -> tuple[str, str]:
+        """The status of one submission, and under it, once published, the link to its result on the
+        leaderboard (Markdown, '' otherwise). Returns (status, link)."""
+        text, where = service.status_view(self.store, submission_id)
+        url = leaderboard_link(self.links, where) if where is not None else ""
+        return text, f"[See its result on the leaderboard]({url})" if url else ""
 
-    def from_link(self, request: gr.Request) -> tuple[Any, Any, Any]:
+    def from_link(self, request: gr.Request) -> tuple[Any, Any, Any, Any]:
         """A page opened with `?submission=<id>` (the success panel's link): the Status tab showing that
-        submission. Returns (tabs update, lookup field, status)."""
+        submission. Returns (tabs update, lookup field, status, leaderboard link)."""
         sid = (request.query_params.get("submission") or "").strip() if request else ""
         if not sid:
-            return gr.update(), gr.update(), gr.update()
-        return gr.update(selected="status"), sid, self.status(sid)
+            return gr.update(), gr.update(), gr.update(), gr.update()
+        return gr.update(selected="status"), sid, *self.status(sid)
 
     def queue(self, label: str | None) -> pd.DataFrame:
         """The public queue, filtered by a status label."""
@@ -319,6 +364,21 @@ class PortalHandlers:
         return message, versions, vid, vname
 
 
+# After a submission: the outcome panel sits below the form, at the foot of a 1000 px window, so bring it
+# into view (the page would otherwise stay put, its heading barely showing). It waits for the panel to have
+# content (up to ~5 s). No newline before the arrow: gradio evaluates `return <js>`.
+SCROLL_TO_OUTCOME_JS = """() => {
+  let tries = 0;
+  const go = () => {
+    const el = document.getElementById('outcome');
+    if (el && el.textContent.trim() && el.getBoundingClientRect().height > 0) {
+      el.scrollIntoView({behavior: 'instant', block: 'start'});
+    } else if (tries++ < 50) { setTimeout(go, 100); }
+  };
+  go();
+}"""
+
+
 def wire(demo: gr.Blocks, w: PortalWidgets, h: PortalHandlers, config: PortalConfig) -> None:
     """Connect every event of the portal (call inside `demo`'s context)."""
     sub, q, rev = w.submit, w.queue, w.reviewer
@@ -338,25 +398,30 @@ def wire(demo: gr.Blocks, w: PortalWidgets, h: PortalHandlers, config: PortalCon
         h.check_upload, sub.bundle, sub.check_box, concurrency_limit=validate_limit, concurrency_id=validate_id
     )
     sub.bundle.clear(lambda: "", None, sub.check_box, queue=False)
+    # The id of the submission just made is read too (not a trigger): emptied after it, the form's note
+    # says it went through rather than asking for a file.
     for comp in gate_inputs:
-        comp.change(h.gate, gate_inputs, [sub.submit_btn, sub.gate_note], queue=False, show_progress="hidden")
+        comp.change(
+            h.gate, [*gate_inputs, sub.sub_id], [sub.submit_btn, sub.gate_note], queue=False, show_progress="hidden"
+        )
     sub.submit_btn.click(
         lambda: ("Validating the bundle and storing it...", "", ""),
         None,
         [sub.outcome, sub.details, sub.sub_id],
         queue=False,
-    ).then(
+    ).then(None, js=SCROLL_TO_OUTCOME_JS).then(
         h.submit_clicked,
         [sub.bundle, *sub.terms, sub.name, sub.contact],
         [sub.outcome, sub.details, sub.sub_id, sub.bundle, sub.check_box],
         concurrency_limit=validate_limit,
         concurrency_id=validate_id,
-    ).then(h.queue, q.queue_filter, q.queue_df)
+    ).then(None, js=SCROLL_TO_OUTCOME_JS).then(h.queue, q.queue_filter, q.queue_df)
 
     # Public views.
-    w.status.lookup_btn.click(h.status, w.status.lookup, w.status.lookup_out)
-    w.status.lookup.submit(h.status, w.status.lookup, w.status.lookup_out)
-    demo.load(h.from_link, None, [w.tabs, w.status.lookup, w.status.lookup_out], show_progress="hidden")
+    status_outputs = [w.status.lookup_out, w.status.lookup_link]
+    w.status.lookup_btn.click(h.status, w.status.lookup, status_outputs)
+    w.status.lookup.submit(h.status, w.status.lookup, status_outputs)
+    demo.load(h.from_link, None, [w.tabs, w.status.lookup, *status_outputs], show_progress="hidden")
     q.refresh_btn.click(h.queue, q.queue_filter, q.queue_df)
     q.queue_filter.change(h.queue, q.queue_filter, q.queue_df)
     demo.load(h.queue, q.queue_filter, q.queue_df)
@@ -397,7 +462,7 @@ def build_demo(store: Store | None = None, config: PortalConfig | None = None, l
     store = store or open_store()
     config = config or PortalConfig.from_env()
     links = links or SiteConfig.from_env().links
-    h = PortalHandlers(store, config)
+    h = PortalHandlers(store, config, links)
 
     with PortalBlocks(title=TITLE, delete_cache=DELETE_CACHE) as demo:
         demo.upload_limit = config.max_upload_bytes

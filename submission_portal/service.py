@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import re
 import stat
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from shared.bundle.checks.environment import OTHER_HARDWARE
-from shared.bundle.problems import ValidationReport
+from shared.bundle.problems import Problem, ValidationReport
 from shared.bundle.safezip import BadJson, UnsafeZip, ZipArchive, ZipLimits, load_json
 from shared.bundle.validate import validate_bundle
 from shared.method.hardware import is_rated_hardware
 from shared.method.scoring import stars_by_group
+from shared.method.tasks import TASKS
 from shared.store.models import (
     STATUS_APPROVED,
     STATUS_PENDING,
@@ -98,6 +101,8 @@ class Outcome:
         result: One line naming the model, task and energy, when the bundle was readable.
         other_hardware: The GPU of a result measured on a known GPU other than the H100 (accepted, shown
             under other hardware without stars); '' for an H100 result.
+        standing: Where the stored submission stands now (for a duplicate: reviewed, published...); None
+            when rejected.
     """
 
     status: str
@@ -107,6 +112,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     result: str = ""
     other_hardware: str = ""
+    standing: Standing | None = None
 
     @property
     def accepted(self) -> bool:
@@ -124,9 +130,12 @@ class Outcome:
             note = other_hardware_note(self.other_hardware)
             return f"Submitted: {self.submission_id}, status {self.status_label}.{note}"
         if self.status == "duplicate":
+            label = self.standing.label if self.standing else self.status_label
+            # A rejected submission is not accepted as anything: no other-hardware note for it.
+            note = "" if self.submission_status == STATUS_REJECTED else other_hardware_note(self.other_hardware)
             return (
-                f"This bundle was already submitted as {self.submission_id} "
-                f"(status {self.status_label}); it was not stored again.{other_hardware_note(self.other_hardware)}"
+                f"This bundle was already submitted as {self.submission_id}, status {label}; "
+                f"it was not stored again.{note}"
             )
         # Errors and warnings are counted apart, and each bullet below says which it is, so the count
         # in this sentence is the number of "error:" bullets.
@@ -134,18 +143,116 @@ class Outcome:
         return f"Not submitted: {plural(len(self.problems), 'error')} to fix{tail}. Nothing was stored."
 
     def text(self) -> str:
-        """The full outcome in plain text: headline, errors, warnings, result."""
+        """The full outcome in plain text (no Markdown backticks): headline, errors, warnings, result."""
         lines = [self.headline()]
         lines += [f"- error: {p}" for p in self.problems]
         lines += [f"- warning: {w}" for w in self.warnings]
         if self.result:
             lines.append(self.result)
-        return "\n".join(lines)
+        return plain("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a stored submission stands now: its review, and the newest published version holding its result.
+
+    Attributes:
+        status: Its review status (STATUS_PENDING, STATUS_APPROVED or STATUS_REJECTED).
+        hardware: The GPU its result was measured on.
+        rated: True when its result is rated (measured on an H100); False for other hardware, without stars.
+        result_id: Its result's id ('' when unknown).
+        version_id: The newest published leaderboard version holding its result ('' when none).
+        version_name: That version's name.
+        stars: Its stars in that version (None when not published, or not rated).
+        reason: The reviewer's reason, for a rejection.
+    """
+
+    status: str
+    hardware: str = ""
+    rated: bool = True
+    result_id: str = ""
+    version_id: str = ""
+    version_name: str = ""
+    stars: int | None = None
+    reason: str = ""
+
+    @property
+    def published(self) -> bool:
+        """True when its result is in a published leaderboard version."""
+        return bool(self.version_id)
+
+    @property
+    def version_label(self) -> str:
+        """The version it is published in, by name and id ('December 2026 (2026-12)'); '' when unpublished."""
+        if not self.version_id:
+            return ""
+        return (
+            self.version_id
+            if self.version_name in ("", self.version_id)
+            else f"{self.version_name} ({self.version_id})"
+        )
+
+    @property
+    def label(self) -> str:
+        """Its status in words, with the version once published ('approved, published in December 2026 (2026-12)')."""
+        words = STATUS_LABELS.get(self.status, self.status)
+        return f"{words}, published in {self.version_label}" if self.published else words
 
 
 def plural(n: int, word: str) -> str:
     """'1 error', '2 errors'."""
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def plain(text: str) -> str:
+    """Text for a plain-text box (the check report, the details, the command line): without the Markdown
+    backticks that mark commands and file names in the checks' messages, which only Markdown renders."""
+    return text.replace("`", "")
+
+
+# A decimal number standing alone in a message: not part of a name, a version ("3.11.7") or a time ("08:44:11.5").
+_DECIMAL = re.compile(r"(?<![\w.:])(\d+)\.(\d+)(?:[eE][-+]?\d+)?(?![\w]|\.\d)")
+NUMBER_DECIMALS = 4  # as the portal prints energies everywhere else
+MAX_NUMBER_DECIMALS = 12
+
+
+def tidy_numbers(message: str) -> str:
+    """A check's message with its long decimals (a tampered file's raw float, '4.921929351851852 Wh', beside
+    the check's '9.843859 Wh') printed alike: 4 decimals, or as many more as it takes for two different
+    numbers of the message not to read the same and a small one to keep two significant digits.
+    Numbers with 4 decimals or fewer are left as written."""
+    found = [(m, float(m.group(0))) for m in _DECIMAL.finditer(message)]
+    if not any(len(m.group(2)) > NUMBER_DECIMALS or "e" in m.group(0).lower() for m, _ in found):
+        return message
+
+    def shown(m: re.Match[str], value: float, decimals: int) -> str:
+        long = len(m.group(2)) > decimals or "e" in m.group(0).lower()
+        return f"{value:.{decimals}f}" if long else m.group(0)
+
+    for decimals in range(NUMBER_DECIMALS, MAX_NUMBER_DECIMALS + 1):
+        texts = {m.start(): shown(m, v, decimals) for m, v in found}
+        values_of: dict[str, set[float]] = {}
+        for m, v in found:
+            values_of.setdefault(texts[m.start()], set()).add(v)
+        # A small number keeps two significant digits (1.5e-07 reads 0.00000015, not 0.0000001 or 0.0000).
+        blurred = any(
+            v and decimals < min(MAX_NUMBER_DECIMALS, 1 - math.floor(math.log10(abs(v))))
+            for m, v in found
+            if texts[m.start()] != m.group(0) and math.isfinite(v)
+        )
+        if not blurred and all(len(vs) == 1 for vs in values_of.values()):
+            break
+    out, at = [], 0
+    for m, _ in found:
+        out += [message[at : m.start()], texts[m.start()]]
+        at = m.end()
+    return "".join([*out, message[at:]])
+
+
+def task_name(task_id: str) -> str:
+    """A task's display name ('Text generation'), or its id when the registry does not know it."""
+    task = TASKS.get(task_id)
+    return task.display_name if task else task_id
 
 
 CHECKING = "Checking the bundle..."  # the check report while the check runs
@@ -185,12 +292,17 @@ def report_text(report: ValidationReport) -> str:
     "warning:" lines below it (the shared report's own text counts only errors, as "problems").
     """
     lines = [verdict_line(len(report.problems), len(report.warnings), other_hardware_gpu(report))]
-    lines += [f"  error: {p.message}" for p in report.problems]
-    lines += [f"  warning: {w.message}" for w in report.warnings]
+    lines += [f"  error: {m}" for m in messages(report.problems)]
+    lines += [f"  warning: {m}" for m in messages(report.warnings)]
     if report.record is not None:
         r = report.record
         lines.append(f"  result: {r.model_id} / {r.task_id}: {r.gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries")
-    return "\n".join(lines)
+    return plain("\n".join(lines))
+
+
+def messages(findings: Iterable[Problem]) -> list[str]:
+    """The messages of a report's problems or warnings, their numbers tidied (`tidy_numbers`)."""
+    return [tidy_numbers(f.message) for f in findings]
 
 
 def check_passed(report_text: str | None) -> bool:
@@ -199,7 +311,7 @@ def check_passed(report_text: str | None) -> bool:
 
 
 def _rejected(problems: list[str], report: ValidationReport | None = None) -> Outcome:
-    warnings = tuple(w.message for w in report.warnings) if report else ()
+    warnings = tuple(messages(report.warnings)) if report else ()
     return Outcome(status="rejected", problems=tuple(problems), warnings=warnings)
 
 
@@ -245,8 +357,15 @@ def missing_to_submit(
     return missing
 
 
-def gate_note(missing: list[str]) -> str:
-    """The line under the submit button saying what it waits for ('' when nothing)."""
+def gate_note(missing: list[str], submitted: str | None = "") -> str:
+    """The line under the submit button saying what it waits for ('' when nothing).
+
+    Right after a submission (`submitted`, the id the outcome panel shows) the form is emptied, so the
+    button waits for a new file again: the line then says the submission went through, not what is missing.
+    """
+    sid = normalise_id(submitted)
+    if sid and "upload the bundle .zip" in missing:
+        return f"Submission {sid} is shown below. To submit another run, upload its bundle .zip."
     return f"To submit: {', '.join(missing)}." if missing else ""
 
 
@@ -260,7 +379,10 @@ def result_line(report: ValidationReport) -> str:
     r = report.record
     if r is None:
         return ""
-    return f"Result: {r.model_id} / {r.task_id}: {r.gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries on {r.hardware}."
+    return (
+        f"Result: {r.model_id} / {task_name(r.task_id)}: {r.gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries "
+        f"on {r.hardware}."
+    )
 
 
 def check(data: bytes, limits: ZipLimits = DEFAULT_LIMITS) -> ValidationReport:
@@ -370,10 +492,10 @@ def submit(
         problems.append(f"Accept all three attestation terms; not yet accepted: {', '.join(missing)}.")
     problems += submitter_problems(submitter, contact_required)
     report = check(bundle, limits)
-    problems += [p.message for p in report.problems]
+    problems += messages(report.problems)
     if problems or report.record is None:
         return _rejected(problems or ["The bundle could not be read."], report)
-    warnings = [w.message for w in report.warnings]
+    warnings = messages(report.warnings)
     try:
         sub, created = store.add_submission(
             bundle,
@@ -400,6 +522,8 @@ def submit(
         warnings=tuple(warnings),
         result=result_line(report),
         other_hardware=other_hardware_gpu(report),
+        # A duplicate may have been reviewed and published since: what happens next depends on that.
+        standing=standing(store, sub),
     )
 
 
@@ -434,20 +558,28 @@ def normalise_id(submission_id: str | None) -> str:
 
 def status_text(store: Store, submission_id: str | None) -> str:
     """The public status of one submission in plain text (no contact data)."""
+    return status_view(store, submission_id)[0]
+
+
+def status_view(store: Store, submission_id: str | None) -> tuple[str, Standing | None]:
+    """The public status of one submission in plain text (no contact data), and where it stands (None when
+    there is no such submission): its review, the version it is published in, what happens next."""
     sid = normalise_id(submission_id)
     if not sid:
-        return "Enter a submission id such as sub_0123456789ab (you got it when you submitted)."
+        return "Enter a submission id such as sub_0123456789ab (you got it when you submitted).", None
     try:
         sub = store.get_submission(sid)
     except Exception:
         log.exception("status lookup failed")
-        return "The status could not be read because of a server error. Try again later."
+        return "The status could not be read because of a server error. Try again later.", None
     if sub is None:
-        return f"No submission {sid}. Check the id you got when you submitted."
+        return f"No submission {sid}. Check the id you got when you submitted.", None
+    where = standing(store, sub)
     lines = [
-        f"Submission {sub.id}: {STATUS_LABELS.get(sub.status, sub.status)}",
+        f"Submission {sub.id}: {where.label}",
         f"Model: {sub.model_id}",
-        f"Task: {sub.task_id}",
+        f"Task: {task_name(sub.task_id)}",
+        f"GPU: {sub.hardware or 'unknown'}" + ("" if where.rated else " (other hardware: no stars)"),
         f"GPU energy: {sub.gpu_energy_wh_per_1k:.4f} Wh per 1,000 queries",
         f"Submitted: {sub.created_at}",
     ]
@@ -455,9 +587,70 @@ def status_text(store: Store, submission_id: str | None) -> str:
         lines.append(f"Reviewed: {sub.reviewed_at}")
     if sub.status == STATUS_REJECTED:
         lines.append(f"Reason: {sub.review_reason}")
-    if sub.status == STATUS_APPROVED:
-        lines.append(next_version_note(sub))
-    return "\n".join(lines)
+    heading, text = next_steps(where, with_reason=False)  # the reason has its own line above
+    lines.append(f"{heading}: {text}")
+    return "\n".join(lines), where
+
+
+def standing(store: Store, sub: Submission) -> Standing:
+    """Where `sub` stands now: its review, and for an approved one the newest published version holding
+    its result (with its stars there). A store that cannot say leaves it unpublished."""
+    rated = is_rated_hardware(sub.hardware)
+    base = Standing(sub.status, sub.hardware, rated, sub.result_id, reason=sub.review_reason)
+    if sub.status != STATUS_APPROVED:
+        return base
+    try:
+        found = store.get_result(sub.result_id)
+        if found is None or not found.version_id:
+            return base
+        names = {v.id: v.name for v in store.versions()}
+    except Exception:
+        log.exception("reading where %s is published failed", sub.id)
+        return base
+    return Standing(
+        sub.status,
+        sub.hardware,
+        found.rated_hardware,
+        sub.result_id,
+        found.version_id,
+        names.get(found.version_id, found.version_id),
+        found.stars,
+    )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
+def next_steps(where: Standing, with_reason: bool = True) -> tuple[str, str]:
+    """What happens next to a stored submission, as (heading, plain sentences), by where it stands:
+    pending (a reviewer checks it), approved (the next version lists it), published (the version it is
+    in) or rejected (why, unless not `with_reason`, and what to do)."""
+    other = f"under other hardware ({where.hardware or 'another GPU'}) without stars, since only H100 results are rated"
+    if where.status == STATUS_REJECTED:
+        reason = f" Reason: {_sentence(where.reason)}" if with_reason and where.reason.strip() else ""
+        return (
+            "Rejected",
+            f"a reviewer rejected it, so it will not be published.{reason} Submitting the same bundle again only "
+            "finds this submission: fix what the reason names, make a new bundle and submit that.",
+        )
+    if where.published:
+        if not where.rated:
+            how = f"listed {other}"
+        else:
+            how = "rated" if where.stars is None else f"rated with {_star_word(where.stars)}"
+        return "Published", f"it is in leaderboard version {where.version_label}, {how}."
+    listed = (
+        "rated in the next leaderboard version" if where.rated else f"listed in the next leaderboard version {other}"
+    )
+    if where.status == STATUS_APPROVED:
+        return "What happens next", f"a reviewer approved it; it will be {listed}."
+    return (
+        "What happens next",
+        f"a reviewer checks the result. Once approved it will be {listed}; if rejected, the reason is shown on "
+        "its status page.",
+    )
 
 
 def next_version_note(sub: Submission) -> str:
@@ -471,12 +664,17 @@ def next_version_note(sub: Submission) -> str:
     )
 
 
+def _minute(stamp: str) -> str:
+    """An ISO UTC time to the minute, for a table ('2026-12-03T08:44:11+00:00' -> '2026-12-03 08:44')."""
+    return stamp.replace("+00:00", "").replace("T", " ")[:16]
+
+
 def _public_row(sub: Submission) -> list[str]:
     return [
         sub.id,
-        sub.created_at.replace("+00:00", ""),
+        _minute(sub.created_at),
         sub.model_id,
-        sub.task_id,
+        task_name(sub.task_id),
         f"{sub.gpu_energy_wh_per_1k:.4f}",
         STATUS_LABELS.get(sub.status, sub.status),
         sub.review_reason if sub.status == STATUS_REJECTED else "",
@@ -513,7 +711,7 @@ def review_rows(store: Store, reviewer: Reviewer | None) -> list[list[str]]:
             s.submitter_name,
             s.hf_username,
             s.submitter_contact,
-            " | ".join(s.warnings),
+            plain(" | ".join(s.warnings)),
             s.filename,
         ]
         for s in store.submissions(STATUS_PENDING)[:MAX_QUEUE_ROWS]
@@ -534,7 +732,7 @@ def review_detail(store: Store, reviewer: Reviewer | None, submission_id: str | 
         f"contact: {sub.submitter_contact or '-'}",
         f"Attested at {sub.attested_at}",
     ]
-    lines += [f"Warning: {w}" for w in sub.warnings]
+    lines += [f"Warning: {plain(w)}" for w in sub.warnings]
     rated = store.get_result(sub.result_id)
     if rated is not None:
         r = rated.record

@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from shared.web.links import CSS, Links
+from shared.web.links import CSS, GREEN, Links
 from submission_portal import service
 from submission_portal.config import PortalConfig
 
@@ -21,6 +21,16 @@ stored; a reviewer then approves it for the next leaderboard version.
 Check a bundle before uploading with `python -m submission_portal validate bundle.zip`."""
 
 TERMS_INTRO = "## Attestation\nRead the three terms below; each must be ticked before you can submit."
+
+# The portal's own style rules (PortalBlocks adds them to whatever CSS the app is launched or mounted with).
+PORTAL_CSS = f"""
+#outcome {{ scroll-margin-top: 72px; }}
+.aes-ok {{ display:inline-block; width:0.36em; height:0.72em; margin:0 0.55em 0.12em 0.2em; \
+border:solid {GREEN}; border-width:0 0.14em 0.14em 0; transform:rotate(45deg); }}
+"""
+# The queue's columns (service.QUEUE_COLUMNS), in shares of the table's width: they add up to 100%, so the
+# table fits its box and no column (the GPU's, last) is pushed out of view; long cells wrap.
+QUEUE_WIDTHS = ["13%", "10%", "20%", "11%", "8%", "9%", "16%", "13%"]
 
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:
@@ -51,6 +61,7 @@ class StatusTab:
     lookup: gr.Textbox
     lookup_btn: gr.Button
     lookup_out: gr.Textbox
+    lookup_link: gr.Markdown
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,7 +163,8 @@ def _status_tab() -> StatusTab:
     lookup = gr.Textbox(label="Submission id", placeholder="sub_0123456789ab", elem_id="lookup-id")
     lookup_btn = gr.Button("Look up", elem_id="lookup-btn")
     lookup_out = gr.Textbox(label="Status", lines=6, interactive=False, elem_id="lookup-out")
-    return StatusTab(lookup, lookup_btn, lookup_out)
+    lookup_link = gr.Markdown(elem_id="lookup-link")  # once published: its result on the leaderboard
+    return StatusTab(lookup, lookup_btn, lookup_out, lookup_link)
 
 
 def _queue_tab() -> QueueTab:
@@ -164,7 +176,7 @@ def _queue_tab() -> QueueTab:
         service.QUEUE_COLUMNS,
         elem_id="queue-table",
         # The status and reason are what people come for: keep them in view.
-        column_widths=["13%", "14%", "25%", "13%", "8%", "12%", "15%"],
+        column_widths=QUEUE_WIDTHS,
     )
     return QueueTab(queue_filter, refresh_btn, queue_df)
 

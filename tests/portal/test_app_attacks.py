@@ -180,7 +180,7 @@ def target(request: pytest.FixtureRequest) -> Target:
 def _args(fn: str, fd: dict[str, Any]) -> list[Any]:
     by_event: dict[str, list[Any]] = {
         "check_upload": [fd],
-        "gate": [fd, *TERMS, "ACCEPTED", "Mallory", "mallory@example.org"],
+        "gate": [fd, *TERMS, "ACCEPTED", "Mallory", "mallory@example.org", ""],
         "submit_clicked": submit_args(fd, "mallory@example.org"),
     }
     return by_event[fn]
@@ -240,7 +240,7 @@ def test_upload_is_removed_after_check_and_submit(suite: Target) -> None:
     event, reply = call(suite.portal, "check_upload", [fd])
     assert event == "complete" and reply[0].startswith("ACCEPTED"), reply
     for _ in range(3):  # the page re-runs the gate on every tick of a box
-        assert call(suite.portal, "gate", [fd, *TERMS, "ACCEPTED", "A", "a@example.org"])[0] == "complete"
+        assert call(suite.portal, "gate", [fd, *TERMS, "ACCEPTED", "A", "a@example.org", ""])[0] == "complete"
     after_check = snapshot(suite.temp) - before
     # Only the upload and its folder: no empty temporary file per event.
     assert after_check == {str(Path(path).parent.relative_to(suite.temp)), str(Path(path).relative_to(suite.temp))}

@@ -166,8 +166,9 @@ class FakeRequest:
 def test_status_link_opens_the_status_tab(tmp_store: SQLiteStore) -> None:
     h = PortalHandlers(tmp_store, PortalConfig(admin_token=TOKEN))
     sid = approved(tmp_store, 9)
-    tabs, lookup, status = h.from_link(FakeRequest(submission=sid))  # type: ignore[arg-type]
+    tabs, lookup, status, link = h.from_link(FakeRequest(submission=sid))  # type: ignore[arg-type]
     assert tabs["selected"] == "status" and lookup == sid and f"Submission {sid}: approved" in status
+    assert link == ""  # approved, not yet published: no leaderboard result to link to
     tabs, *_ = h.from_link(FakeRequest())  # type: ignore[arg-type]
     assert "selected" not in tabs
 

@@ -255,7 +255,7 @@ def test_handlers_journey(tmp_store: SQLiteStore, tmp_path: Path) -> None:
     assert "Reviewer access required" in message
     message, frame, _ = h.approve(TOKEN, sid, "")
     assert message.startswith(f"Approved {sid}") and frame.empty
-    assert "approved" in h.status(sid)
+    assert "approved" in h.status(sid)[0]
     message, versions = h.publish(TOKEN, vid, vname, "")
     assert "Published" in message and vid in versions
 
