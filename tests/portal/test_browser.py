@@ -13,15 +13,11 @@ from submission_portal.app import build_demo
 from submission_portal.config import PortalConfig
 from testkit.factory import make_bundle_bytes
 from tests.conftest import serve
+from tests.portal.form import field
 from tests.portal.hostile import write
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TOKEN = "browser-test-reviewer-token"
-
-
-def field(page: Any, elem_id: str) -> Any:
-    """The input or textarea inside a gradio component."""
-    return page.locator(f"#{elem_id}").locator("input, textarea").first
 
 
 def test_submit_then_review_in_browser(page: Any, tmp_store: SQLiteStore, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from submission_portal.config import PortalConfig
 from submission_portal.widgets import PORTAL_CSS, QUEUE_WIDTHS
 from testkit.factory import make_bundle_bytes, make_env, make_report
 from tests.conftest import serve
+from tests.portal.form import field, fill_accepted
 from tests.portal.hostile import ALICE, ALL_TERMS, signed_bundle, write
 
 TOKEN = "walkthrough-reviewer-token"
@@ -268,10 +269,6 @@ def test_the_portal_css_is_served_however_the_app_is_started(tmp_store: SQLiteSt
 # --- in the browser ----------------------------------------------------------------------------------------
 
 
-def _field(page: Any, elem_id: str) -> Any:
-    return page.locator(f"#{elem_id}").locator("input, textarea").first
-
-
 def _in_view(page: Any, selector: str) -> bool:
     box = page.locator(selector).bounding_box()
     height = page.viewport_size["height"]
@@ -288,12 +285,7 @@ def test_after_submitting_the_outcome_panel_is_in_view(page: Any, tmp_store: SQL
     try:
         page.goto(url)
         assert page.viewport_size == {"width": 1400, "height": 1000}
-        page.locator("#bundle-file input[type=file]").set_input_files(str(bundle))
-        expect(_field(page, "check-report")).to_have_value(re.compile(r"^ACCEPTED"), timeout=60_000)
-        _field(page, "submitter-name").fill("Alice Example")
-        _field(page, "submitter-contact").fill("alice@example.org")
-        for key in ("public_data_sharing", "data_integrity", "model_representation"):
-            page.locator(f"#term-{key} input[type=checkbox]").check()
+        fill_accepted(page, bundle, "Alice Example", "alice@example.org")
         page.evaluate("() => window.scrollTo(0, 0)")  # as a visitor who clicks the button, not scrolled yet
         page.locator("#submit-btn").click()
 
@@ -312,7 +304,7 @@ def test_after_submitting_the_outcome_panel_is_in_view(page: Any, tmp_store: SQL
         assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 1000
 
         # The line above it says the submission went through; it asks for nothing.
-        sid = _field(page, "submission-id").input_value()
+        sid = field(page, "submission-id").input_value()
         note = page.locator("#gate-note")
         expect(note).to_have_text(f"Submission {sid} is shown below. To submit another run, upload its bundle .zip.")
         assert _in_view(page, "#gate-note")

@@ -25,6 +25,7 @@ from seed import DEMO_DIR, OTHER_HARDWARE_BUNDLES, REFERENCE_VERSION_ID
 from shared.method.scoring import assign_stars
 from shared.store.sqlite import SQLiteStore
 from tests.conftest import FIXTURES, suite_app
+from tests.portal.form import field, fill_accepted
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -74,10 +75,6 @@ def _shot(page: Any, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=False)
 
 
-def _field(page: Any, elem_id: str) -> Any:
-    return page.locator(f"#{elem_id}").locator("input, textarea").first
-
-
 def test_the_whole_journey(suite: Suite, page: Any, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
@@ -100,30 +97,25 @@ def test_the_whole_journey(suite: Suite, page: Any, tmp_path: Path) -> None:
 
     # Portal: upload the real H100 bundle, attest, submit.
     page.locator(".cards a[href='/submit']").click()
-    page.locator("#bundle-file input[type=file]").set_input_files(str(FIXTURE))
-    expect(_field(page, "check-report")).to_have_value(re.compile(r"^ACCEPTED"), timeout=60_000)
-    _field(page, "submitter-name").fill("Journey Test")
-    _field(page, "submitter-contact").fill("journey@example.org")
-    for key in ("public_data_sharing", "data_integrity", "model_representation"):
-        page.locator(f"#term-{key} input[type=checkbox]").check()
+    fill_accepted(page, FIXTURE, "Journey Test", "journey@example.org")
     expect(page.locator("#submit-btn")).to_be_enabled()
     _shot(page, "submit")
     page.locator("#submit-btn").click()
     expect(page.locator("#outcome")).to_contain_text("pending review", timeout=60_000)
-    sid = _field(page, "submission-id").input_value()
+    sid = field(page, "submission-id").input_value()
     assert re.fullmatch(r"sub_[0-9a-f]{12}", sid)
 
     # Reviewer: approve it, then publish a version that holds it.
     page.get_by_role("tab", name="Reviewer").click()
-    _field(page, "reviewer-token").fill(TOKEN)
+    field(page, "reviewer-token").fill(TOKEN)
     page.locator("#unlock-btn").click()
     expect(page.locator("#reviewer-msg")).to_contain_text("Reviewing as admin")
-    _field(page, "review-id").fill(sid)
+    field(page, "review-id").fill(sid)
     page.locator("#approve-btn").click()
     expect(page.locator("#review-msg")).to_contain_text(f"Approved {sid}")
     # The pre-filled id is free (the seed already published this month's), and it publishes as it is.
-    expect(_field(page, "version-id")).not_to_have_value("")
-    version_id = _field(page, "version-id").input_value()
+    expect(field(page, "version-id")).not_to_have_value("")
+    version_id = field(page, "version-id").input_value()
     assert version_id not in {v.id for v in SQLiteStore(suite.db).versions()}
     page.locator("#publish-btn").click()
     expect(page.locator("#publish-msg")).to_contain_text(f"Published {version_id}")
