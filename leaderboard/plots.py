@@ -35,6 +35,10 @@ FEW_BARS = 8
 
 
 def _layout(title: str, **axes: object) -> dict[str, object]:
+    # automargin: the margins grow to hold long tick labels and the axis titles instead of clipping them.
+    for name in ("xaxis", "yaxis"):
+        given = axes.get(name)
+        axes[name] = {"automargin": True, **(given if isinstance(given, dict) else {})}
     return {
         "title": {"text": title, "font": {"size": 15}},
         "template": "plotly_white",
@@ -45,8 +49,18 @@ def _layout(title: str, **axes: object) -> dict[str, object]:
     }
 
 
+# An empty plot is a line of text: it keeps the height of a title and that line, not of a whole chart.
+EMPTY_HEIGHT_PX = 150
+# Bar names longer than this are cut on the axis (the hover keeps the whole model id).
+TICK_CHARS = 32
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= TICK_CHARS else name[: TICK_CHARS - 1] + "…"
+
+
 def _empty(title: str, note: str) -> go.Figure:
-    fig = go.Figure(layout=_layout(title))
+    fig = go.Figure(layout={**_layout(title), "height": EMPTY_HEIGHT_PX})
     fig.add_annotation(text=note, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
@@ -180,7 +194,12 @@ def energy_per_model(frame: pd.DataFrame, title: str = "GPU energy per model") -
     xaxis: dict[str, object] = (
         {"title": {"text": "Models, by rank (hover for names)"}}
         if many
-        else {"categoryorder": "array", "categoryarray": ordered["bar"].to_numpy(dtype=object)}
+        else {
+            "categoryorder": "array",
+            "categoryarray": ordered["bar"].to_numpy(dtype=object),
+            "tickvals": ordered["bar"].to_numpy(dtype=object),
+            "ticktext": [_short(str(b)) for b in ordered["bar"]],
+        }
     )
     if not many and len(ordered) < FEW_BARS:
         # Pad the category axis so one or two bars do not stretch across the whole plot.

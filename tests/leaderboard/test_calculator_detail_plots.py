@@ -175,3 +175,13 @@ def test_empty_views_give_a_note_not_an_error() -> None:
     empty = results_frame([])
     for fig in (energy_per_model(empty), energy_vs_parameters(empty), energy_vs_quality(empty)):
         assert not fig.data and fig.layout.annotations
+        assert fig.layout.height < 200  # a line of text, not a chart-sized empty box
+
+
+def test_long_names_are_cut_on_the_axis_and_margins_grow_for_titles() -> None:
+    long_id = "CohereForAI/c4ai-command-r-plus-08-2024-with-a-long-suffix"
+    fig = energy_per_model(results_frame([rated(long_id, 30.0, 1), rated("acme/b", 1.0, 5)]))
+    assert fig.layout.xaxis.automargin and fig.layout.yaxis.automargin
+    short = dict(zip(fig.layout.xaxis.tickvals, fig.layout.xaxis.ticktext, strict=True))
+    assert short["acme/b"] == "acme/b" and short[long_id] == long_id[:31] + "…"
+    assert fig.data[0].customdata[0][0] in (long_id, "acme/b")  # the hover keeps whole ids
