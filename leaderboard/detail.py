@@ -314,7 +314,8 @@ def backend_rows(rated: RatedResult) -> Rows:
     server = rec.environment.get("server")
     server = server if isinstance(server, dict) else {}
     named = server_name(rec)
-    if named and not (server.get("software") != server.get("server_header") or server.get("owned_by")):
+    header_only = server.get("software") == server.get("server_header") and not server.get("owned_by")
+    if named and header_only:
         # Only the HTTP server's header named it (uvicorn serves many engines): say so, not more.
         named += " (the HTTP server's name: the API named no engine)"
     rows.append(("Serving engine", named or "not named by the server"))

@@ -59,7 +59,7 @@ from runner.workloads import (
     SampleOutcome,
     Workload,
     decode_cover_items,
-    input_length,
+    kv_lengths,
     make_workload,
     new_shape_items,
     shape_keys,
@@ -660,7 +660,7 @@ class Run:
             if new_tokens:
                 met: set[int] = set()
                 for item in warm:
-                    met.update(range(input_length(item) or 0, (input_length(item) or 0) + new_tokens))
+                    met.update(kv_lengths(item, new_tokens))
                 cover = decode_cover_items(items, new_tokens, met)
                 for i, item in enumerate(cover):
                     _call(wl.run, item, i, "shape warm-up")

@@ -109,11 +109,17 @@ def input_length(item: Prepared) -> int | None:
     return int(ids.shape[-1]) if ids is not None and hasattr(ids, "shape") else None
 
 
+def kv_lengths(item: Prepared, new_tokens: int) -> range:
+    """The key/value lengths a causal LM's attention meets generating `new_tokens` from this sample: its prompt
+    length L (the prefill) up to L + new_tokens - 1; empty for a sample without a token count."""
+    n = input_length(item) or 0
+    return range(n, n + new_tokens) if n > 0 else range(0)
+
+
 def decode_cover_items(items: list[Prepared], new_tokens: int, seen: set[int]) -> list[Prepared]:
     """The fewest samples whose full generation meets every key/value length the pass will meet.
 
-    A causal LM generating `new_tokens` from a prompt of L tokens runs its attention at key/value lengths
-    L (the prefill) up to L + new_tokens - 1; eager PyTorch pays a one-off cost the first time it meets
+    A sample meets the lengths `kv_lengths` gives; eager PyTorch pays a one-off cost the first time it meets
     each length (benchmarks/cold_start.py measured 38-56 ms per new length on an H200). The lengths are
     intervals of one width, so taking, for the shortest length not yet met, the longest prompt that still
     reaches it is an optimal cover. `seen` (updated) holds lengths already met; samples without a token
@@ -121,20 +127,20 @@ def decode_cover_items(items: list[Prepared], new_tokens: int, seen: set[int]) -
     """
     by_length: dict[int, Prepared] = {}
     for item in items:
-        n = input_length(item)
-        if n is not None and n > 0:
-            by_length.setdefault(n, item)
+        lengths = kv_lengths(item, new_tokens)
+        if lengths:
+            by_length.setdefault(lengths.start, item)
     starts = sorted(by_length)
-    needed = sorted({kv for n in starts for kv in range(n, n + new_tokens)} - seen)
+    needed = sorted({kv for n in starts for kv in kv_lengths(by_length[n], new_tokens)} - seen)
     out: list[Prepared] = []
     reach = -1
     for kv in needed:
-        if kv <= reach or kv in seen:
+        if kv <= reach:
             continue
         start = starts[bisect.bisect_right(starts, kv) - 1]  # the longest prompt not longer than kv
         out.append(by_length[start])
         reach = start + new_tokens - 1
-        seen.update(range(start, start + new_tokens))
+        seen.update(kv_lengths(by_length[start], new_tokens))
     return out
 
 
@@ -381,12 +387,12 @@ class _Generating(Workload):
 class TextGeneration(_Generating, _TextTokens):
     """text_generation and reasoning: a causal LM; reasoning prompts are model-family specific."""
 
+    model_cls_name = "AutoModelForCausalLM"
+
     def fixed_decode_tokens(self) -> int | None:
         """The task's new tokens when fixed (text generation: 10; reasoning lets the model stop: None)."""
         n = self.max_new_tokens
         return n if n is not None and n == self.min_new_tokens else None
-
-    model_cls_name = "AutoModelForCausalLM"
 
     def load_preprocessor(self) -> None:
         """Tokenizer; pad with EOS when the tokenizer has no pad token."""
