@@ -38,9 +38,12 @@ ROOT = Path(__file__).resolve().parents[1]
 NEW_TOKENS = 10  # the method's text-generation setting (min = max = 10 new tokens)
 EDGE = 100  # prompts at each end of the pass compared for a cold start
 WARMUP_REFERENCE = "reference"
-# Our default warm-up with `--shape-warmup-decode` (every key/value length of the pass met before it).
+# "ours" is our runner's default warm-up. Since session 10 it meets every key/value length of the pass before it
+# (`--shape-warmup-decode`); "ours-decode" names that explicitly (session 10's records), and "ours-prefill" is the
+# default of sessions 8 and 9, whose records say "ours": one prefill per new prompt length, no decode lengths.
 WARMUP_OURS_DECODE = "ours-decode"
-WARMUPS = ("ours", WARMUP_REFERENCE, WARMUP_OURS_DECODE)
+WARMUP_OURS_PREFILL = "ours-prefill"
+WARMUPS = ("ours", WARMUP_REFERENCE, WARMUP_OURS_DECODE, WARMUP_OURS_PREFILL)
 
 
 def _process_age_s() -> float:
@@ -142,6 +145,7 @@ def run_reference(model: str, data: Path, samples: int, work: Path, device: str 
 
     windows: dict[str, dict[str, float]] = {}
     calls: dict[str, list[float]] = {}
+    starts: dict[str, float] = {}  # wall clock of each phase's first call, to line up with a host monitor's log
     current = {"phase": "untracked"}
     original_track = energy_mod.EnergyTracker.track
 
@@ -165,10 +169,12 @@ def run_reference(model: str, data: Path, samples: int, work: Path, device: str 
         original = getattr(PyTorchBackend, name)
 
         def call(self: Any, inputs: Any, kwargs: Any) -> Any:
+            key = f"{current['phase']}:{name}"
+            starts.setdefault(key, time.time())
             t = time.perf_counter()
             out = original(self, inputs, kwargs)
             sync()
-            calls.setdefault(f"{current['phase']}:{name}", []).append(time.perf_counter() - t)
+            calls.setdefault(key, []).append(time.perf_counter() - t)
             return out
 
         return call
@@ -222,6 +228,7 @@ def run_reference(model: str, data: Path, samples: int, work: Path, device: str 
         "warmup_calls": {k: len(v) for k, v in calls.items()},
         "per_sample": _edges(pass_times),
         "pass_times_ms": [round(1000 * t, 2) for t in pass_times],
+        "pass_start_unix": starts.get("generate:generate"),
         "benchmark_s": launched_s,
         "wall_s": _process_age_s(),
         "versions": {
@@ -256,9 +263,12 @@ def run_ours(
     from shared.bundle.schema import REPORT_FILE
 
     latencies: list[float] = []
+    started: list[float] = []  # wall clock of the counted pass's start, to line it up with a host monitor's log
     original = perf.QueryLog.record
 
     def record(self: Any, latency_s: float, outcome: Any) -> None:
+        if not latencies:
+            started.append(time.time() - latency_s)
         latencies.append(latency_s)
         original(self, latency_s, outcome)
 
@@ -277,7 +287,7 @@ def run_ours(
         repetitions=1,
         progress=False,
         warmup=WARMUP_REFERENCE if warmup == WARMUP_REFERENCE else "ours",
-        shape_warmup_decode=warmup == WARMUP_OURS_DECODE,
+        shape_warmup_decode=warmup != WARMUP_OURS_PREFILL,
         dry_run=dry_run,
     )
     outcome = run(cfg)
@@ -297,6 +307,7 @@ def run_ours(
         "timings_s": timings,
         "per_sample": _edges(latencies),
         "pass_times_ms": [round(1000 * t, 2) for t in latencies],
+        "pass_start_unix": started[0] if started else None,
         "wall_s": _process_age_s(),
         "run_dir": str(out),
         "versions": _versions(),
@@ -307,13 +318,26 @@ def run_ours(
 # -- pairs and the table -----------------------------------------------------------------------------------------
 
 
-def _side(args: argparse.Namespace, which: str, index: int, env_path: str | None, pair: int | str) -> dict[str, Any]:
-    """Run one side in a fresh process and return its record."""
-    out = args.out / f"{index:02d}_{which}.json"
+def _side(
+    args: argparse.Namespace,
+    which: str,
+    index: int,
+    env_path: str | None,
+    pair: int | str,
+    samples: int | None = None,
+    warmup: str | None = None,
+) -> dict[str, Any]:
+    """Run one side in a fresh process and return its record (`samples` and `warmup` default to the pairs')."""
+    samples = samples or args.samples
+    warmup = warmup or getattr(args, "ours_warmup", WARMUP_REFERENCE)
+    stem = f"{index:02d}_{which}"
+    if pair == "run":  # a sequence: name the warm-up and the prompts too
+        stem += f"_{warmup if which == 'ours' else 'ref'}_{samples}"
+    out = args.out / f"{stem}.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), which, "--model", args.model, "--data", str(args.data)]
-    cmd += ["--samples", str(args.samples), "--work", str(args.work), "--result", str(out)]
+    cmd += ["--samples", str(samples), "--work", str(args.work), "--result", str(out)]
     if which == "ours":
-        cmd += ["--warmup", args.ours_warmup, "--name", f"{index:02d}_ours"]
+        cmd += ["--warmup", warmup, "--name", f"{stem}_ours"]
     env = dict(os.environ)
     if env_path:
         env["PYTHONPATH"] = env_path + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -350,6 +374,36 @@ def run_pairs(args: argparse.Namespace) -> list[dict[str, Any]]:
     return records
 
 
+def parse_run(spec: str) -> tuple[str, str | None, int]:
+    """A `sequence` run, `reference:N` or `ours@WARMUP:N` (WARMUP one of WARMUPS), as (runner, warm-up, samples)."""
+    head, _, n = spec.rpartition(":")
+    runner, _, warmup = head.partition("@")
+    ok = n.isdigit() and int(n) > 0 and runner in ("reference", "ours") and (runner == "ours") == (warmup in WARMUPS)
+    if not ok:
+        raise argparse.ArgumentTypeError(f"{spec!r}: write reference:N or ours@WARMUP:N, WARMUP one of {WARMUPS}")
+    return runner, warmup or None, int(n)
+
+
+def run_sequence(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Single runs in the given order, each a fresh process; `--until-s` skips what would start after that many
+    seconds (a GPU call has a time limit, and a run cut short measures nothing)."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    args.work = args.work or args.out / "work"
+    args.work.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    records: list[dict[str, Any]] = []
+    for i, (which, warmup, samples) in enumerate(args.run, start=1):
+        if args.until_s and time.perf_counter() - t0 > args.until_s:
+            print(f"skipped {which} {warmup or ''} {samples}: past {args.until_s} s")
+            continue
+        env_path = args.ref_path if which == "reference" else args.ours_path
+        rec = _side(args, which, i, env_path, "run", samples, warmup)
+        records.append(rec)
+        print(json.dumps({k: rec.get(k) for k in ("runner", "samples", "wh_per_1k", "pass_s", "outer_wall_s")}))
+        sys.stdout.flush()
+    return records
+
+
 def _fmt(x: Any, digits: int = 1) -> str:
     return "-" if x is None else f"{x:.{digits}f}"
 
@@ -357,13 +411,13 @@ def _fmt(x: Any, digits: int = 1) -> str:
 def table(records: list[dict[str, Any]]) -> str:
     """The runs, then each pair's ratio and their median (markdown)."""
     lines = [
-        "| pair | runner | Wh / 1k | counted pass s | mean W | NVML / CodeCarbon | per-prompt ms: first 100 / last 100 "
-        "| warm-up s | wall s | transformers |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| pair | runner | prompts | Wh / 1k | counted pass s | mean W | NVML / CodeCarbon "
+        "| per-prompt ms: first 100 / last 100 | warm-up s | wall s | transformers |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in records:
         if r.get("failed") is not None:
-            lines.append(f"| {r.get('pair')} | {r['runner']} | failed (exit {r['failed']}) | | | | | | | |")
+            lines.append(f"| {r.get('pair')} | {r['runner']} | | failed (exit {r['failed']}) | | | | | | | |")
             continue
         pass_wh = r["pass_wh_per_1k_nvml"] * r["samples"] / 1000.0
         watts = pass_wh * 3600.0 / r["pass_s"] if r.get("pass_s") else None
@@ -376,7 +430,8 @@ def table(records: list[dict[str, Any]]) -> str:
             warm = r["prefill_pass_s"]  # the reference's prefill pass is what warms its counted pass
         edges = r.get("per_sample", {})
         lines.append(
-            f"| {r.get('pair')} | {r['runner']} | {r['wh_per_1k']:.4f} | {_fmt(r.get('pass_s'))} | {_fmt(watts)} "
+            f"| {r.get('pair')} | {r['runner']} | {r['samples']:,} | {r['wh_per_1k']:.4f} | {_fmt(r.get('pass_s'))} "
+            f"| {_fmt(watts)} "
             f"| {meter} | {_fmt(edges.get('first_ms'))} / {_fmt(edges.get('last_ms'))} | {_fmt(warm)} "
             f"| {_fmt(r.get('outer_wall_s', r.get('wall_s')))} | {r.get('versions', {}).get('transformers', '-')} |"
         )
@@ -415,24 +470,28 @@ def main(argv: list[str] | None = None) -> int:
     """Command line (module docstring)."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("reference", "ours", "pairs"):
+    for name in ("reference", "ours", "pairs", "sequence"):
         s = sub.add_parser(name)
         s.add_argument("--model", required=True, help="Model folder (a replica with weights, or a Hub snapshot).")
         s.add_argument("--data", type=Path, required=True, help="JSONL file of prompts with a 'text' column.")
         s.add_argument("--samples", type=int, default=1000)
-        if name == "pairs":
-            s.add_argument("--pairs", type=int, default=3)
+        if name in ("pairs", "sequence"):
             s.add_argument("--ref-path", help="PYTHONPATH entry that holds the reference stack.")
             s.add_argument("--ours-path", help="PYTHONPATH entry for our runner's needs, if any.")
-            s.add_argument("--ours-warmup", default="reference", choices=WARMUPS)
             s.add_argument("--out", type=Path, required=True, help="Run records and table.md (nothing else).")
             s.add_argument("--work", type=Path, help="Run folders and the reference's files (default OUT/work).")
+        if name == "sequence":
+            s.add_argument("--run", type=parse_run, action="append", required=True, help="reference:N or ours@WARMUP:N")
+            s.add_argument("--until-s", type=float, help="Start no run after this many seconds.")
+        if name == "pairs":
+            s.add_argument("--pairs", type=int, default=3)
+            s.add_argument("--ours-warmup", default="reference", choices=WARMUPS)
             s.add_argument(
                 "--extra-ours-path",
                 help="After the pairs, one more run of ours with this PYTHONPATH entry first (e.g. the reference's "
                 "library versions), to separate the libraries' share of a difference from the runner's.",
             )
-        else:
+        elif name != "sequence":
             s.add_argument("--work", type=Path, required=True)
             s.add_argument("--result", type=Path, required=True)
             s.add_argument("--warmup", default="reference", choices=WARMUPS)
@@ -444,8 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "table":
         print(table(load_records(args.folder)))
         return 0
-    if args.cmd == "pairs":
-        records = run_pairs(args)
+    if args.cmd in ("pairs", "sequence"):
+        records = run_pairs(args) if args.cmd == "pairs" else run_sequence(args)
         text = table(records)
         (args.out / "table.md").write_text(text + "\n")
         print(text)

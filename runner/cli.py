@@ -162,11 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--shape-warmup-decode",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=True,
         help="Begin the shape warm-up with the fewest full generations that meet every key/value length the "
-        "pass will meet (text generation: each prompt of L tokens meets L ... L+9). The counted pass then pays no "
-        "one-off cost per new length (about 45 ms each on an H200, benchmarks/cold_start.py). Recorded in the "
-        "report (config.shape_warmup_decode).",
+        "pass will meet (text generation: each prompt of L tokens meets L ... L+9). On by default: on an H200 each "
+        "new length cost 35-56 ms inside the counted pass (the attention kernel's per-shape set-up), 39-45%% of a "
+        "300-prompt pass without it and 2%% with it (benchmarks/RESULTS.md, session 10). Recorded in the report "
+        "(config.shape_warmup_decode).",
     )
     r.add_argument(
         "--steady-warmup-s",

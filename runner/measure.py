@@ -123,6 +123,7 @@ class RunConfig:
         shape_warmup: Run the untracked shape warm-up (one sample per input shape not yet seen).
         shape_warmup_decode: Start the shape warm-up with the fewest full generations that meet every key/value
             length the pass will meet (text generation with a fixed output length; workloads.decode_cover_items).
+            On by default: without it the counted pass pays a one-off cost per new length.
         pin_cpu: "off" (default), "auto" or a core number: the core the inference thread runs on during the
             warm-up and the measured passes (runner/host.py).
         steady_warmup_s: Cap on the steady warm-up, s (runner/steady.py; 0: off; a dry run caps it at
@@ -150,7 +151,7 @@ class RunConfig:
     seed: int = 0
     progress: bool = True
     shape_warmup: bool = True
-    shape_warmup_decode: bool = False
+    shape_warmup_decode: bool = True
     pin_cpu: str = PIN_OFF
     steady_warmup_s: float = STEADY_WARMUP_S
     endpoint: EndpointOptions | None = None

@@ -9,25 +9,13 @@ set -u
 N=${1:-200}; PAIRS=${2:-3}; WARM=${3:-reference}; EXTRA=${4:-}
 mkdir -p "$OUT/side"
 exec > >(tee -a "$OUT/log.txt") 2>&1
-if [ ! -f /tmp/site/.done ]; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl && touch /tmp/site/.done
-fi
-if [ ! -f /tmp/refsite/.done ]; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/refsite .refwhl/*.whl \
-    && touch /tmp/refsite/.done
-fi
-export PYTHONPATH=/tmp/site PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
-nvidia-smi --query-gpu=name,driver_version,power.limit,temperature.gpu --format=csv
-python3 -m runner check | tail -4
-[ -f /tmp/data/text_generation.jsonl ] || python3 -m runner.samples --out /tmp/data --rows 1100 --images 0 --audio 0
-if [ ! -f /tmp/rep_w/llama-3.2-1b/model.safetensors ]; then
-  python3 -m runner replica --config runner/replica_configs/llama-3.2-1b.json --out /tmp/rep_w/llama-3.2-1b \
-    --task text_generation --model-id meta-llama/Llama-3.2-1B-replica
-fi
-echo "set-up done at $(date +%T), ${SECONDS} s"
+source benchmarks/gpu_harness/side_setup.sh
+bash benchmarks/gpu_harness/host_monitor.sh start "$OUT/host"
 extra=()
 [ "$EXTRA" = extra ] && extra=(--extra-ours-path /tmp/refsite:/tmp/site)
 python3 benchmarks/reference_side_by_side.py pairs --model /tmp/rep_w/llama-3.2-1b --data /tmp/data/text_generation.jsonl \
   --samples "$N" --pairs "$PAIRS" --ref-path /tmp/refsite:/tmp/site --ours-path /tmp/site --ours-warmup "$WARM" \
   --out "$OUT/side" --work /tmp/side_work "${extra[@]}" 2>&1 | grep -v -E "it/s\]|s/it\]|examples/s\]|codecarbon WARNING"
+bash benchmarks/gpu_harness/host_monitor.sh stop "$OUT/host"
 echo "all done at $(date +%T), ${SECONDS} s"
+bash benchmarks/gpu_harness/pack_out.sh

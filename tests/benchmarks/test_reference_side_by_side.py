@@ -4,11 +4,15 @@ transformers 4.x cannot read."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 from pathlib import Path
 
-from benchmarks.reference_side_by_side import load_records, reference_model_view, table
+import pytest
+
+import benchmarks.reference_side_by_side as rsbs
+from benchmarks.reference_side_by_side import load_records, parse_run, reference_model_view, table
 
 SESSION = Path(__file__).resolve().parents[2] / "benchmarks" / "sessions" / "2026-12-02-h200-s8"
 
@@ -63,3 +67,35 @@ def test_the_reference_view_renames_the_tokenizer_class_and_links_the_rest(tmp_p
     # A folder transformers 4.x already reads is used as it is.
     (model / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "PreTrainedTokenizerFast"}))
     assert reference_model_view(model, tmp_path / "work2") == model
+
+
+def test_a_sequence_run_is_named_by_runner_warmup_and_prompts() -> None:
+    assert parse_run("reference:1000") == ("reference", None, 1000)
+    assert parse_run("ours@ours-decode:300") == ("ours", "ours-decode", 300)
+    for bad in ("ours:300", "reference@ours:3", "ours@cold:3", "ours@ours:0", "ours@ours:", "theirs:10"):
+        with pytest.raises(argparse.ArgumentTypeError, match="reference:N or ours@WARMUP:N"):
+            parse_run(bad)
+
+
+def test_a_sequence_starts_no_run_past_its_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GPU call has a time limit: a run that would start after --until-s is skipped, not started and cut short."""
+    started: list[tuple[str, str | None, int]] = []
+    clock = iter([0.0, 0.0, 50.0, 200.0, 201.0])
+
+    def side(args: argparse.Namespace, which: str, index: int, env_path: str | None, pair: object, n: int, w: str):
+        started.append((which, w, n))
+        return {"runner": which, "samples": n, "wh_per_1k": 1.0}
+
+    monkeypatch.setattr(rsbs, "_side", side)
+    monkeypatch.setattr(rsbs.time, "perf_counter", lambda: next(clock))
+    args = argparse.Namespace(
+        out=tmp_path / "out",
+        work=None,
+        until_s=100.0,
+        ref_path="/ref",
+        ours_path="/ours",
+        run=[("ours", "ours-decode", 300), ("reference", None, 1000), ("ours", "ours", 300)],
+    )
+    records = rsbs.run_sequence(args)
+    assert started == [("ours", "ours-decode", 300), ("reference", None, 1000)]
+    assert len(records) == 2

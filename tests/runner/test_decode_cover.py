@@ -54,21 +54,22 @@ def test_lengths_met_before_are_skipped_and_samples_without_tokens_left_out() ->
     assert decode_cover_items(items, 10, seen) == []  # nothing left to meet
 
 
-def test_a_run_with_the_option_records_its_full_generations(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+def test_a_default_run_records_its_full_generations(tiny_models: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "decode"
-    extra = ["--shape-warmup-decode"]
-    assert dry_run_cli(tiny_models, out, task="text_generation", samples=12, repetitions=1, extra=extra) == 0
+    assert dry_run_cli(tiny_models, out, task="text_generation", samples=12, repetitions=1) == 0
     cfg = json.loads((out / REPORT_FILE).read_text())["config"]
     assert cfg["shape_warmup_decode"] is True
     assert 1 <= cfg["shape_warmup_decode_samples"] <= cfg["shape_warmup_samples"]
     assert "full generations meeting every key/value length" in (out / "logs" / "run.log").read_text()
-    # Off by default; a task without a fixed generation length runs no full generations.
+    # --no-shape-warmup-decode turns it off; a task without a fixed generation length runs no full generations.
     plain = tmp_path / "plain"
-    assert dry_run_cli(tiny_models, plain, task="text_generation", samples=12, repetitions=1) == 0
+    off = ["--no-shape-warmup-decode"]
+    assert dry_run_cli(tiny_models, plain, task="text_generation", samples=12, repetitions=1, extra=off) == 0
     cfg = json.loads((plain / REPORT_FILE).read_text())["config"]
     assert cfg["shape_warmup_decode"] is False and cfg["shape_warmup_decode_samples"] is None
+    assert "full generations" not in (plain / "logs" / "run.log").read_text()
     forward = tmp_path / "forward"
-    assert dry_run_cli(tiny_models, forward, task="text_classification", samples=6, extra=extra) == 0
+    assert dry_run_cli(tiny_models, forward, task="text_classification", samples=6) == 0
     assert json.loads((forward / REPORT_FILE).read_text())["config"]["shape_warmup_decode_samples"] == 0
 
 
@@ -85,3 +86,20 @@ def test_the_side_by_side_program_runs_ours_with_the_option(
     assert rec["runner"] == "ours (ours-decode warm-up)" and len(rec["pass_times_ms"]) == 8
     cfg = json.loads((Path(rec["run_dir"]) / REPORT_FILE).read_text())["config"]
     assert cfg["warmup"] == "ours" and cfg["shape_warmup_decode"] is True
+
+
+def test_the_side_by_side_programs_prefill_only_warmup_is_the_earlier_default(
+    tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sessions 8 and 9 measured "ours" without the decode lengths: `ours-prefill` reproduces it, `ours` is the
+    runner's default now."""
+    from benchmarks.reference_side_by_side import WARMUP_OURS_PREFILL, run_ours
+    from runner import perf
+
+    monkeypatch.setattr(perf.QueryLog, "record", perf.QueryLog.record)
+    data = Path(__file__).resolve().parents[2] / "runner" / "sample_data" / "text_generation.jsonl"
+    model = str(tiny_models["text_generation"])
+    for warmup, decode in ((WARMUP_OURS_PREFILL, False), ("ours", True)):
+        rec = run_ours(model, data, 6, warmup, tmp_path, f"w_{warmup}", dry_run=True)
+        cfg = json.loads((Path(rec["run_dir"]) / REPORT_FILE).read_text())["config"]
+        assert cfg["warmup"] == "ours" and cfg["shape_warmup_decode"] is decode

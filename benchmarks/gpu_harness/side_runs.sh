@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# One call on the GPU machine: single runs, pairs and the cost of a new key/value length, in the order given, with the
+# host monitored throughout (benchmarks/reference_side_by_side.py, benchmarks/kv_length_cost.py, host_monitor.sh).
+#   bash benchmarks/gpu_harness/side_runs.sh UNTIL_S SPEC...
+# SPEC: cost | reference:N | ours@WARMUP:N (WARMUP: ours, reference, ours-decode, ours-prefill) | pairs:N:K[:WARMUP]
+# No run starts after UNTIL_S seconds (a run cut short by the call's limit measures nothing). Carry .whl and .refwhl
+# (side_setup.sh). Single runs land in $OUT/runs, pairs in $OUT/pairs_N, the host's log in $OUT/host.
+set -u
+UNTIL=${1:?seconds}; shift
+mkdir -p "$OUT"
+exec > >(tee -a "$OUT/log.txt") 2>&1
+source benchmarks/gpu_harness/side_setup.sh
+bash benchmarks/gpu_harness/host_monitor.sh start "$OUT/host"
+quiet() { grep --line-buffered -v -E "it/s\]|s/it\]|examples/s\]|codecarbon WARNING"; }
+common=(--model /tmp/rep_w/llama-3.2-1b --data /tmp/data/text_generation.jsonl --ref-path /tmp/refsite:/tmp/site
+        --ours-path /tmp/site --work /tmp/side_work)
+runs=()
+flush() {
+  if [ ${#runs[@]} -gt 0 ]; then
+    python3 benchmarks/reference_side_by_side.py sequence "${common[@]}" --out "$OUT/runs" --until-s $((UNTIL - SECONDS)) \
+      "${runs[@]}" 2>&1 | quiet
+    [ -f "$OUT/runs/table.md" ] && mv "$OUT/runs/table.md" "$OUT/runs/table_$SECONDS.md"
+    runs=()
+  fi
+}
+for spec in "$@"; do
+  if [ "$spec" != "${spec#reference:}" ] || [ "$spec" != "${spec#ours@}" ]; then runs+=(--run "$spec"); continue; fi
+  flush
+  if [ "$SECONDS" -gt "$UNTIL" ]; then echo "skipped $spec: past $UNTIL s"; continue; fi
+  echo "== $spec at $(date +%T), ${SECONDS} s"
+  case $spec in
+    cost)
+      python3 -m benchmarks.kv_length_cost --model /tmp/rep_w/llama-3.2-1b --out "$OUT/kv_cost.json" \
+        --trace "$OUT/kv_cost.txt" 2>&1 | quiet ;;
+    pairs:*)
+      IFS=: read -r _ n k w <<< "$spec"
+      python3 benchmarks/reference_side_by_side.py pairs "${common[@]}" --samples "$n" --pairs "$k" \
+        --ours-warmup "${w:-reference}" --out "$OUT/pairs_$n" 2>&1 | quiet ;;
+    *) echo "unknown spec $spec" ;;
+  esac
+done
+flush
+bash benchmarks/gpu_harness/host_monitor.sh stop "$OUT/host"
+echo "all done at $(date +%T), ${SECONDS} s"
+bash benchmarks/gpu_harness/pack_out.sh
