@@ -19,7 +19,8 @@ flush() {
   if [ ${#runs[@]} -gt 0 ]; then
     python3 benchmarks/reference_side_by_side.py sequence "${common[@]}" --out "$OUT/runs" --until-s $((UNTIL - SECONDS)) \
       "${runs[@]}" 2>&1 | quiet
-    [ -f "$OUT/runs/table.md" ] && mv "$OUT/runs/table.md" "$OUT/runs/table_$SECONDS.md"
+    t="$OUT/runs/table" md=md  # each sequence writes its own table: keep them all
+    [ -f "$t.$md" ] && mv "$t.$md" "${t}_${SECONDS}.$md"
     runs=()
   fi
 }
