@@ -37,10 +37,16 @@ def _median(xs: list[float]) -> float:
     return round(statistics.median(xs), 2) if xs else float("nan")
 
 
-def measure(model_dir: str, start: int, count: int, device: str, trace: Path | None) -> dict[str, Any]:
-    """The four sets of calls (module docstring) and, when `trace` is given, the profiler comparison."""
+def measure(
+    model_dir: str, start: int, count: int, device: str, trace: Path | None, cudnn_attention: bool = True
+) -> dict[str, Any]:
+    """The four sets of calls (module docstring) and, when `trace` is given, the profiler comparison.
+    `cudnn_attention` False keeps PyTorch's attention off cuDNN's kernels (flash or memory-efficient instead)."""
     import torch
     from transformers import AutoModelForCausalLM, GenerationConfig
+
+    if not cudnn_attention:
+        torch.backends.cuda.enable_cudnn_sdp(False)
 
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).to(device).eval()
     vocab = int(model.config.vocab_size)
@@ -76,6 +82,7 @@ def measure(model_dir: str, start: int, count: int, device: str, trace: Path | N
         "device": torch.cuda.get_device_name(0) if device == "cuda" else "cpu",
         "versions": {"torch": torch.__version__, "transformers": __import__("transformers").__version__},
         "attention": getattr(model.config, "_attn_implementation", None),
+        "cudnn_attention": cudnn_attention,
         "lengths": lengths,
         "ms": {"all_new": a, "warm": w, "decode_new_20": d_cold, "warm_20": d_warm, "prefill_new": p},
         "median_ms": {
@@ -118,10 +125,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--start", type=int, default=400, help="First prompt length, tokens (default 400).")
     ap.add_argument("--count", type=int, default=12, help="Prompts per set (default 12).")
     ap.add_argument("--cpu", action="store_true", help="Rehearse on the CPU (no meaning).")
+    ap.add_argument(
+        "--no-cudnn-attention",
+        action="store_true",
+        help="Keep scaled-dot-product attention off cuDNN's kernels: is the cost cuDNN's or every kernel's?",
+    )
     args = ap.parse_args(argv)
-    rec = measure(args.model, args.start, args.count, "cpu" if args.cpu else "cuda", args.trace)
+    device = "cpu" if args.cpu else "cuda"
+    rec = measure(args.model, args.start, args.count, device, args.trace, not args.no_cudnn_attention)
     args.out.write_text(json.dumps(rec, indent=1))
-    print(json.dumps({k: rec[k] for k in ("device", "attention", "median_ms", "cost_ms")}, indent=1))
+    print(json.dumps({k: rec[k] for k in ("device", "attention", "cudnn_attention", "median_ms", "cost_ms")}, indent=1))
     return 0
 
 

@@ -43,7 +43,9 @@ WARMUP_REFERENCE = "reference"
 # default of sessions 8 and 9, whose records say "ours": one prefill per new prompt length, no decode lengths.
 WARMUP_OURS_DECODE = "ours-decode"
 WARMUP_OURS_PREFILL = "ours-prefill"
-WARMUPS = ("ours", WARMUP_REFERENCE, WARMUP_OURS_DECODE, WARMUP_OURS_PREFILL)
+# Attention kept off cuDNN's kernels (`--no-cudnn-attention`), so no length needs a plan: no decode-length warm-up.
+WARMUP_OURS_FLASH = "ours-flash"
+WARMUPS = ("ours", WARMUP_REFERENCE, WARMUP_OURS_DECODE, WARMUP_OURS_PREFILL, WARMUP_OURS_FLASH)
 
 
 def _process_age_s() -> float:
@@ -287,7 +289,8 @@ def run_ours(
         repetitions=1,
         progress=False,
         warmup=WARMUP_REFERENCE if warmup == WARMUP_REFERENCE else "ours",
-        shape_warmup_decode=warmup != WARMUP_OURS_PREFILL,
+        shape_warmup_decode=warmup not in (WARMUP_OURS_PREFILL, WARMUP_OURS_FLASH),
+        cudnn_attention=warmup != WARMUP_OURS_FLASH,
         dry_run=dry_run,
     )
     outcome = run(cfg)

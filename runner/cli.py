@@ -171,6 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(config.shape_warmup_decode).",
     )
     r.add_argument(
+        "--no-cudnn-attention",
+        action="store_true",
+        help="Keep PyTorch's scaled-dot-product attention off cuDNN's kernels (flash or memory-efficient instead). "
+        "cuDNN's attention builds a plan on the CPU for every new sequence length; on an H200 the flash kernel "
+        "had no such cost and the same GPU time per call (benchmarks/kv_length_cost.py). Off by default: the "
+        "reference runner uses PyTorch's default. Recorded in the report (config.cudnn_attention).",
+    )
+    r.add_argument(
         "--steady-warmup-s",
         type=float,
         default=STEADY_WARMUP_S,
@@ -342,6 +350,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         shape_warmup=not args.no_shape_warmup,
         shape_warmup_decode=args.shape_warmup_decode,
+        cudnn_attention=not args.no_cudnn_attention,
         warmup=args.warmup,
         pin_cpu=args.pin_cpu,
         steady_warmup_s=args.steady_warmup_s,

@@ -29,6 +29,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +42,7 @@ from runner.environment import ProcessWatch, build_environment
 from runner.errors import MeterError, RefusedRun, RunnerError
 from runner.host import PIN_OFF, choose_core, host_snapshot, pinned
 from runner.hub import require_hub
-from runner.models import resolve_source
+from runner.models import attention_kernels, resolve_source
 from runner.nvml_meter import EnergyMeter, GpuDevice, GpuStatic, IdleMeasurement, Window, open_device
 from runner.perf import MemoryPeaks, QueryLog, report_performance, run_samples
 from runner.progress import Progress
@@ -124,6 +125,8 @@ class RunConfig:
         shape_warmup_decode: Start the shape warm-up with the fewest full generations that meet every key/value
             length the pass will meet (text generation with a fixed output length; workloads.decode_cover_items).
             On by default: without it the counted pass pays a one-off cost per new length.
+        cudnn_attention: Let PyTorch's attention use cuDNN's kernels (its default); False keeps them off
+            (`--no-cudnn-attention`: no per-length plans to build, so nothing per length to warm).
         pin_cpu: "off" (default), "auto" or a core number: the core the inference thread runs on during the
             warm-up and the measured passes (runner/host.py).
         steady_warmup_s: Cap on the steady warm-up, s (runner/steady.py; 0: off; a dry run caps it at
@@ -152,6 +155,7 @@ class RunConfig:
     progress: bool = True
     shape_warmup: bool = True
     shape_warmup_decode: bool = True
+    cudnn_attention: bool = True
     pin_cpu: str = PIN_OFF
     steady_warmup_s: float = STEADY_WARMUP_S
     endpoint: EndpointOptions | None = None
@@ -596,7 +600,10 @@ class Run:
         if self.backend == BACKEND_ENDPOINT:
             self.note(f"server answered in {result.model_load_s:.1f} s ({wl.parameters:,} parameters in the config)")
         else:
-            self.note(f"model loaded in {result.model_load_s:.1f} s ({wl.parameters:,} parameters, {wl.dtype_str})")
+            kernels = "" if self.cfg.cudnn_attention else "; attention kept off cuDNN's kernels"
+            self.note(
+                f"model loaded in {result.model_load_s:.1f} s ({wl.parameters:,} parameters, {wl.dtype_str}){kernels}"
+            )
         return result
 
     def preprocess(self, session: MeterSession, wl: Workload, dataset: LoadedDataset) -> PreprocessResult:
@@ -818,6 +825,7 @@ class Run:
             shape_warmup_samples=p.warmup.shape_warmup_samples if p.warmup else 0,
             shape_warmup_decode=cfg.shape_warmup_decode if cfg.shape_warmup and cfg.warmup == WARMUP_OURS else None,
             shape_warmup_decode_samples=p.warmup.decode_cover_samples if p.warmup and cfg.shape_warmup_decode else None,
+            cudnn_attention=cfg.cudnn_attention if self.backend == BACKEND_TRANSFORMERS else None,
             steady_warmup=p.warmup.steady if p.warmup else None,
             gc_paused_in_windows=True,
             cpu_pin=self.cpu_core,
@@ -1046,8 +1054,11 @@ def run(cfg: RunConfig, clock: Clock = time.perf_counter) -> RunOutcome:
         r.abandon()
         raise
     _clean_out(cfg.out)
+    # The endpoint backend's server is another process, maybe without torch: the setting is the runner's own model's.
+    kernels = attention_kernels(cfg.cudnn_attention) if r.backend == BACKEND_TRANSFORMERS else nullcontext()
     try:
-        report = r.execute()
+        with kernels:
+            report = r.execute()
     except KeyboardInterrupt:
         report = r.report("incomplete", "interrupted by the user (Ctrl-C) before the run finished")
     except Exception as exc:

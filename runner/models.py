@@ -9,6 +9,8 @@ replica still measures the architecture's real compute for fixed-length work.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,3 +125,21 @@ def load_transformers_model(
             model = model_cls.from_config(config, dtype=dtype)
     model.eval()
     return model
+
+
+@contextmanager
+def attention_kernels(cudnn: bool) -> Iterator[None]:
+    """PyTorch's scaled-dot-product attention with cuDNN's kernels allowed (`cudnn`) or not, inside the block; the
+    process's setting is restored after it.
+
+    Why: on an H200 with torch 2.11 cuDNN's attention builds an execution plan on the CPU for every new sequence
+    length (35-56 ms each while the GPU waits), which the flash kernel does not (benchmarks/kv_length_cost.py,
+    RESULTS.md session 10)."""
+    import torch
+
+    before = torch.backends.cuda.cudnn_sdp_enabled()
+    torch.backends.cuda.enable_cudnn_sdp(cudnn and before)
+    try:
+        yield
+    finally:
+        torch.backends.cuda.enable_cudnn_sdp(before)

@@ -2,7 +2,8 @@
 # One call on the GPU machine: single runs, pairs and the cost of a new key/value length, in the order given, with the
 # host monitored throughout (benchmarks/reference_side_by_side.py, benchmarks/kv_length_cost.py, host_monitor.sh).
 #   bash benchmarks/gpu_harness/side_runs.sh UNTIL_S SPEC...
-# SPEC: cost | reference:N | ours@WARMUP:N (WARMUP: ours, reference, ours-decode, ours-prefill) | pairs:N:K[:WARMUP]
+# SPEC: cost | reference:N | ours@WARMUP:N (WARMUP: ours, reference, ours-decode, ours-prefill,
+# ours-flash) | pairs:N:K[:WARMUP]
 # No run starts after UNTIL_S seconds (a run cut short by the call's limit measures nothing). Carry .whl and .refwhl
 # (side_setup.sh). Single runs land in $OUT/runs, pairs in $OUT/pairs_N, the host's log in $OUT/host.
 set -u

@@ -242,6 +242,9 @@ class ReportConfig(BaseModel):
         shape_warmup_decode: Whether the shape warm-up began with full generations meeting every key/value length
             of the pass (`--shape-warmup-decode`); None in bundles written before the option existed (it did not).
         shape_warmup_decode_samples: Those full generations (samples), None when the option was off.
+        cudnn_attention: Whether PyTorch's attention could use cuDNN's kernels (its default); False with
+            `--no-cudnn-attention`; None with the endpoint backend and in bundles written before the option (they
+            ran the default).
         steady_warmup: The steady warm-up's record.
         warmup: "ours" (the default warm-ups) or "reference" (the reference runner's, call for call); None in
             bundles written before the option existed (they ran "ours").
@@ -276,6 +279,7 @@ class ReportConfig(BaseModel):
     shape_warmup_samples: NonNegativeInt | None = None
     shape_warmup_decode: bool | None = None
     shape_warmup_decode_samples: NonNegativeInt | None = None
+    cudnn_attention: bool | None = None
     steady_warmup: SteadyWarmupRecord | None = None
     warmup: Literal["ours", "reference"] | None = None
     gc_paused_in_windows: bool | None = None

@@ -99,7 +99,33 @@ def test_the_side_by_side_programs_prefill_only_warmup_is_the_earlier_default(
     monkeypatch.setattr(perf.QueryLog, "record", perf.QueryLog.record)
     data = Path(__file__).resolve().parents[2] / "runner" / "sample_data" / "text_generation.jsonl"
     model = str(tiny_models["text_generation"])
-    for warmup, decode in ((WARMUP_OURS_PREFILL, False), ("ours", True)):
+    cases = ((WARMUP_OURS_PREFILL, False, True), ("ours", True, True), ("ours-flash", False, False))
+    for warmup, decode, cudnn in cases:
         rec = run_ours(model, data, 6, warmup, tmp_path, f"w_{warmup}", dry_run=True)
         cfg = json.loads((Path(rec["run_dir"]) / REPORT_FILE).read_text())["config"]
-        assert cfg["warmup"] == "ours" and cfg["shape_warmup_decode"] is decode
+        assert cfg["warmup"] == "ours" and cfg["shape_warmup_decode"] is decode and cfg["cudnn_attention"] is cudnn
+
+
+def test_attention_can_be_kept_off_cudnn_for_the_run_and_the_setting_comes_back(
+    tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
+    import torch
+
+    assert torch.backends.cuda.cudnn_sdp_enabled()
+    seen: list[bool] = []
+    original = torch.backends.cuda.enable_cudnn_sdp
+
+    out = tmp_path / "flash"
+    extra = ["--no-cudnn-attention"]
+    try:
+        torch.backends.cuda.enable_cudnn_sdp = lambda on: (seen.append(on), original(on))[1]  # type: ignore[assignment]
+        assert dry_run_cli(tiny_models, out, task="text_generation", samples=6, repetitions=1, extra=extra) == 0
+    finally:
+        torch.backends.cuda.enable_cudnn_sdp = original  # type: ignore[assignment]
+    assert seen == [False, True]  # off for the run, then the process's own setting again
+    assert torch.backends.cuda.cudnn_sdp_enabled()
+    assert json.loads((out / REPORT_FILE).read_text())["config"]["cudnn_attention"] is False
+    assert "attention kept off cuDNN's kernels" in (out / "logs" / "run.log").read_text()
+    default = tmp_path / "default"
+    assert dry_run_cli(tiny_models, default, task="text_generation", samples=6, repetitions=1) == 0
+    assert json.loads((default / REPORT_FILE).read_text())["config"]["cudnn_attention"] is True
