@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from runner.models import attention_kernels
+
 NEW_TOKENS = 10  # the method's text-generation setting (min = max = 10 new tokens)
 GAP = 30  # tokens between the lengths of set A, so no two calls share a key/value length
 
@@ -42,11 +44,15 @@ def measure(
 ) -> dict[str, Any]:
     """The four sets of calls (module docstring) and, when `trace` is given, the profiler comparison.
     `cudnn_attention` False keeps PyTorch's attention off cuDNN's kernels (flash or memory-efficient instead)."""
+    with attention_kernels(cudnn_attention):
+        return _measure(model_dir, start, count, device, trace, cudnn_attention)
+
+
+def _measure(
+    model_dir: str, start: int, count: int, device: str, trace: Path | None, cudnn_attention: bool
+) -> dict[str, Any]:
     import torch
     from transformers import AutoModelForCausalLM, GenerationConfig
-
-    if not cudnn_attention:
-        torch.backends.cuda.enable_cudnn_sdp(False)
 
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).to(device).eval()
     vocab = int(model.config.vocab_size)

@@ -356,11 +356,16 @@ def _side(
     return rec
 
 
-def run_pairs(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Alternated pairs: reference first in pairs 1, 3, ...; ours first in pairs 2, 4, ..."""
+def _make_folders(args: argparse.Namespace) -> None:
+    """The records' folder and the runs' working folder (OUT/work unless --work names one)."""
     args.out.mkdir(parents=True, exist_ok=True)
     args.work = args.work or args.out / "work"
     args.work.mkdir(parents=True, exist_ok=True)
+
+
+def run_pairs(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Alternated pairs: reference first in pairs 1, 3, ...; ours first in pairs 2, 4, ..."""
+    _make_folders(args)
     records: list[dict[str, Any]] = []
     for p in range(args.pairs):
         order = ["reference", "ours"] if p % 2 == 0 else ["ours", "reference"]
@@ -390,9 +395,7 @@ def parse_run(spec: str) -> tuple[str, str | None, int]:
 def run_sequence(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Single runs in the given order, each a fresh process; `--until-s` skips what would start after that many
     seconds (a GPU call has a time limit, and a run cut short measures nothing)."""
-    args.out.mkdir(parents=True, exist_ok=True)
-    args.work = args.work or args.out / "work"
-    args.work.mkdir(parents=True, exist_ok=True)
+    _make_folders(args)
     t0 = time.perf_counter()
     records: list[dict[str, Any]] = []
     for i, (which, warmup, samples) in enumerate(args.run, start=1):

@@ -107,7 +107,7 @@ def test_the_side_by_side_programs_prefill_only_warmup_is_the_earlier_default(
 
 
 def test_attention_can_be_kept_off_cudnn_for_the_run_and_the_setting_comes_back(
-    tiny_models: dict[str, Path], tmp_path: Path
+    tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import torch
 
@@ -115,13 +115,15 @@ def test_attention_can_be_kept_off_cudnn_for_the_run_and_the_setting_comes_back(
     seen: list[bool] = []
     original = torch.backends.cuda.enable_cudnn_sdp
 
+    def record(on: bool) -> None:
+        seen.append(on)
+        original(on)
+
     out = tmp_path / "flash"
     extra = ["--no-cudnn-attention"]
-    try:
-        torch.backends.cuda.enable_cudnn_sdp = lambda on: (seen.append(on), original(on))[1]  # type: ignore[assignment]
+    with monkeypatch.context() as m:
+        m.setattr(torch.backends.cuda, "enable_cudnn_sdp", record)
         assert dry_run_cli(tiny_models, out, task="text_generation", samples=6, repetitions=1, extra=extra) == 0
-    finally:
-        torch.backends.cuda.enable_cudnn_sdp = original  # type: ignore[assignment]
     assert seen == [False, True]  # off for the run, then the process's own setting again
     assert torch.backends.cuda.cudnn_sdp_enabled()
     assert json.loads((out / REPORT_FILE).read_text())["config"]["cudnn_attention"] is False
