@@ -459,7 +459,28 @@ def table(records: list[dict[str, Any]]) -> str:
             f"ours / reference, wall time, per pair: {', '.join(f'{x:.3f}' for x in walls)}; "
             f"median **{statistics.median(walls):.3f}**"
         )
-    return "\n".join(lines)
+    return "\n".join(lines + _same_pace(records))
+
+
+def _same_pace(records: list[dict[str, Any]]) -> list[str]:
+    """The pairs at the same pace (benchmarks/pace_energy.py): each run's offset from the line through all of them."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks.pace_energy import MIN_RUNS, compare, point_of
+    except ImportError as e:  # the runs are recorded already; the table must not fail for want of numpy
+        return [f"at the same pace: not computed ({e})"]
+    pts = [
+        point_of(r, "here", f"{i:02d}", "here")
+        for i, r in enumerate(records, start=1)
+        if r.get("failed") is None and r.get("pass_s")
+    ]
+    if len(pts) < MIN_RUNS:
+        return [f"at the same pace: needs at least {MIN_RUNS} runs (`python -m benchmarks.pace_energy` pools calls)"]
+    return [
+        f"{c.runner} against {c.baseline}, at the same pace ({c.prompts} prompts, {c.runs[0]} against {c.runs[1]}): "
+        f"**{c.pace_matched_ratio:.4f}** (raw {c.raw_ratio:.4f})"
+        for c in compare(pts)
+    ]
 
 
 def load_records(folder: Path) -> list[dict[str, Any]]:

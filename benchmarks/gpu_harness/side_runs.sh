@@ -4,7 +4,8 @@
 #   bash benchmarks/gpu_harness/side_runs.sh UNTIL_S SPEC...
 # SPEC: cost | reference:N | ours@WARMUP:N (WARMUP: ours, reference, ours-decode, ours-prefill,
 # ours-flash) | pairs:N:K[:WARMUP]
-# No run starts after UNTIL_S seconds (a run cut short by the call's limit measures nothing). Carry .whl and .refwhl
+# No run starts after UNTIL_S seconds from the call's start, set-up included (87-105 s on a fresh machine, 6 s on a
+# warm one; a run cut short by the call's limit measures nothing). Carry .whl and .refwhl
 # (side_setup.sh). Single runs land in $OUT/runs, pairs in $OUT/pairs_N, the host's log in $OUT/host.
 set -u
 UNTIL=${1:?seconds}; shift

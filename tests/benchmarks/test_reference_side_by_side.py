@@ -33,6 +33,17 @@ def test_the_pairs_table_gives_each_pairs_ratio_and_their_median() -> None:
     assert text.count("| extra |") == 1
 
 
+def test_the_table_also_gives_the_pairs_at_the_same_pace_when_there_are_enough_runs() -> None:
+    """Session 8's call 2 (three pairs and the extra run): raw, the pairs' median is 5% off; held to the line through
+    the seven runs, ours reads within 1% of the reference. Call 4 has three runs: too few for a line to mean much."""
+    text = table(load_records(SESSION / "call2"))
+    line = next(x for x in text.splitlines() if x.startswith("ours@reference against reference, paired, at the same"))
+    assert "(100 prompts, 3 against 3)" in line and "(raw 1.0515)" in line
+    paced = float(line.split("**")[1])
+    assert abs(paced - 1) < 0.01
+    assert "at the same pace: needs at least 5 runs" in table(load_records(SESSION / "call4"))
+
+
 def test_the_reference_reads_the_same_counter_as_ours_in_its_counted_window() -> None:
     """CodeCarbon 3.3.2's GPU energy of the generate window equals NVML's counter read around it (its
     GPU figure is that counter's difference), so the meter adds nothing to a difference in Wh."""
