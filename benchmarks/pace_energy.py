@@ -180,7 +180,10 @@ def _records(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
             rec = json.loads(f.read_text())
         except (OSError, ValueError):
             continue
-        if isinstance(rec, dict) and all(k in rec for k in ("wh_per_1k", "pass_s", "samples")):
+        # A failed run's record has no figures; one with a zero or missing figure has nothing to place on a line.
+        if isinstance(rec, dict) and all(
+            isinstance(rec.get(k), int | float) and rec[k] > 0 for k in ("wh_per_1k", "pass_s", "samples")
+        ):
             found.append((f, rec))
     return found
 

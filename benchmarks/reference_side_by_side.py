@@ -392,19 +392,49 @@ def parse_run(spec: str) -> tuple[str, str | None, int]:
     return runner, warmup or None, int(n)
 
 
+# Wall time of one run, fixed s + s per prompt, from the H200 runs of sessions 10-11 (1B replica; RESULTS.md): what
+# `--end-by-s` expects before the sequence has timed a run of its own on this host.
+WALL_ESTIMATE_S: dict[str, tuple[float, float]] = {
+    "reference": (68.0, 0.213),
+    f"ours@{WARMUP_REFERENCE}": (68.0, 0.213),
+    "ours@ours": (86.0, 0.196),
+    f"ours@{WARMUP_OURS_DECODE}": (86.0, 0.196),
+    f"ours@{WARMUP_OURS_PREFILL}": (60.0, 0.2),
+    f"ours@{WARMUP_OURS_FLASH}": (40.0, 0.136),
+}
+
+
+def estimate_wall_s(which: str, warmup: str | None, samples: int) -> float:
+    """Expected wall time of a run on the lent H200 with the 1B replica (WALL_ESTIMATE_S), s."""
+    fixed, per_prompt = WALL_ESTIMATE_S["reference" if which == "reference" else f"ours@{warmup}"]
+    return fixed + per_prompt * samples
+
+
 def run_sequence(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Single runs in the given order, each a fresh process; `--until-s` skips what would start after that many
-    seconds (a GPU call has a time limit, and a run cut short measures nothing)."""
+    """Single runs in the given order, each a fresh process. A GPU call has a time limit and a run cut short
+    measures nothing, so `--until-s` skips what would start after that many seconds and `--end-by-s` skips what
+    would not finish by then: the estimate (estimate_wall_s) scaled by how the runs so far compared with theirs."""
     _make_folders(args)
     t0 = time.perf_counter()
+    scale = 1.0
     records: list[dict[str, Any]] = []
     for i, (which, warmup, samples) in enumerate(args.run, start=1):
-        if args.until_s and time.perf_counter() - t0 > args.until_s:
+        now = time.perf_counter() - t0
+        expected = scale * estimate_wall_s(which, warmup, samples)
+        if args.until_s and now > args.until_s:
             print(f"skipped {which} {warmup or ''} {samples}: past {args.until_s} s")
+            continue
+        if getattr(args, "end_by_s", None) and now + expected > args.end_by_s:
+            print(
+                f"skipped {which} {warmup or ''} {samples}: expected {expected:.0f} s, {args.end_by_s - now:.0f} s left"
+            )
             continue
         env_path = args.ref_path if which == "reference" else args.ours_path
         rec = _side(args, which, i, env_path, "run", samples, warmup)
         records.append(rec)
+        if rec.get("failed") is None and rec.get("outer_wall_s"):
+            # This host's pace against the estimate's host; bounded, so one odd run cannot skip the rest.
+            scale = min(2.0, max(0.7, rec["outer_wall_s"] / estimate_wall_s(which, warmup, samples)))
         print(json.dumps({k: rec.get(k) for k in ("runner", "samples", "wh_per_1k", "pass_s", "outer_wall_s")}))
         sys.stdout.flush()
     return records
@@ -510,6 +540,12 @@ def main(argv: list[str] | None = None) -> int:
         if name == "sequence":
             s.add_argument("--run", type=parse_run, action="append", required=True, help="reference:N or ours@WARMUP:N")
             s.add_argument("--until-s", type=float, help="Start no run after this many seconds.")
+            s.add_argument(
+                "--end-by-s",
+                type=float,
+                help="Start no run that is expected to end after this many seconds (estimate_wall_s, scaled by the "
+                "runs so far).",
+            )
         if name == "pairs":
             s.add_argument("--pairs", type=int, default=3)
             s.add_argument("--ours-warmup", default="reference", choices=WARMUPS)

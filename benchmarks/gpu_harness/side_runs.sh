@@ -5,10 +5,12 @@
 # SPEC: cost | reference:N | ours@WARMUP:N (WARMUP: ours, reference, ours-decode, ours-prefill,
 # ours-flash) | pairs:N:K[:WARMUP]
 # No run starts after UNTIL_S seconds from the call's start, set-up included (87-105 s on a fresh machine, 6 s on a
-# warm one; a run cut short by the call's limit measures nothing). Carry .whl and .refwhl
+# warm one; a run cut short by the call's limit measures nothing), and no single run that is expected to end after
+# CALL_LIMIT_S (default 590: the estimate of reference_side_by_side.estimate_wall_s, scaled by the runs so far). Carry .whl and .refwhl
 # (side_setup.sh). Single runs land in $OUT/runs, pairs in $OUT/pairs_N, the host's log in $OUT/host.
 set -u
 UNTIL=${1:?seconds}; shift
+END_BY=${CALL_LIMIT_S:-590}  # and no single run that is expected to end after the call's limit (less packing time)
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/log.txt") 2>&1
 source benchmarks/gpu_harness/side_setup.sh
@@ -20,7 +22,7 @@ runs=()
 flush() {
   if [ ${#runs[@]} -gt 0 ]; then
     python3 benchmarks/reference_side_by_side.py sequence "${common[@]}" --out "$OUT/runs" --until-s $((UNTIL - SECONDS)) \
-      "${runs[@]}" 2>&1 | quiet
+      --end-by-s $((END_BY - SECONDS)) "${runs[@]}" 2>&1 | quiet
     t="$OUT/runs/table" md=md  # each sequence writes its own table: keep them all
     [ -f "$t.$md" ] && mv "$t.$md" "${t}_${SECONDS}.$md"
     runs=()

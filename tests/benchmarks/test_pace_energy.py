@@ -138,6 +138,16 @@ def test_the_runner_effect_is_found_across_hosts_with_their_own_intercepts(tmp_p
     assert e.effect_pct - e.ci95_pct < 100 * 0.5 / mean_ref < e.effect_pct + e.ci95_pct
 
 
+def test_failed_and_empty_records_are_left_out(tmp_path: Path) -> None:
+    call = tmp_path / "call"
+    _record(call, "01_reference.json", "reference", None, 300, 0.2, 25.0)
+    (call / "02_ours.json").write_text(json.dumps({"runner": "ours", "failed": 1, "pair": 1}))
+    (call / "03_ours.json").write_text(json.dumps({"runner": "ours", "samples": 300, "pass_s": None, "wh_per_1k": 1}))
+    (call / "04_ours.json").write_text("{not json")
+    (call / "table.md").write_text("| not a record |")
+    assert [p.record for p in points([call])] == ["01_reference.json"]
+
+
 def test_a_line_needs_two_paces_and_matching_lengths() -> None:
     with pytest.raises(ValueError, match="two points"):
         fit([0.2, 0.2], [25.0, 26.0])

@@ -110,3 +110,38 @@ def test_a_sequence_starts_no_run_past_its_time_limit(tmp_path: Path, monkeypatc
     records = rsbs.run_sequence(args)
     assert started == [("ours", "ours-decode", 300), ("reference", None, 1000)]
     assert len(records) == 2
+
+
+def test_a_sequence_starts_no_run_expected_to_end_past_the_calls_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Session 11 lost a run to a fresh machine's 105 s set-up: --end-by-s skips by the expected end, and the first
+    run's wall time against its estimate rescales the rest (here the host is 1.5x slower than the estimate's)."""
+    flash_1000 = rsbs.estimate_wall_s("ours", "ours-flash", 1000)
+    assert flash_1000 == pytest.approx(40 + 136) and rsbs.estimate_wall_s("reference", None, 300) == pytest.approx(
+        131.9
+    )
+    started: list[int] = []
+    t = [0.0]
+
+    def side(args: argparse.Namespace, which: str, index: int, env_path: str | None, pair: object, n: int, w: str):
+        started.append(n)
+        wall = 1.5 * rsbs.estimate_wall_s(which, w, n)
+        t[0] += wall
+        return {"runner": which, "samples": n, "wh_per_1k": 1.0, "outer_wall_s": wall}
+
+    monkeypatch.setattr(rsbs, "_side", side)
+    monkeypatch.setattr(rsbs.time, "perf_counter", lambda: t[0])
+    args = argparse.Namespace(
+        out=tmp_path / "out",
+        work=None,
+        until_s=None,
+        end_by_s=500.0,
+        ref_path="/ref",
+        ours_path="/ours",
+        # 1.5 x 176 = 264 s; then 1,000 again would end at 528 > 500 (the unscaled estimate, 440, would fit); 300
+        # prompts, 1.5 x 80.8 = 121 s, end at 385.
+        run=[("ours", "ours-flash", 1000), ("ours", "ours-flash", 1000), ("ours", "ours-flash", 300)],
+    )
+    records = rsbs.run_sequence(args)
+    assert started == [1000, 300] and len(records) == 2
