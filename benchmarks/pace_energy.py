@@ -291,13 +291,13 @@ def _versus(
     )
 
 
-def compare(pts: Sequence[RunPoint]) -> list[Comparison]:
+def compare(pts: Sequence[RunPoint], line: Line | None = None) -> list[Comparison]:
     """In every group: each runner against the reference at as many prompts, then each runner at fewer prompts
     against itself at the group's largest number (whether a figure depends on the pass's length). Offsets are from
-    the line through the runs of all groups; with fewer than MIN_RUNS runs there is no comparison."""
+    `line`, by default the line through the runs of all groups; with fewer than MIN_RUNS runs there is no comparison."""
     if len(pts) < MIN_RUNS:
         return []
-    line = fit([p.s_per_prompt for p in pts], [p.j_per_prompt for p in pts])
+    line = line or fit([p.s_per_prompt for p in pts], [p.j_per_prompt for p in pts])
     off = {p: offset(line, p) for p in pts}
     cells: dict[tuple[str, str, int], list[RunPoint]] = {}
     for p in pts:
@@ -353,7 +353,7 @@ def report(groups: Sequence[str | Path]) -> tuple[str, dict[str, Any]]:
     pts = points(groups)
     line = fit([p.s_per_prompt for p in pts], [p.j_per_prompt for p in pts])
     fits = run_fits(groups)
-    comps, effects = compare(pts), runner_effects(pts)
+    comps, effects = compare(pts, line), runner_effects(pts)
     lines = [
         f"Across runs: J per prompt = {line.work_j:.2f} J + {line.waiting_w:.1f} W x s per prompt "
         f"(R2 {line.r2:.4f}, {line.points} runs)",

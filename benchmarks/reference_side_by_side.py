@@ -392,8 +392,12 @@ def parse_run(spec: str) -> tuple[str, str | None, int]:
     return runner, warmup or None, int(n)
 
 
-# Wall time of one run, fixed s + s per prompt, from the H200 runs of sessions 10-11 (1B replica; RESULTS.md): what
-# `--end-by-s` expects before the sequence has timed a run of its own on this host.
+# Wall time of one run, fixed s + s per prompt: what `--end-by-s` expects before the sequence has timed a run of its
+# own on this host. Rounded lines through the walls of the H200 side-by-side records of sessions 8-11 (1B replica):
+# no such run took more than 8% longer than expected (flash at 1,000 prompts: 176 s expected, 162.7 and 189.7
+# measured; short runs of 100-150 prompts took less), and the rescaling after a sequence's first run absorbs a
+# host's own pace. The prefill-only warm-up has one measured
+# run (112.8 s at 300 prompts); its line takes the default's slope.
 WALL_ESTIMATE_S: dict[str, tuple[float, float]] = {
     "reference": (68.0, 0.213),
     f"ours@{WARMUP_REFERENCE}": (68.0, 0.213),
