@@ -146,6 +146,7 @@ class RunnerEffect:
         ci95_pct: Half width of effect_pct's 95% confidence interval (Student's t), %.
         df: Degrees of freedom left for the residuals.
         waiting_w: The fit's common slope, W.
+        baseline: The reference it is held against: `reference`, or a variant such as `reference@flash`.
     """
 
     runner: str
@@ -156,6 +157,7 @@ class RunnerEffect:
     ci95_pct: float
     df: int
     waiting_w: float
+    baseline: str = REFERENCE
 
 
 def runner_of(record: dict[str, Any]) -> str:
@@ -165,6 +167,8 @@ def runner_of(record: dict[str, Any]) -> str:
     name = str(record.get("runner", "?"))
     if name == REFERENCE:
         return REFERENCE
+    if name.startswith(f"{REFERENCE} ("):  # a variant of the reference, e.g. "reference (flash)"
+        return f"{REFERENCE}@{name[len(REFERENCE) + 2 : -1]}"
     extra = (
         f" (transformers {record.get('versions', {}).get('transformers', '?')})"
         if record.get("pair") == "extra"
@@ -304,9 +308,10 @@ def compare(pts: Sequence[RunPoint], line: Line | None = None) -> list[Compariso
         cells.setdefault((p.group, p.runner, p.prompts), []).append(p)
     out = []
     for (g, name, n), runs in cells.items():
-        ref = cells.get((g, REFERENCE, n))
-        if name != REFERENCE and ref:
-            out.append(_versus(off, runs, ref, REFERENCE))
+        if is_reference(name):
+            continue
+        for ref_name in dict.fromkeys(r for (h, r, m) in cells if (h, m) == (g, n) and is_reference(r)):
+            out.append(_versus(off, runs, cells[(g, ref_name, n)], ref_name))
     for (g, name, n), runs in cells.items():
         most = max(m for (h, r, m) in cells if (h, r) == (g, name))
         if n < most:
@@ -314,13 +319,19 @@ def compare(pts: Sequence[RunPoint], line: Line | None = None) -> list[Compariso
     return out
 
 
+def is_reference(runner: str) -> bool:
+    """Whether a runner label (runner_of) is the reference runner or one of its variants."""
+    return runner == REFERENCE or runner.startswith(f"{REFERENCE}@")
+
+
 def runner_effects(pts: Sequence[RunPoint]) -> list[RunnerEffect]:
-    """For each runner that shares a group with the reference, its effect at the same pace and host (RunnerEffect);
-    none where the fit would leave fewer than two degrees of freedom."""
+    """For each runner and each variant of the reference it shares a group with, its effect at the same pace and
+    host (RunnerEffect); none where the fit would leave fewer than two degrees of freedom."""
     out = []
-    for name in dict.fromkeys(p.runner for p in pts if p.runner != REFERENCE):
-        shared = sorted({p.group for p in pts if p.runner == name} & {p.group for p in pts if p.runner == REFERENCE})
-        sel = [p for p in pts if p.group in shared and p.runner in (name, REFERENCE)]
+    refs = list(dict.fromkeys(p.runner for p in pts if is_reference(p.runner)))
+    for name, ref in ((n, r) for n in dict.fromkeys(p.runner for p in pts if not is_reference(p.runner)) for r in refs):
+        shared = sorted({p.group for p in pts if p.runner == name} & {p.group for p in pts if p.runner == ref})
+        sel = [p for p in pts if p.group in shared and p.runner in (name, ref)]
         cols = 2 + len(shared)  # common slope, one intercept per host, the runner's effect
         if len(sel) - cols < 2:
             continue
@@ -332,17 +343,18 @@ def runner_effects(pts: Sequence[RunPoint]) -> list[RunnerEffect]:
         df = len(sel) - cols
         sigma2 = float(((y - x @ beta) ** 2).sum()) / df
         se = float(np.sqrt(sigma2 * np.linalg.pinv(x.T @ x)[-1, -1]))
-        base = float(np.mean([p.j_per_prompt for p in sel if p.runner == REFERENCE]))
+        base = float(np.mean([p.j_per_prompt for p in sel if p.runner == ref]))
         out.append(
             RunnerEffect(
                 runner=name,
                 groups=len(shared),
-                runs=(sum(p.runner == name for p in sel), sum(p.runner == REFERENCE for p in sel)),
+                runs=(sum(p.runner == name for p in sel), sum(p.runner == ref for p in sel)),
                 effect_j=float(beta[-1]),
                 effect_pct=100 * float(beta[-1]) / base,
                 ci95_pct=100 * t_quantile_975(df) * se / base,
                 df=df,
                 waiting_w=float(beta[0]),
+                baseline=ref,
             )
         )
     return out
@@ -395,15 +407,16 @@ def report(groups: Sequence[str | Path]) -> tuple[str, dict[str, Any]]:
     if effects:
         lines += [
             "",
-            "Each runner against the reference at the same pace and on the same host (one fit over the hosts that ran "
-            "both: common slope, an intercept per host, the runner's effect):",
+            "Each runner against the reference (and its variants) at the same pace and on the same host (one fit over "
+            "the hosts that ran both: common slope, an intercept per host, the runner's effect):",
             "",
-            "| runner | hosts | runs (its, reference's) | effect, J / prompt | effect | 95% CI | slope W |",
-            "|---|---:|---|---:|---:|---:|---:|",
+            "| runner | against | hosts | runs (its, the other's) | effect, J / prompt | effect | 95% CI | slope W |",
+            "|---|---|---:|---|---:|---:|---:|---:|",
         ]
         lines += [
-            f"| {e.runner} | {e.groups} | {e.runs[0]}, {e.runs[1]} | {e.effect_j:+.3f} | {e.effect_pct:+.2f}% "
-            f"| {e.effect_pct - e.ci95_pct:+.2f}% to {e.effect_pct + e.ci95_pct:+.2f}% | {e.waiting_w:.1f} |"
+            f"| {e.runner} | {e.baseline} | {e.groups} | {e.runs[0]}, {e.runs[1]} | {e.effect_j:+.3f} "
+            f"| {e.effect_pct:+.2f}% | {e.effect_pct - e.ci95_pct:+.2f}% to {e.effect_pct + e.ci95_pct:+.2f}% "
+            f"| {e.waiting_w:.1f} |"
             for e in effects
         ]
     doc = {

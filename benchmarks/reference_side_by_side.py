@@ -18,6 +18,10 @@ what is needed to explain a difference:
   as slow first prompts);
 - the wall time from process start to exit, and where it went (set-up, model load, warm-up, measured pass).
 benchmarks/gpu_harness/reference_side_by_side.sh runs it on the GPU machine with carried wheels.
+
+The reference runs its installed PyTorch's attention kernels (`reference`: cuDNN's on Hopper with torch 2.11), or,
+as `reference@flash`, with cuDNN's attention turned off in its process, which is how the official board's PyTorch
+2.5.1 ranked it (docs/METHOD_CHOICES.md, "Attention kernels").
 """
 
 from __future__ import annotations
@@ -43,9 +47,17 @@ WARMUP_REFERENCE = "reference"
 # default of sessions 8 and 9, whose records say "ours": one prefill per new prompt length, no decode lengths.
 WARMUP_OURS_DECODE = "ours-decode"
 WARMUP_OURS_PREFILL = "ours-prefill"
-# Attention kept off cuDNN's kernels (`--no-cudnn-attention`), so no length needs a plan: no decode-length warm-up.
+# Attention kept off cuDNN's kernels, so no length needs a plan: no decode-length warm-up. The runner's default since
+# session 12 (the official board's PyTorch ranked cuDNN's attention last); "ours" keeps naming sessions 10-11's
+# default, cuDNN's attention with the decode-length warm-up, so that every label names one configuration.
 WARMUP_OURS_FLASH = "ours-flash"
-WARMUPS = ("ours", WARMUP_REFERENCE, WARMUP_OURS_DECODE, WARMUP_OURS_PREFILL, WARMUP_OURS_FLASH)
+# The reference's warm-up with attention off cuDNN's kernels: ours as the official board's software would run it.
+WARMUP_REFERENCE_FLASH = "reference-flash"
+WARMUPS = ("ours", WARMUP_REFERENCE, WARMUP_OURS_DECODE, WARMUP_OURS_PREFILL, WARMUP_OURS_FLASH, WARMUP_REFERENCE_FLASH)
+FLASH_WARMUPS = (WARMUP_OURS_FLASH, WARMUP_REFERENCE_FLASH)
+# The reference runner's one variant: `reference@flash`, its scenario run with cuDNN's attention turned off, as the
+# official board's PyTorch (2.5.1) dispatched attention; the plain `reference` runs the installed PyTorch's default.
+REFERENCE_FLASH = "flash"
 
 
 def _process_age_s() -> float:
@@ -125,11 +137,18 @@ def _gpu_name(device: str) -> str:
     return str(pynvml.nvmlDeviceGetName(pynvml.nvmlDeviceGetHandleByIndex(0)))
 
 
-def run_reference(model: str, data: Path, samples: int, work: Path, device: str = "cuda") -> dict[str, Any]:
+def run_reference(
+    model: str, data: Path, samples: int, work: Path, device: str = "cuda", cudnn_attention: bool = True
+) -> dict[str, Any]:
     """One run of the reference's energy_star text-generation scenario in this process (inline launcher: this
     process is the fresh one), instrumented without changing what it does. `device` "cpu" rehearses the
-    set-up without a GPU (no NVML; the figures mean nothing)."""
+    set-up without a GPU (no NVML; the figures mean nothing). `cudnn_attention` False turns cuDNN's attention off
+    for the whole process, which is how the official board's PyTorch 2.5.1 ranked it (last): the scenario is
+    otherwise untouched."""
     import torch
+
+    if not cudnn_attention:
+        torch.backends.cuda.enable_cudnn_sdp(False)
     from optimum_benchmark import Benchmark, BenchmarkConfig, EnergyStarConfig, InlineConfig, PyTorchConfig
     from optimum_benchmark.backends.pytorch.backend import PyTorchBackend
     from optimum_benchmark.trackers import energy as energy_mod
@@ -220,7 +239,8 @@ def run_reference(model: str, data: Path, samples: int, work: Path, device: str 
     generate = windows.get("generate", {})
     pass_times = calls.get("generate:generate", [])
     return {
-        "runner": "reference",
+        "runner": "reference" if cudnn_attention else f"reference ({REFERENCE_FLASH})",
+        "cudnn_attention": cudnn_attention,
         "samples": samples,
         "wh_per_1k": total_wh * 1000.0 / samples,
         "pass_wh_per_1k_nvml": generate.get("nvml_wh", 0.0) * 1000.0 / samples,
@@ -288,9 +308,9 @@ def run_ours(
         samples=samples,
         repetitions=1,
         progress=False,
-        warmup=WARMUP_REFERENCE if warmup == WARMUP_REFERENCE else "ours",
-        shape_warmup_decode=warmup not in (WARMUP_OURS_PREFILL, WARMUP_OURS_FLASH),
-        cudnn_attention=warmup != WARMUP_OURS_FLASH,
+        warmup=WARMUP_REFERENCE if warmup in (WARMUP_REFERENCE, WARMUP_REFERENCE_FLASH) else "ours",
+        shape_warmup_decode=warmup not in (WARMUP_OURS_PREFILL, *FLASH_WARMUPS),
+        cudnn_attention=warmup not in FLASH_WARMUPS,
         dry_run=dry_run,
     )
     outcome = run(cfg)
@@ -332,15 +352,20 @@ def _side(
 ) -> dict[str, Any]:
     """Run one side in a fresh process and return its record (`samples` and `warmup` default to the pairs')."""
     samples = samples or args.samples
-    warmup = warmup or getattr(args, "ours_warmup", WARMUP_REFERENCE)
+    if warmup is None and which == "ours":
+        warmup = getattr(args, "ours_warmup", WARMUP_REFERENCE)
+    elif warmup is None and getattr(args, "ours_warmup", None) == WARMUP_REFERENCE_FLASH:
+        warmup = REFERENCE_FLASH  # pairs in the official board's attention: the reference's side too
     stem = f"{index:02d}_{which}"
     if pair == "run":  # a sequence: name the warm-up and the prompts too
-        stem += f"_{warmup if which == 'ours' else 'ref'}_{samples}"
+        stem += f"_{warmup if which == 'ours' else 'ref' + ('-' + warmup if warmup else '')}_{samples}"
     out = args.out / f"{stem}.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), which, "--model", args.model, "--data", str(args.data)]
     cmd += ["--samples", str(samples), "--work", str(args.work), "--result", str(out)]
     if which == "ours":
-        cmd += ["--warmup", warmup, "--name", f"{stem}_ours"]
+        cmd += ["--warmup", str(warmup), "--name", f"{stem}_ours"]
+    elif warmup == REFERENCE_FLASH:
+        cmd += ["--no-cudnn-attention"]
     env = dict(os.environ)
     if env_path:
         env["PYTHONPATH"] = env_path + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -363,16 +388,35 @@ def _make_folders(args: argparse.Namespace) -> None:
     args.work.mkdir(parents=True, exist_ok=True)
 
 
+def _host_scale(rec: dict[str, Any], which: str, warmup: str | None, samples: int, scale: float) -> float:
+    """This host's pace against the estimate's host after a run (the old `scale` if it failed); bounded, so one
+    odd run cannot skip the rest."""
+    if rec.get("failed") is not None or not rec.get("outer_wall_s"):
+        return scale
+    return min(2.0, max(0.7, rec["outer_wall_s"] / estimate_wall_s(which, warmup, samples)))
+
+
 def run_pairs(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Alternated pairs: reference first in pairs 1, 3, ...; ours first in pairs 2, 4, ..."""
+    """Alternated pairs: reference first in pairs 1, 3, ...; ours first in pairs 2, 4, ... With `--end-by-s`, a pair
+    whose two runs are not expected to end by then is not started (half a pair measures nothing)."""
     _make_folders(args)
     records: list[dict[str, Any]] = []
+    t0, scale = time.perf_counter(), 1.0
+    ours_warmup = args.ours_warmup
+    ref_variant = REFERENCE_FLASH if ours_warmup == WARMUP_REFERENCE_FLASH else None
+    both = estimate_wall_s("reference", ref_variant, args.samples) + estimate_wall_s("ours", ours_warmup, args.samples)
     for p in range(args.pairs):
+        left = (getattr(args, "end_by_s", None) or float("inf")) - (time.perf_counter() - t0)
+        if scale * both > left:
+            print(f"skipped pairs {p + 1}-{args.pairs}: a pair should take {scale * both:.0f} s, {left:.0f} s left")
+            break
         order = ["reference", "ours"] if p % 2 == 0 else ["ours", "reference"]
         for k, which in enumerate(order):
             env_path = args.ref_path if which == "reference" else args.ours_path
             rec = _side(args, which, 2 * p + k + 1, env_path, p + 1)
             records.append(rec)
+            warmup = ours_warmup if which == "ours" else ref_variant
+            scale = _host_scale(rec, which, warmup, args.samples, scale)
             print(json.dumps({k2: rec.get(k2) for k2 in ("pair", "runner", "wh_per_1k", "pass_s", "outer_wall_s")}))
             sys.stdout.flush()
     if args.extra_ours_path:
@@ -383,12 +427,16 @@ def run_pairs(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def parse_run(spec: str) -> tuple[str, str | None, int]:
-    """A `sequence` run, `reference:N` or `ours@WARMUP:N` (WARMUP one of WARMUPS), as (runner, warm-up, samples)."""
+    """A `sequence` run, `reference:N`, `reference@flash:N` or `ours@WARMUP:N` (WARMUP one of WARMUPS), as
+    (runner, warm-up or the reference's variant, samples)."""
     head, _, n = spec.rpartition(":")
     runner, _, warmup = head.partition("@")
-    ok = n.isdigit() and int(n) > 0 and runner in ("reference", "ours") and (runner == "ours") == (warmup in WARMUPS)
+    variant_ok = warmup in WARMUPS if runner == "ours" else warmup in ("", REFERENCE_FLASH)
+    ok = n.isdigit() and int(n) > 0 and runner in ("reference", "ours") and variant_ok
     if not ok:
-        raise argparse.ArgumentTypeError(f"{spec!r}: write reference:N or ours@WARMUP:N, WARMUP one of {WARMUPS}")
+        raise argparse.ArgumentTypeError(
+            f"{spec!r}: write reference:N, reference@{REFERENCE_FLASH}:N or ours@WARMUP:N, WARMUP one of {WARMUPS}"
+        )
     return runner, warmup or None, int(n)
 
 
@@ -405,12 +453,16 @@ WALL_ESTIMATE_S: dict[str, tuple[float, float]] = {
     f"ours@{WARMUP_OURS_DECODE}": (86.0, 0.196),
     f"ours@{WARMUP_OURS_PREFILL}": (60.0, 0.2),
     f"ours@{WARMUP_OURS_FLASH}": (40.0, 0.136),
+    # Session 12: the reference with flash took 67.2-81.8 s at 300 prompts and 173.8 s at 1,000; ours with the
+    # reference's warm-up and flash 58.7-77.4 s at 300.
+    f"reference@{REFERENCE_FLASH}": (30.0, 0.152),
+    f"ours@{WARMUP_REFERENCE_FLASH}": (25.0, 0.152),
 }
 
 
 def estimate_wall_s(which: str, warmup: str | None, samples: int) -> float:
     """Expected wall time of a run on the lent H200 with the 1B replica (WALL_ESTIMATE_S), s."""
-    fixed, per_prompt = WALL_ESTIMATE_S["reference" if which == "reference" else f"ours@{warmup}"]
+    fixed, per_prompt = WALL_ESTIMATE_S[f"{which}@{warmup}" if warmup else which]
     return fixed + per_prompt * samples
 
 
@@ -436,9 +488,7 @@ def run_sequence(args: argparse.Namespace) -> list[dict[str, Any]]:
         env_path = args.ref_path if which == "reference" else args.ours_path
         rec = _side(args, which, i, env_path, "run", samples, warmup)
         records.append(rec)
-        if rec.get("failed") is None and rec.get("outer_wall_s"):
-            # This host's pace against the estimate's host; bounded, so one odd run cannot skip the rest.
-            scale = min(2.0, max(0.7, rec["outer_wall_s"] / estimate_wall_s(which, warmup, samples)))
+        scale = _host_scale(rec, which, warmup, samples, scale)
         print(json.dumps({k: rec.get(k) for k in ("runner", "samples", "wh_per_1k", "pass_s", "outer_wall_s")}))
         sys.stdout.flush()
     return records
@@ -541,15 +591,22 @@ def main(argv: list[str] | None = None) -> int:
             s.add_argument("--ours-path", help="PYTHONPATH entry for our runner's needs, if any.")
             s.add_argument("--out", type=Path, required=True, help="Run records and table.md (nothing else).")
             s.add_argument("--work", type=Path, help="Run folders and the reference's files (default OUT/work).")
-        if name == "sequence":
-            s.add_argument("--run", type=parse_run, action="append", required=True, help="reference:N or ours@WARMUP:N")
-            s.add_argument("--until-s", type=float, help="Start no run after this many seconds.")
+        if name in ("pairs", "sequence"):
             s.add_argument(
                 "--end-by-s",
                 type=float,
-                help="Start no run that is expected to end after this many seconds (estimate_wall_s, scaled by the "
-                "runs so far).",
+                help="Start no run (pairs: no pair) that is expected to end after this many seconds (estimate_wall_s, "
+                "scaled by the runs so far).",
             )
+        if name == "sequence":
+            s.add_argument(
+                "--run",
+                type=parse_run,
+                action="append",
+                required=True,
+                help=f"reference:N, reference@{REFERENCE_FLASH}:N or ours@WARMUP:N",
+            )
+            s.add_argument("--until-s", type=float, help="Start no run after this many seconds.")
         if name == "pairs":
             s.add_argument("--pairs", type=int, default=3)
             s.add_argument("--ours-warmup", default="reference", choices=WARMUPS)
@@ -564,6 +621,12 @@ def main(argv: list[str] | None = None) -> int:
             s.add_argument("--warmup", default="reference", choices=WARMUPS)
             s.add_argument("--name", default="ours")
             s.add_argument("--cpu", action="store_true", help="Rehearse on the CPU (no GPU, no meaning).")
+            if name == "reference":
+                s.add_argument(
+                    "--no-cudnn-attention",
+                    action="store_true",
+                    help="Turn cuDNN's attention off, as the official board's PyTorch 2.5.1 ranked it.",
+                )
     t = sub.add_parser("table")
     t.add_argument("folder", type=Path)
     args = ap.parse_args(argv)
@@ -588,7 +651,8 @@ def main(argv: list[str] | None = None) -> int:
                 target.write_bytes(data.read_bytes())
             data = target
         model = str(reference_model_view(Path(args.model).resolve(), args.work.resolve()))
-        rec = run_reference(model, data, args.samples, args.work, "cpu" if args.cpu else "cuda")
+        device = "cpu" if args.cpu else "cuda"
+        rec = run_reference(model, data, args.samples, args.work, device, not args.no_cudnn_attention)
     else:
         rec = run_ours(args.model, data, args.samples, args.warmup, args.work, args.name, args.cpu)
     args.result.write_text(json.dumps(rec, indent=1))

@@ -5,4 +5,5 @@ It imports only `shared/` from this repository.
 """
 
 RUNNER_NAME = "aienergyscore-runner"
-__version__ = "1.0.0"
+# 1.1.0: attention off cuDNN's kernels by default (docs/METHOD_CHOICES.md, "Attention kernels").
+__version__ = "1.1.0"

@@ -163,20 +163,22 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--shape-warmup-decode",
         action=argparse.BooleanOptionalAction,
-        default=True,
+        default=None,
         help="Begin the shape warm-up with the fewest full generations that meet every key/value length the "
-        "pass will meet (text generation: each prompt of L tokens meets L ... L+9). On by default: on an H200 each "
-        "new length cost 35-56 ms inside the counted pass (the attention kernel's per-shape set-up), 39-45%% of a "
-        "300-prompt pass without it and 2%% with it (benchmarks/RESULTS.md, session 10). Recorded in the report "
-        "(config.shape_warmup_decode).",
+        "pass will meet (text generation: each prompt of L tokens meets L ... L+9). Default: on exactly with "
+        "--cudnn-attention, whose kernels cost 35-56 ms per new length on an H200, 39-45%% of a 300-prompt pass "
+        "without it and 2%% with it (benchmarks/RESULTS.md, session 10); the flash kernel has no such cost. "
+        "Recorded in the report (config.shape_warmup_decode).",
     )
     r.add_argument(
-        "--no-cudnn-attention",
-        action="store_true",
-        help="Keep PyTorch's scaled-dot-product attention off cuDNN's kernels (flash or memory-efficient instead). "
-        "cuDNN's attention builds a plan on the CPU for every new sequence length; on an H200 the flash kernel "
-        "had no such cost and the same GPU time per call (benchmarks/kv_length_cost.py). Off by default: the "
-        "reference runner uses PyTorch's default. Recorded in the report (config.cudnn_attention).",
+        "--cudnn-attention",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="Let PyTorch's scaled-dot-product attention use cuDNN's kernels. Off by default, as the official "
+        "board's PyTorch (2.5.1 and 2.6 rank cuDNN's attention last) ran it: flash first. Recent PyTorch on Hopper "
+        "ranks cuDNN first, and its kernels build a plan on the CPU for every new sequence length; turn it on to "
+        "compare with a reference runner installed on such a PyTorch (docs/METHOD_CHOICES.md, 'Attention kernels'). "
+        "Recorded in the report (config.cudnn_attention).",
     )
     r.add_argument(
         "--steady-warmup-s",
@@ -350,7 +352,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         shape_warmup=not args.no_shape_warmup,
         shape_warmup_decode=args.shape_warmup_decode,
-        cudnn_attention=not args.no_cudnn_attention,
+        cudnn_attention=args.cudnn_attention,
         warmup=args.warmup,
         pin_cpu=args.pin_cpu,
         steady_warmup_s=args.steady_warmup_s,

@@ -124,9 +124,11 @@ class RunConfig:
         shape_warmup: Run the untracked shape warm-up (one sample per input shape not yet seen).
         shape_warmup_decode: Start the shape warm-up with the fewest full generations that meet every key/value
             length the pass will meet (text generation with a fixed output length; workloads.decode_cover_items).
-            On by default: without it the counted pass pays a one-off cost per new length.
-        cudnn_attention: Let PyTorch's attention use cuDNN's kernels (its default); False keeps them off
-            (`--no-cudnn-attention`: no per-length plans to build, so nothing per length to warm).
+            None (default): on exactly when `cudnn_attention` is, since cuDNN's attention is what charges a
+            one-off cost per new length inside the counted pass.
+        cudnn_attention: Let PyTorch's attention use cuDNN's kernels (recent PyTorch's default on Hopper). Off by
+            default, as the official board's PyTorch dispatched attention (cuDNN's kernels ranked last; flash
+            first): docs/METHOD_CHOICES.md, "Attention kernels".
         pin_cpu: "off" (default), "auto" or a core number: the core the inference thread runs on during the
             warm-up and the measured passes (runner/host.py).
         steady_warmup_s: Cap on the steady warm-up, s (runner/steady.py; 0: off; a dry run caps it at
@@ -154,12 +156,17 @@ class RunConfig:
     seed: int = 0
     progress: bool = True
     shape_warmup: bool = True
-    shape_warmup_decode: bool = True
-    cudnn_attention: bool = True
+    shape_warmup_decode: bool | None = None
+    cudnn_attention: bool = False
     pin_cpu: str = PIN_OFF
     steady_warmup_s: float = STEADY_WARMUP_S
     endpoint: EndpointOptions | None = None
     warmup: WarmupMode = WARMUP_OURS
+
+    @property
+    def decode_warmup(self) -> bool:
+        """Whether the shape warm-up begins with the decode-length cover (`shape_warmup_decode`, resolved)."""
+        return self.cudnn_attention if self.shape_warmup_decode is None else self.shape_warmup_decode
 
 
 @dataclass
@@ -600,7 +607,11 @@ class Run:
         if self.backend == BACKEND_ENDPOINT:
             self.note(f"server answered in {result.model_load_s:.1f} s ({wl.parameters:,} parameters in the config)")
         else:
-            kernels = "" if self.cfg.cudnn_attention else "; attention kept off cuDNN's kernels"
+            kernels = (
+                "; attention may use cuDNN's kernels"
+                if self.cfg.cudnn_attention
+                else "; attention kept off cuDNN's kernels"
+            )
             self.note(
                 f"model loaded in {result.model_load_s:.1f} s ({wl.parameters:,} parameters, {wl.dtype_str}){kernels}"
             )
@@ -664,7 +675,7 @@ class Run:
             seen: set[tuple[Any, ...]] = set()
             for item in warm:
                 seen |= shape_keys(item.inputs)
-            new_tokens = wl.fixed_decode_tokens() if cfg.shape_warmup_decode else None
+            new_tokens = wl.fixed_decode_tokens() if cfg.decode_warmup else None
             if new_tokens:
                 met: set[int] = set()
                 for item in warm:
@@ -823,8 +834,8 @@ class Run:
             shape_warmup=cfg.shape_warmup and cfg.warmup == WARMUP_OURS,
             warmup=cfg.warmup,
             shape_warmup_samples=p.warmup.shape_warmup_samples if p.warmup else 0,
-            shape_warmup_decode=cfg.shape_warmup_decode if cfg.shape_warmup and cfg.warmup == WARMUP_OURS else None,
-            shape_warmup_decode_samples=p.warmup.decode_cover_samples if p.warmup and cfg.shape_warmup_decode else None,
+            shape_warmup_decode=cfg.decode_warmup if cfg.shape_warmup and cfg.warmup == WARMUP_OURS else None,
+            shape_warmup_decode_samples=p.warmup.decode_cover_samples if p.warmup and cfg.decode_warmup else None,
             cudnn_attention=cfg.cudnn_attention if self.backend == BACKEND_TRANSFORMERS else None,
             steady_warmup=p.warmup.steady if p.warmup else None,
             gc_paused_in_windows=True,

@@ -132,9 +132,10 @@ def attention_kernels(cudnn: bool) -> Iterator[None]:
     """PyTorch's scaled-dot-product attention with cuDNN's kernels allowed (`cudnn`) or not, inside the block; the
     process's setting is restored after it.
 
-    Why: on an H200 with torch 2.11 cuDNN's attention builds an execution plan on the CPU for every new sequence
-    length (35-56 ms each while the GPU waits), which the flash kernel does not (benchmarks/kv_length_cost.py,
-    RESULTS.md session 10)."""
+    Why off by default: the official board's PyTorch (2.5.1) ranked cuDNN's attention last, and on an H200 with
+    torch 2.11 cuDNN's attention builds an execution plan on the CPU for every new sequence length (35-56 ms each
+    while the GPU waits), which the flash kernel does not (benchmarks/kv_length_cost.py, RESULTS.md sessions 10 and
+    12; docs/METHOD_CHOICES.md, "Attention kernels")."""
     import torch
 
     before = torch.backends.cuda.cudnn_sdp_enabled()

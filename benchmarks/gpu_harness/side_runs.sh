@@ -2,8 +2,8 @@
 # One call on the GPU machine: single runs, pairs and the cost of a new key/value length, in the order given, with the
 # host monitored throughout (benchmarks/reference_side_by_side.py, benchmarks/kv_length_cost.py, host_monitor.sh).
 #   bash benchmarks/gpu_harness/side_runs.sh UNTIL_S SPEC...
-# SPEC: cost | reference:N | ours@WARMUP:N (WARMUP: ours, reference, ours-decode, ours-prefill,
-# ours-flash) | pairs:N:K[:WARMUP]
+# SPEC: cost | reference:N | reference@flash:N | ours@WARMUP:N (WARMUP: ours, reference, ours-decode, ours-prefill,
+# ours-flash, reference-flash) | pairs:N:K[:WARMUP] (WARMUP reference-flash: the reference's side runs flash too)
 # No run starts after UNTIL_S seconds from the call's start, set-up included (87-105 s on a fresh machine, 6 s on a
 # warm one; a run cut short by the call's limit measures nothing), and no single run that is expected to end after
 # CALL_LIMIT_S (default 590: the estimate of reference_side_by_side.estimate_wall_s, scaled by the runs so far). Carry .whl and .refwhl
@@ -29,7 +29,7 @@ flush() {
   fi
 }
 for spec in "$@"; do
-  if [ "$spec" != "${spec#reference:}" ] || [ "$spec" != "${spec#ours@}" ]; then runs+=(--run "$spec"); continue; fi
+  if [ "$spec" != "${spec#reference:}" ] || [ "$spec" != "${spec#reference@}" ] || [ "$spec" != "${spec#ours@}" ]; then runs+=(--run "$spec"); continue; fi
   flush
   if [ "$SECONDS" -gt "$UNTIL" ]; then echo "skipped $spec: past $UNTIL s"; continue; fi
   echo "== $spec at $(date +%T), ${SECONDS} s"
@@ -40,7 +40,7 @@ for spec in "$@"; do
     pairs:*)
       IFS=: read -r _ n k w <<< "$spec"
       python3 benchmarks/reference_side_by_side.py pairs "${common[@]}" --samples "$n" --pairs "$k" \
-        --ours-warmup "${w:-reference}" --out "$OUT/pairs_$n" 2>&1 | quiet ;;
+        --ours-warmup "${w:-reference}" --end-by-s $((END_BY - SECONDS)) --out "$OUT/pairs_$n" 2>&1 | quiet ;;
     *) echo "unknown spec $spec" ;;
   esac
 done

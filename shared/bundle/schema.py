@@ -242,9 +242,9 @@ class ReportConfig(BaseModel):
         shape_warmup_decode: Whether the shape warm-up began with full generations meeting every key/value length
             of the pass (`--shape-warmup-decode`); None in bundles written before the option existed (it did not).
         shape_warmup_decode_samples: Those full generations (samples), None when the option was off.
-        cudnn_attention: Whether PyTorch's attention could use cuDNN's kernels (its default); False with
-            `--no-cudnn-attention`; None with the endpoint backend and in bundles written before the option (they
-            ran the default).
+        cudnn_attention: Whether PyTorch's attention could use cuDNN's kernels (`--cudnn-attention`); False by
+            default since runner 1.1 (the official board's PyTorch ranked them last); None with the endpoint backend
+            and in bundles written before the option (they ran PyTorch's default, cuDNN's on Hopper with torch 2.11).
         steady_warmup: The steady warm-up's record.
         warmup: "ours" (the default warm-ups) or "reference" (the reference runner's, call for call); None in
             bundles written before the option existed (they ran "ours").

@@ -138,6 +138,33 @@ def test_the_runner_effect_is_found_across_hosts_with_their_own_intercepts(tmp_p
     assert e.effect_pct - e.ci95_pct < 100 * 0.5 / mean_ref < e.effect_pct + e.ci95_pct
 
 
+def test_each_runner_is_held_against_every_variant_of_the_reference_on_its_host(tmp_path: Path) -> None:
+    """The reference with cuDNN's attention and with flash (`reference@flash`) on one host: ours is compared with
+    both, and the effect fit is one per variant, each named by its baseline."""
+    wobble = [0.05, -0.03, 0.02, -0.06, 0.04, -0.02, 0.03, -0.04, 0.01]
+    runs = [
+        ("reference", None, 0.30, 0.0),
+        ("reference (flash)", None, 0.20, 0.0),
+        ("ours", "reference-flash", 0.19, 0.3),
+    ]
+    k = 0
+    for i in range(3):
+        for name, warmup, t, extra in runs:
+            _record(tmp_path / "h", f"{k + 1:02d}_{name.split()[0]}.json", name, warmup, 300, t * (1 + 0.1 * i),
+                    5 + 110 * t * (1 + 0.1 * i) + extra + wobble[k])  # fmt: skip
+            k += 1
+    pts = points([tmp_path / "h"])
+    assert {p.runner for p in pts} == {"reference", "reference@flash", "ours@reference-flash"}
+    text, doc = report([tmp_path / "h"])
+    against = {(c["runner"], c["baseline"]) for c in doc["comparisons"]}
+    assert {("ours@reference-flash", "reference"), ("ours@reference-flash", "reference@flash")} <= against
+    assert ("reference@flash", "reference") not in against  # variants of the reference are baselines, not runners
+    effects = {(e.runner, e.baseline): e for e in runner_effects(pts)}
+    assert set(effects) == {("ours@reference-flash", "reference"), ("ours@reference-flash", "reference@flash")}
+    assert effects[("ours@reference-flash", "reference@flash")].effect_j == pytest.approx(0.3, abs=0.1)
+    assert "| ours@reference-flash | reference@flash | 1 |" in text
+
+
 def test_failed_and_empty_records_are_left_out(tmp_path: Path) -> None:
     call = tmp_path / "call"
     _record(call, "01_reference.json", "reference", None, 300, 0.2, 25.0)
@@ -157,6 +184,7 @@ def test_a_line_needs_two_paces_and_matching_lengths() -> None:
 
 def test_runner_names() -> None:
     assert runner_of({"runner": "reference"}) == "reference"
+    assert runner_of({"runner": "reference (flash)", "cudnn_attention": False}) == "reference@flash"
     assert runner_of({"runner": "ours (ours-flash warm-up)", "warmup": "ours-flash"}) == "ours@ours-flash"
     extra = {"runner": "ours (reference warm-up)", "warmup": "reference", "pair": "extra"}
     assert runner_of(extra | {"versions": {"transformers": "4.57.6"}}) == "ours@reference (transformers 4.57.6)"

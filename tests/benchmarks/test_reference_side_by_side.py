@@ -82,10 +82,82 @@ def test_the_reference_view_renames_the_tokenizer_class_and_links_the_rest(tmp_p
 
 def test_a_sequence_run_is_named_by_runner_warmup_and_prompts() -> None:
     assert parse_run("reference:1000") == ("reference", None, 1000)
+    assert parse_run("reference@flash:300") == ("reference", "flash", 300)
     assert parse_run("ours@ours-decode:300") == ("ours", "ours-decode", 300)
-    for bad in ("ours:300", "reference@ours:3", "ours@cold:3", "ours@ours:0", "ours@ours:", "theirs:10"):
-        with pytest.raises(argparse.ArgumentTypeError, match="reference:N or ours@WARMUP:N"):
+    assert parse_run("ours@reference-flash:300") == ("ours", "reference-flash", 300)
+    bad_specs = (
+        "ours:300",
+        "reference@ours:3",
+        "ours@flash:3",
+        "ours@cold:3",
+        "ours@ours:0",
+        "ours@ours:",
+        "theirs:10",
+    )
+    for bad in bad_specs:
+        with pytest.raises(argparse.ArgumentTypeError, match="reference@flash:N or ours@WARMUP:N"):
             parse_run(bad)
+
+
+def test_the_references_flash_variant_runs_with_cudnns_attention_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`reference@flash` and pairs with `reference-flash` hand the reference's process --no-cudnn-attention; the plain
+    reference and ours never get it, and its record file says which variant ran."""
+    commands: list[list[str]] = []
+
+    def fake_run(cmd: list[str], env: dict[str, str], check: bool) -> object:
+        commands.append(cmd)
+        Path(cmd[cmd.index("--result") + 1]).write_text(json.dumps({"runner": cmd[2], "samples": 5}))
+        return argparse.Namespace(returncode=0)
+
+    monkeypatch.setattr(rsbs.subprocess, "run", fake_run)
+    args = argparse.Namespace(out=tmp_path, work=tmp_path / "w", model="m", data=Path("d.jsonl"), samples=5)
+    rsbs._side(args, "reference", 1, None, "run", 5, "flash")
+    rsbs._side(args, "reference", 2, None, "run", 5, None)
+    rsbs._side(args, "ours", 3, None, "run", 5, "reference-flash")
+    assert ["--no-cudnn-attention" in c for c in commands] == [True, False, False]
+    assert (tmp_path / "01_reference_ref-flash_5.json").exists() and (tmp_path / "02_reference_ref_5.json").exists()
+    pairs = argparse.Namespace(**vars(args), ours_warmup="reference-flash")
+    rsbs._side(pairs, "reference", 4, None, 1)
+    rsbs._side(pairs, "ours", 5, None, 1)
+    assert "--no-cudnn-attention" in commands[3] and commands[4][commands[4].index("--warmup") + 1] == "reference-flash"
+    plain = argparse.Namespace(**vars(args), ours_warmup="reference")
+    rsbs._side(plain, "reference", 6, None, 1)
+    assert "--no-cudnn-attention" not in commands[5]
+
+
+def test_pairs_start_no_pair_expected_to_end_past_the_calls_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Half a pair measures nothing: a pair starts only when both its runs are expected to end by --end-by-s, the
+    estimate rescaled by the runs so far (here the host is 1.2x slower than the estimate's)."""
+    t = [0.0]
+    ran: list[tuple[str, int]] = []
+
+    def side(args: argparse.Namespace, which: str, index: int, env_path: str | None, pair: int) -> dict[str, object]:
+        warmup = args.ours_warmup if which == "ours" else "flash"
+        wall = 1.2 * rsbs.estimate_wall_s(which, warmup, args.samples)
+        t[0] += wall
+        ran.append((which, pair))
+        return {"runner": which, "samples": args.samples, "wh_per_1k": 1.0, "outer_wall_s": wall}
+
+    monkeypatch.setattr(rsbs, "_side", side)
+    monkeypatch.setattr(rsbs.time, "perf_counter", lambda: t[0])
+    pair_s = rsbs.estimate_wall_s("reference", "flash", 200) + rsbs.estimate_wall_s("ours", "reference-flash", 200)
+    args = argparse.Namespace(
+        out=tmp_path / "out",
+        work=None,
+        samples=200,
+        pairs=3,
+        ours_warmup="reference-flash",
+        end_by_s=2.5 * 1.2 * pair_s,  # room for two pairs at this host's pace, not three
+        ref_path="/ref",
+        ours_path="/ours",
+        extra_ours_path=None,
+    )
+    records = rsbs.run_pairs(args)
+    assert ran == [("reference", 1), ("ours", 1), ("ours", 2), ("reference", 2)] and len(records) == 4
 
 
 def test_a_sequence_starts_no_run_past_its_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

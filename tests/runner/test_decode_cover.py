@@ -54,23 +54,33 @@ def test_lengths_met_before_are_skipped_and_samples_without_tokens_left_out() ->
     assert decode_cover_items(items, 10, seen) == []  # nothing left to meet
 
 
-def test_a_default_run_records_its_full_generations(tiny_models: dict[str, Path], tmp_path: Path) -> None:
-    out = tmp_path / "decode"
-    assert dry_run_cli(tiny_models, out, task="text_generation", samples=12, repetitions=1) == 0
-    cfg = json.loads((out / REPORT_FILE).read_text())["config"]
-    assert cfg["shape_warmup_decode"] is True
-    assert 1 <= cfg["shape_warmup_decode_samples"] <= cfg["shape_warmup_samples"]
-    assert "full generations meeting every key/value length" in (out / "logs" / "run.log").read_text()
-    # --no-shape-warmup-decode turns it off; a task without a fixed generation length runs no full generations.
-    plain = tmp_path / "plain"
-    off = ["--no-shape-warmup-decode"]
-    assert dry_run_cli(tiny_models, plain, task="text_generation", samples=12, repetitions=1, extra=off) == 0
-    cfg = json.loads((plain / REPORT_FILE).read_text())["config"]
-    assert cfg["shape_warmup_decode"] is False and cfg["shape_warmup_decode_samples"] is None
-    assert "full generations" not in (plain / "logs" / "run.log").read_text()
-    forward = tmp_path / "forward"
-    assert dry_run_cli(tiny_models, forward, task="text_classification", samples=6) == 0
-    assert json.loads((forward / REPORT_FILE).read_text())["config"]["shape_warmup_decode_samples"] == 0
+def test_the_decode_length_warm_up_follows_cudnns_attention_unless_told(
+    tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
+    """Only cuDNN's attention charges a cost per new length, so the decode-length warm-up is on with
+    --cudnn-attention and off by default (flash); --[no-]shape-warmup-decode overrides either way."""
+
+    def config(name: str, extra: list[str], task: str = "text_generation") -> dict[str, object]:
+        out = tmp_path / name
+        assert dry_run_cli(tiny_models, out, task=task, samples=12, repetitions=1, extra=extra) == 0
+        cfg: dict[str, object] = json.loads((out / REPORT_FILE).read_text())["config"]
+        cfg["log"] = (out / "logs" / "run.log").read_text()
+        return cfg
+
+    cudnn = config("cudnn", ["--cudnn-attention"])
+    assert cudnn["cudnn_attention"] is True and cudnn["shape_warmup_decode"] is True
+    assert 1 <= cudnn["shape_warmup_decode_samples"] <= cudnn["shape_warmup_samples"]  # type: ignore[operator]
+    assert "full generations meeting every key/value length" in str(cudnn["log"])
+    default = config("default", [])
+    assert default["cudnn_attention"] is False and default["shape_warmup_decode"] is False
+    assert default["shape_warmup_decode_samples"] is None and "full generations" not in str(default["log"])
+    off = config("off", ["--cudnn-attention", "--no-shape-warmup-decode"])
+    assert off["shape_warmup_decode"] is False and "full generations" not in str(off["log"])
+    forced = config("forced", ["--shape-warmup-decode"])
+    assert forced["cudnn_attention"] is False and forced["shape_warmup_decode"] is True
+    # A task without a fixed generation length runs no full generations.
+    forward = config("forward", ["--cudnn-attention"], task="text_classification")
+    assert forward["shape_warmup_decode_samples"] == 0
 
 
 def test_the_side_by_side_program_runs_ours_with_the_option(
@@ -100,34 +110,39 @@ def test_the_side_by_side_programs_prefill_only_warmup_is_the_earlier_default(
     data = Path(__file__).resolve().parents[2] / "runner" / "sample_data" / "text_generation.jsonl"
     model = str(tiny_models["text_generation"])
     cases = ((WARMUP_OURS_PREFILL, False, True), ("ours", True, True), ("ours-flash", False, False))
+    cases += (("reference", None, True), ("reference-flash", None, False))
     for warmup, decode, cudnn in cases:
         rec = run_ours(model, data, 6, warmup, tmp_path, f"w_{warmup}", dry_run=True)
         cfg = json.loads((Path(rec["run_dir"]) / REPORT_FILE).read_text())["config"]
-        assert cfg["warmup"] == "ours" and cfg["shape_warmup_decode"] is decode and cfg["cudnn_attention"] is cudnn
+        assert cfg["warmup"] == ("reference" if warmup.startswith("reference") else "ours")
+        assert cfg["shape_warmup_decode"] is decode and cfg["cudnn_attention"] is cudnn
 
 
-def test_attention_can_be_kept_off_cudnn_for_the_run_and_the_setting_comes_back(
+def test_attention_is_kept_off_cudnn_by_default_and_the_setting_comes_back(
     tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Off cuDNN's kernels by default, as the official board's PyTorch ranked them; --cudnn-attention allows them;
+    either way the process's own setting is back after the run."""
     import torch
 
     assert torch.backends.cuda.cudnn_sdp_enabled()
-    seen: list[bool] = []
     original = torch.backends.cuda.enable_cudnn_sdp
+    for name, extra, allowed, note in (
+        ("default", [], False, "attention kept off cuDNN's kernels"),
+        ("explicit", ["--no-cudnn-attention"], False, "attention kept off cuDNN's kernels"),
+        ("cudnn", ["--cudnn-attention"], True, "attention may use cuDNN's kernels"),
+    ):
+        seen: list[bool] = []
 
-    def record(on: bool) -> None:
-        seen.append(on)
-        original(on)
+        def record(on: bool, seen: list[bool] = seen) -> None:
+            seen.append(on)
+            original(on)
 
-    out = tmp_path / "flash"
-    extra = ["--no-cudnn-attention"]
-    with monkeypatch.context() as m:
-        m.setattr(torch.backends.cuda, "enable_cudnn_sdp", record)
-        assert dry_run_cli(tiny_models, out, task="text_generation", samples=6, repetitions=1, extra=extra) == 0
-    assert seen == [False, True]  # off for the run, then the process's own setting again
-    assert torch.backends.cuda.cudnn_sdp_enabled()
-    assert json.loads((out / REPORT_FILE).read_text())["config"]["cudnn_attention"] is False
-    assert "attention kept off cuDNN's kernels" in (out / "logs" / "run.log").read_text()
-    default = tmp_path / "default"
-    assert dry_run_cli(tiny_models, default, task="text_generation", samples=6, repetitions=1) == 0
-    assert json.loads((default / REPORT_FILE).read_text())["config"]["cudnn_attention"] is True
+        out = tmp_path / name
+        with monkeypatch.context() as m:
+            m.setattr(torch.backends.cuda, "enable_cudnn_sdp", record)
+            assert dry_run_cli(tiny_models, out, task="text_generation", samples=6, repetitions=1, extra=extra) == 0
+        assert seen == [allowed, True]  # the run's setting, then the process's own setting again
+        assert torch.backends.cuda.cudnn_sdp_enabled()
+        assert json.loads((out / REPORT_FILE).read_text())["config"]["cudnn_attention"] is allowed
+        assert note in (out / "logs" / "run.log").read_text()

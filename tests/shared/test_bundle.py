@@ -115,6 +115,19 @@ def test_random_weights_is_a_warning_not_an_error() -> None:
     assert "random-weight" in rep.warnings[0].message
 
 
+def test_attention_on_cudnns_kernels_is_a_warning_that_names_the_option() -> None:
+    """The method's configuration keeps attention off cuDNN's kernels; a bundle that did not is accepted, with a
+    warning; one that did, or that predates the field, gets none."""
+    d = report_dict(task_id="text_generation")
+    d["config"]["cudnn_attention"] = True
+    rep = validate_bundle(bundle_of(rebuild(d)))
+    assert rep.ok and [w.code for w in rep.warnings] == ["cudnn_attention"]
+    assert "--cudnn-attention" in rep.warnings[0].message and rep.warnings[0].file == REPORT_FILE
+    for value in (False, None):
+        d["config"]["cudnn_attention"] = value
+        assert validate_bundle(bundle_of(rebuild(d))).warnings == []
+
+
 def _with_pass_times(times: list[float]) -> RunReport:
     d = report_dict(task_id="text_classification", repetitions=len(times))
     for rep, t in zip(d["repetitions"], times, strict=True):

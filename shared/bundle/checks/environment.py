@@ -187,6 +187,20 @@ def random_weights(b: NativeBundle) -> Iterator[Problem]:
         )
 
 
+def attention_kernels(b: NativeBundle) -> Iterator[Problem]:
+    """A run that let attention use cuDNN's kernels is reported to the reviewer: not the method's configuration."""
+    assert b.run is not None
+    if b.run.config.get("cudnn_attention") is True:  # the report reads config as a plain object
+        yield Notice(
+            "cudnn_attention",
+            "Attention ran on cuDNN's kernels (--cudnn-attention, or runner 1.0.0's default). The official board's "
+            "PyTorch ran flash, and on Hopper cuDNN's attention builds a plan for every new sequence length while the "
+            "GPU waits, so text-generation figures read higher (11-25% for a 1B model on one H200 with every length "
+            "warmed first). Re-run without --cudnn-attention for the method's configuration.",
+            REPORT_FILE,
+        )
+
+
 def logs_agree(b: NativeBundle) -> Iterator[Problem]:
     """logs/run.log names the same GPUs, model and parameter count as the JSON files."""
     assert b.run is not None and b.env is not None

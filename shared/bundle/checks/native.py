@@ -23,6 +23,7 @@ NATIVE_STAGES: list[Stage[NativeBundle]] = [
             environment.identity,
             environment.logs_agree,
             environment.random_weights,
+            environment.attention_kernels,
             endpoint_run,
         ],
         gate=False,
