@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -397,8 +398,9 @@ def _host_scale(rec: dict[str, Any], which: str, warmup: str | None, samples: in
 
 
 def run_pairs(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Alternated pairs: reference first in pairs 1, 3, ...; ours first in pairs 2, 4, ... With `--end-by-s`, a pair
-    whose two runs are not expected to end by then is not started (half a pair measures nothing)."""
+    """Alternated pairs: `--first` (default the reference) first in pairs 1, 3, ..., the other in pairs 2, 4, ...
+    With `--end-by-s`, a pair whose two runs are not expected to end by then is not started (half a pair measures
+    nothing)."""
     _make_folders(args)
     records: list[dict[str, Any]] = []
     t0, scale = time.perf_counter(), 1.0
@@ -410,7 +412,8 @@ def run_pairs(args: argparse.Namespace) -> list[dict[str, Any]]:
         if scale * both > left:
             print(f"skipped pairs {p + 1}-{args.pairs}: a pair should take {scale * both:.0f} s, {left:.0f} s left")
             break
-        order = ["reference", "ours"] if p % 2 == 0 else ["ours", "reference"]
+        starts = getattr(args, "first", "reference")
+        order = ["reference", "ours"] if (p % 2 == 0) == (starts == "reference") else ["ours", "reference"]
         for k, which in enumerate(order):
             env_path = args.ref_path if which == "reference" else args.ours_path
             rec = _side(args, which, 2 * p + k + 1, env_path, p + 1)
@@ -526,10 +529,13 @@ def table(records: list[dict[str, Any]]) -> str:
             f"| {_fmt(r.get('outer_wall_s', r.get('wall_s')))} | {r.get('versions', {}).get('transformers', '-')} |"
         )
     ratios, walls = [], []
+    by_first: dict[str, list[float]] = {"reference": [], "ours": []}
     for p in sorted({r["pair"] for r in records if isinstance(r.get("pair"), int)}):
-        side = {r["runner"].split(" ")[0]: r for r in records if r.get("pair") == p and r.get("failed") is None}
+        runs = [r for r in records if r.get("pair") == p and r.get("failed") is None]
+        side = {r["runner"].split(" ")[0]: r for r in runs}
         if "ours" in side and "reference" in side and side["reference"]["wh_per_1k"] > 0:
             ratios.append(side["ours"]["wh_per_1k"] / side["reference"]["wh_per_1k"])
+            by_first[runs[0]["runner"].split(" ")[0]].append(ratios[-1])
             if side["ours"].get("outer_wall_s") and side["reference"].get("outer_wall_s"):
                 walls.append(side["ours"]["outer_wall_s"] / side["reference"]["outer_wall_s"])
     if ratios:
@@ -543,7 +549,23 @@ def table(records: list[dict[str, Any]]) -> str:
             f"ours / reference, wall time, per pair: {', '.join(f'{x:.3f}' for x in walls)}; "
             f"median **{statistics.median(walls):.3f}**"
         )
+    balanced = order_balanced(by_first)
+    if balanced is not None and len(by_first["reference"]) != len(by_first["ours"]):
+        lines.append(
+            f"pairs started by the reference: {len(by_first['reference'])}, by ours: {len(by_first['ours'])}; "
+            f"both orders weighted equally (geometric means): **{balanced:.4f}**"
+        )
     return "\n".join(lines + _same_pace(records))
+
+
+def order_balanced(by_first: dict[str, list[float]]) -> float | None:
+    """The pairs' ratio with both run orders weighted equally: the mean of the two orders' geometric means, on the
+    log scale (None unless both orders ran). A host whose pace drifts in one direction favours whichever runner goes
+    second; with unequal numbers of each order the median inherits that lean, this does not."""
+    if not by_first.get("reference") or not by_first.get("ours"):
+        return None
+    means = [sum(math.log(x) for x in xs) / len(xs) for xs in (by_first["reference"], by_first["ours"])]
+    return math.exp(sum(means) / 2)
 
 
 def _same_pace(records: list[dict[str, Any]]) -> list[str]:
@@ -575,6 +597,21 @@ def load_records(folder: Path) -> list[dict[str, Any]]:
         rec.setdefault("pair", (int(f.name[:2]) + 1) // 2)
         records.append(rec)
     return records
+
+
+def pooled_records(folders: list[Path]) -> list[dict[str, Any]]:
+    """The records of several `pairs` folders of one host (calls on one warm machine), their pairs numbered on
+    from one folder to the next, so the table's median is over every pair."""
+    out: list[dict[str, Any]] = []
+    offset = 0
+    for folder in folders:
+        records = load_records(folder)
+        for rec in records:
+            if isinstance(rec.get("pair"), int):
+                rec["pair"] += offset
+        out += records
+        offset = max([offset] + [r["pair"] for r in records if isinstance(r.get("pair"), int)])
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -611,6 +648,13 @@ def main(argv: list[str] | None = None) -> int:
             s.add_argument("--pairs", type=int, default=3)
             s.add_argument("--ours-warmup", default="reference", choices=WARMUPS)
             s.add_argument(
+                "--first",
+                default="reference",
+                choices=("reference", "ours"),
+                help="Which runner starts pair 1 (then they alternate): a later call on the same host continues the "
+                "alternation where the last one stopped, so both orders count equally in the pooled median.",
+            )
+            s.add_argument(
                 "--extra-ours-path",
                 help="After the pairs, one more run of ours with this PYTHONPATH entry first (e.g. the reference's "
                 "library versions), to separate the libraries' share of a difference from the runner's.",
@@ -627,11 +671,11 @@ def main(argv: list[str] | None = None) -> int:
                     action="store_true",
                     help="Turn cuDNN's attention off, as the official board's PyTorch 2.5.1 ranked it.",
                 )
-    t = sub.add_parser("table")
-    t.add_argument("folder", type=Path)
+    t = sub.add_parser("table", help="The runs of `pairs` folders; several folders of one host pool their pairs.")
+    t.add_argument("folder", type=Path, nargs="+")
     args = ap.parse_args(argv)
     if args.cmd == "table":
-        print(table(load_records(args.folder)))
+        print(table(pooled_records(args.folder)))
         return 0
     if args.cmd in ("pairs", "sequence"):
         records = run_pairs(args) if args.cmd == "pairs" else run_sequence(args)

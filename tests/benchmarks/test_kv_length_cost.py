@@ -7,17 +7,11 @@ import json
 from pathlib import Path
 
 from benchmarks.kv_length_cost import GAP, main
-from runner.replica import build_replica
+from tests.benchmarks.tiny_llama import build_tiny_llama
 
 
 def test_a_cpu_rehearsal_writes_every_set_and_the_profiler_tables(tmp_path: Path) -> None:
-    config = json.loads((Path(__file__).resolve().parents[2] / "runner/replica_configs/llama-3.2-1b.json").read_text())
-    config.update(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4)
-    config.update(num_key_value_heads=2, head_dim=16, vocab_size=1000, bos_token_id=1, eos_token_id=2)
-    cfg_file = tmp_path / "tiny.json"
-    cfg_file.write_text(json.dumps(config))
-    model = tmp_path / "tiny"
-    build_replica(cfg_file, model, "text_generation", "test/tiny-llama")
+    model = build_tiny_llama(tmp_path)
     out, trace = tmp_path / "cost.json", tmp_path / "cost.txt"
     assert main(["--model", str(model), "--out", str(out), "--trace", str(trace), "--cpu", "--count", "3"]) == 0
     rec = json.loads(out.read_text())

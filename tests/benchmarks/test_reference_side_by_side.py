@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import benchmarks.reference_side_by_side as rsbs
-from benchmarks.reference_side_by_side import load_records, parse_run, reference_model_view, table
+from benchmarks.reference_side_by_side import load_records, parse_run, pooled_records, reference_model_view, table
 
 SESSION = Path(__file__).resolve().parents[2] / "benchmarks" / "sessions" / "2026-12-02-h200-s8"
 
@@ -31,6 +31,37 @@ def test_the_pairs_table_gives_each_pairs_ratio_and_their_median() -> None:
     for r in records:
         assert f"{r['wh_per_1k']:.4f}" in text
     assert text.count("| extra |") == 1
+
+
+def test_calls_on_one_host_pool_their_pairs_in_one_table() -> None:
+    """Session 13: one pair in call 1, three in each of calls 2 and 3, on one machine: the pooled table numbers the
+    pairs 1-7 in run order and takes the median over all seven."""
+    s13 = SESSION.parent / "2026-12-03-h200-s13"
+    folders = [s13 / c / "pairs_300" for c in ("call1", "call2", "call3")]
+    records = pooled_records(folders)
+    assert [r["pair"] for r in records] == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7]
+    ratios = []
+    for folder in folders:
+        for pair in sorted({r["pair"] for r in load_records(folder)}):
+            side = {r["runner"].split(" ")[0]: r for r in load_records(folder) if r["pair"] == pair}
+            ratios.append(side["ours"]["wh_per_1k"] / side["reference"]["wh_per_1k"])
+    assert len(ratios) == 7
+    text = table(records)
+    assert f"median **{statistics.median(ratios):.4f}**" in text
+    assert "(300 prompts, 7 against 7)" in text
+    assert table(pooled_records(folders[1:2])) == table(load_records(folders[1]))
+
+
+def test_unequal_run_orders_are_weighted_equally_beside_the_median() -> None:
+    """A host whose pace drifts favours whichever runner goes second: with five pairs started by the reference and
+    two by ours, the balanced figure averages the two orders' geometric means (session 13's seven pairs)."""
+    assert rsbs.order_balanced({"reference": [0.9, 0.9, 0.9], "ours": [1.1]}) == pytest.approx((0.9 * 1.1) ** 0.5)
+    assert rsbs.order_balanced({"reference": [0.95, 1.0], "ours": []}) is None
+    s13 = SESSION.parent / "2026-12-03-h200-s13"
+    text = table(pooled_records([s13 / c / "pairs_300" for c in ("call1", "call2", "call3")]))
+    assert "pairs started by the reference: 5, by ours: 2" in text
+    # Session 8's call 2 has pairs 1 and 3 started by the reference and pair 2 by ours.
+    assert "pairs started by the reference: 2, by ours: 1" in table(load_records(SESSION / "call2"))
 
 
 def test_the_table_also_gives_the_pairs_at_the_same_pace_when_there_are_enough_runs() -> None:
@@ -158,6 +189,11 @@ def test_pairs_start_no_pair_expected_to_end_past_the_calls_limit(
     )
     records = rsbs.run_pairs(args)
     assert ran == [("reference", 1), ("ours", 1), ("ours", 2), ("reference", 2)] and len(records) == 4
+    # A later call on the same host continues the alternation: ours first in its pair 1.
+    ran.clear()
+    t[0] = 0.0
+    rsbs.run_pairs(argparse.Namespace(**{**vars(args), "first": "ours", "pairs": 2, "end_by_s": None}))
+    assert ran == [("ours", 1), ("reference", 1), ("reference", 2), ("ours", 2)]
 
 
 def test_a_sequence_starts_no_run_past_its_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
