@@ -245,22 +245,24 @@ class _Worker:
             self.nvml = pynvml.nvmlDeviceGetHandleByIndex(torch.cuda.current_device())
 
     def energy_j(self) -> float | None:
+        """NVML's energy counter of the GPU, J (None on the CPU)."""
         if self.nvml is None:
             return None
         import pynvml
 
         return pynvml.nvmlDeviceGetTotalEnergyConsumption(self.nvml) / 1000.0
 
+    def _on_device(self, item: Any) -> dict[str, Any]:
+        # As the reference's prepare_inputs: each tensor moved to the device, per call.
+        return {k: v.to(self.device) if hasattr(v, "to") else v for k, v in dict(item.inputs).items()}
+
     def _bare(self, item: Any) -> None:
-        # The reference's prepare_inputs and generate: each tensor to the device, then generate with its kwargs.
-        inputs = {k: v.to(self.device) if hasattr(v, "to") else v for k, v in dict(item.inputs).items()}
         with self.torch.inference_mode():
-            self.wl.model.generate(**inputs, **REFERENCE_KWARGS)
+            self.wl.model.generate(**self._on_device(item), **REFERENCE_KWARGS)
 
     def _config(self, item: Any) -> None:
-        inputs = {k: v.to(self.device) if hasattr(v, "to") else v for k, v in dict(item.inputs).items()}
         with self.torch.inference_mode():
-            self.wl.model.generate(**inputs, generation_config=self.wl.gen_full)
+            self.wl.model.generate(**self._on_device(item), generation_config=self.wl.gen_full)
 
     def block(self, mode: str, start: int, count: int) -> dict[str, Any]:
         """Run `count` prompts from `start` through `mode`; the block's times and energy."""
