@@ -407,12 +407,12 @@ def run_pairs(args: argparse.Namespace) -> list[dict[str, Any]]:
     ours_warmup = args.ours_warmup
     ref_variant = REFERENCE_FLASH if ours_warmup == WARMUP_REFERENCE_FLASH else None
     both = estimate_wall_s("reference", ref_variant, args.samples) + estimate_wall_s("ours", ours_warmup, args.samples)
+    starts = getattr(args, "first", "reference")
     for p in range(args.pairs):
         left = (getattr(args, "end_by_s", None) or float("inf")) - (time.perf_counter() - t0)
         if scale * both > left:
             print(f"skipped pairs {p + 1}-{args.pairs}: a pair should take {scale * both:.0f} s, {left:.0f} s left")
             break
-        starts = getattr(args, "first", "reference")
         order = ["reference", "ours"] if (p % 2 == 0) == (starts == "reference") else ["ours", "reference"]
         for k, which in enumerate(order):
             env_path = args.ref_path if which == "reference" else args.ours_path

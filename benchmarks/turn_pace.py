@@ -45,7 +45,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from benchmarks.reference_side_by_side import reference_model_view
+from benchmarks.reference_side_by_side import _counter_mj, reference_model_view
 
 MODES = ("bare", "config", "runner")
 # optimum-benchmark 0.6.0 energy_star's TEXT_GENERATION_DEFAULT_KWARGS with the method's 10 new tokens.
@@ -237,32 +237,20 @@ class _Worker:
         self.items = self.wl.preprocess(load_samples(str(data), task, samples).rows)  # the runner's rows: none empty
         self.log = QueryLog()
         self.timed_runner = self.log.wrap(self.wl.run, self.wl.sync)
-        self.nvml: Any = None
-        if device == "cuda":
-            import pynvml
-
-            pynvml.nvmlInit()
-            self.nvml = pynvml.nvmlDeviceGetHandleByIndex(torch.cuda.current_device())
+        self.counter_mj = _counter_mj(device) if device == "cuda" else None
 
     def energy_j(self) -> float | None:
         """NVML's energy counter of the GPU, J (None on the CPU)."""
-        if self.nvml is None:
-            return None
-        import pynvml
-
-        return pynvml.nvmlDeviceGetTotalEnergyConsumption(self.nvml) / 1000.0
-
-    def _on_device(self, item: Any) -> dict[str, Any]:
-        # As the reference's prepare_inputs: each tensor moved to the device, per call.
-        return {k: v.to(self.device) if hasattr(v, "to") else v for k, v in dict(item.inputs).items()}
+        return None if self.counter_mj is None else self.counter_mj() / 1000.0
 
     def _bare(self, item: Any) -> None:
+        # The runner's move of the inputs is the reference's prepare_inputs for text: each tensor to the device.
         with self.torch.inference_mode():
-            self.wl.model.generate(**self._on_device(item), **REFERENCE_KWARGS)
+            self.wl.model.generate(**self.wl._to_device(item.inputs), **REFERENCE_KWARGS)
 
     def _config(self, item: Any) -> None:
         with self.torch.inference_mode():
-            self.wl.model.generate(**self._on_device(item), generation_config=self.wl.gen_full)
+            self.wl.model.generate(**self.wl._to_device(item.inputs), generation_config=self.wl.gen_full)
 
     def block(self, mode: str, start: int, count: int) -> dict[str, Any]:
         """Run `count` prompts from `start` through `mode`; the block's times and energy."""
